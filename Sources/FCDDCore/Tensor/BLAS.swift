@@ -1,0 +1,32 @@
+import CBLAS
+
+/// Row-major single-precision matrix product through OpenBLAS:
+/// `C (M, N) = alpha * op(A) (M, K) * op(B) (K, N) + beta * C`.
+@inline(__always)
+func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+           alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+           b: UnsafePointer<Float>, ldb: Int,
+           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        // OpenBLAS leaves C untouched for K = 0; the product is zero, so only the beta scaling remains.
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// What OpenBLAS reports about itself: the kernel ("core") it picked and its thread count.
+public enum BLASInfo {
+    public static var coreName: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+    public static var config: String {
+        guard let p = openblas_get_config() else { return "" }
+        return String(cString: p)
+    }
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+}
