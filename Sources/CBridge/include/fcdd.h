@@ -1,0 +1,144 @@
+/*
+ * fcdd.h — the C ABI of fcdd-swift, the single source of truth for every exported symbol.
+ *
+ * A short tour:
+ *
+ *     fcdd_network *net = NULL;
+ *     if (fcdd_network_create("FCDD_CNN28", 1, 28, 28, 1, 0, &net) != FCDD_OK)
+ *         fprintf(stderr, "%s\n", fcdd_last_error());
+ *     float scores[8];
+ *     fcdd_network_scores(net, images, 8, scores);      // images: 8 x 1 x 28 x 28 floats, NCHW
+ *     fcdd_network_free(net);                            // free(NULL) is harmless
+ *
+ * Conventions
+ *   - Tensors are float32, row-major, NCHW (batch, channels, height, width). The caller allocates every
+ *     output buffer and passes its capacity; sizes are checked on both sides.
+ *   - Every function that can fail returns an int32 status (FCDD_OK = 0). On failure a message is kept
+ *     per thread and read with fcdd_last_error(); no function traps on bad input.
+ *   - Handles are opaque. A handle must not be used by two threads at once (the Python package locks
+ *     each handle); different handles may be used concurrently.
+ *   - Strings are UTF-8, NUL-terminated. Functions that write text take (buf, cap) and report the
+ *     needed size (including the NUL) in *needed, so a caller can retry with a larger buffer.
+ *   - Labels: 0 = nominal (pulled to the centre), 1 = anomalous (pushed away).
+ */
+#ifndef FCDD_H
+#define FCDD_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    FCDD_OK = 0,
+    FCDD_ERR_INVALID_ARGUMENT = 1, /* a value is out of range, unknown, NaN, ... */
+    FCDD_ERR_SHAPE = 2,            /* a tensor or buffer has the wrong size */
+    FCDD_ERR_NOT_FOUND = 3,        /* a named tensor or file does not exist */
+    FCDD_ERR_IO = 4,               /* reading or writing a file failed */
+    FCDD_ERR_FORMAT = 5,           /* a file is malformed */
+    FCDD_ERR_STATE = 6,            /* the call is not valid now (e.g. a step before any gradient) */
+    FCDD_ERR_NULL = 7,             /* a required pointer argument is NULL */
+    FCDD_ERR_BUFFER_TOO_SMALL = 8  /* a text buffer is too small; *needed tells the size */
+};
+
+typedef struct fcdd_network fcdd_network;
+typedef struct fcdd_optimizer fcdd_optimizer;
+typedef struct fcdd_tensor_file fcdd_tensor_file;
+
+/* ---- library ---------------------------------------------------------------------------------- */
+
+/* Library version, e.g. "0.1.0". Static string. */
+const char *fcdd_version(void);
+/* Message of the last failed call on this thread ("" if none). Valid until the next call. */
+const char *fcdd_last_error(void);
+/* Name of a status code, e.g. "FCDD_ERR_SHAPE". Static string. */
+const char *fcdd_status_string(int32_t status);
+/* JSON object describing the runtime: version, blas_core, blas_config, threads. */
+int32_t fcdd_info(char *buf, int64_t cap, int64_t *needed);
+/* Sets the number of worker threads of the engine (>= 1). */
+int32_t fcdd_set_num_threads(int32_t threads);
+/* JSON array of all network names. */
+int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
+
+/* ---- networks --------------------------------------------------------------------------------- */
+
+/* Builds network `name` for inputs (channels, height, width), PyTorch-default initialised from `seed`. */
+int32_t fcdd_network_create(const char *name, int32_t channels, int32_t height, int32_t width,
+                            int32_t bias, uint64_t seed, fcdd_network **out);
+void fcdd_network_free(fcdd_network *net);
+/* JSON: name, kind (fcdd|hsc|ae), in_shape, out_shape (per item), bias, training, reception
+ * ({n, j, r, s} or null), parameter_count, and state: [{name, shape, kind: parameter|buffer,
+ * trainable, dtype}] in PyTorch state-dict order. */
+int32_t fcdd_network_describe(const fcdd_network *net, char *buf, int64_t cap, int64_t *needed);
+/* 1 = training mode, 0 = eval mode (as torch's train()/eval()). */
+int32_t fcdd_network_set_training(fcdd_network *net, int32_t training);
+/* Copies a state entry (parameter or buffer) out of / into the network; count = number of values. */
+int32_t fcdd_network_get_state(const fcdd_network *net, const char *name, float *out, int64_t count);
+int32_t fcdd_network_set_state(fcdd_network *net, const char *name, const float *values, int64_t count);
+/* Gradient of a parameter from the last fcdd_network_loss_and_grad. */
+int32_t fcdd_network_get_grad(const fcdd_network *net, const char *name, float *out, int64_t count);
+/* Forward pass in the current mode; out holds n * prod(out_shape) values. */
+int32_t fcdd_network_forward(fcdd_network *net, const float *x, int64_t n, float *out, int64_t out_count);
+/* Training-mode forward and backward. labels (n values, 0/1) may be NULL (all 0); gtmaps (n x 1 x H x W)
+ * may be NULL; objective: "fcdd", "hsc", "ae" or NULL for the network's own; gauss_std <= 0 means the
+ * default derived from the receptive field. */
+int32_t fcdd_network_loss_and_grad(fcdd_network *net, const float *x, int64_t n, const float *labels,
+                                   const float *gtmaps, const char *objective, double gauss_std,
+                                   double *loss_out);
+/* Eval-mode anomaly score per image (n values). */
+int32_t fcdd_network_scores(fcdd_network *net, const float *x, int64_t n, float *scores_out);
+/* Eval-mode heatmaps, n x 1 x H x W values. gauss_std as above. */
+int32_t fcdd_network_heatmaps(fcdd_network *net, const float *x, int64_t n, double gauss_std,
+                              float *out, int64_t out_count);
+/* Saves the state dict as safetensors (PyTorch names); loads one, refusing unknown or missing names. */
+int32_t fcdd_network_save(const fcdd_network *net, const char *path);
+int32_t fcdd_network_load(fcdd_network *net, const char *path);
+
+/* ---- optimisers and schedules ----------------------------------------------------------------- */
+
+int32_t fcdd_optimizer_create_sgd(fcdd_network *net, double lr, double momentum, int32_t nesterov,
+                                  double weight_decay, fcdd_optimizer **out);
+int32_t fcdd_optimizer_create_adam(fcdd_network *net, double lr, double beta1, double beta2, double eps,
+                                   double weight_decay, fcdd_optimizer **out);
+void fcdd_optimizer_free(fcdd_optimizer *opt);
+/* Applies the gradients of the network's last loss_and_grad. */
+int32_t fcdd_optimizer_step(fcdd_optimizer *opt);
+int32_t fcdd_optimizer_get_lr(const fcdd_optimizer *opt, double *lr_out);
+int32_t fcdd_optimizer_set_lr(fcdd_optimizer *opt, double lr);
+/* Attaches a schedule stepped by fcdd_optimizer_schedule_step (once per epoch). kind "lambda":
+ * lr_e = lr_0 * gamma^e (milestones ignored); kind "milestones": lr times gamma at each milestone. */
+int32_t fcdd_optimizer_set_schedule(fcdd_optimizer *opt, const char *kind, double gamma,
+                                    const int32_t *milestones, int32_t milestone_count);
+int32_t fcdd_optimizer_schedule_step(fcdd_optimizer *opt);
+
+/* ---- receptive-field upsampling --------------------------------------------------------------- */
+
+/* Gaussian receptive upsampling of n maps (n x 1 x side x side) to n x 1 x out_side x out_side with the
+ * receptive field (j, r, s); std <= 0 selects the default for kernel size r. */
+int32_t fcdd_receptive_upsample(const float *maps, int64_t n, int32_t side, int32_t j, int32_t r, double s,
+                                int32_t out_side, double std, float *out);
+
+/* ---- safetensors files ------------------------------------------------------------------------ */
+
+/* Opens and validates a safetensors file; entries are read through the handle. */
+int32_t fcdd_tensor_file_open(const char *path, fcdd_tensor_file **out);
+/* A new, empty file for writing. */
+int32_t fcdd_tensor_file_create(fcdd_tensor_file **out);
+void fcdd_tensor_file_free(fcdd_tensor_file *file);
+/* JSON: {"metadata": {...}, "tensors": [{"name", "dtype", "shape", "nbytes"}]} */
+int32_t fcdd_tensor_file_describe(const fcdd_tensor_file *file, char *buf, int64_t cap, int64_t *needed);
+/* Copies the raw little-endian bytes of entry `name`. */
+int32_t fcdd_tensor_file_read(const fcdd_tensor_file *file, const char *name, void *out, int64_t nbytes);
+/* Adds (or replaces) an entry; dtype as in safetensors ("F32", "I64", ...). */
+int32_t fcdd_tensor_file_add(fcdd_tensor_file *file, const char *name, const char *dtype, const int64_t *shape,
+                             int32_t rank, const void *data, int64_t nbytes);
+int32_t fcdd_tensor_file_set_metadata(fcdd_tensor_file *file, const char *key, const char *value);
+/* Writes atomically (temporary file, then rename). */
+int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FCDD_H */

@@ -1,0 +1,75 @@
+// Layers are forward/backward pairs over NCHW float32 tensors. A layer caches exactly what its
+// backward pass needs during `forward`; `backward` consumes that cache, accumulates (+=) gradients
+// into its parameters and returns the gradient with respect to its input.
+
+/// A learnable tensor with its gradient. `trainable == false` freezes it (no gradient, no update).
+public final class Parameter {
+    /// Local name inside the owning layer, e.g. "weight" (PyTorch naming).
+    public let name: String
+    public var value: Tensor
+    public var grad: Tensor
+    public var trainable: Bool
+
+    public init(_ name: String, _ value: Tensor, trainable: Bool = true) {
+        self.name = name
+        self.value = value
+        self.grad = Tensor(zeros: value.shape)
+        self.trainable = trainable
+    }
+
+    public func zeroGrad() { grad.fill(0) }
+}
+
+/// A non-learnable tensor that is part of the state (BatchNorm running statistics).
+public final class Buffer {
+    public let name: String
+    public var value: Tensor
+    /// PyTorch stores some buffers as integers (`num_batches_tracked` is int64).
+    public let isInteger: Bool
+
+    public init(_ name: String, _ value: Tensor, isInteger: Bool = false) {
+        self.name = name
+        self.value = value
+        self.isInteger = isInteger
+    }
+}
+
+public protocol Layer: AnyObject {
+    /// Output shape for an input shape (including the batch dimension), or an error for shapes the
+    /// layer cannot take.
+    func outputShape(for input: [Int]) throws -> [Int]
+    /// Computes the output; in training mode caches what `backward` needs and updates statistics.
+    func forward(_ x: Tensor, training: Bool) -> Tensor
+    /// Gradient w.r.t. the input of the last `forward`; adds parameter gradients when `needParamGrads`.
+    func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor
+    var parameters: [Parameter] { get }
+    var buffers: [Buffer] { get }
+    /// Drops cached activations (saves memory after inference).
+    func clearCache()
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var buffers: [Buffer] { [] }
+    public func clearCache() {}
+}
+
+/// Weight initialisers with PyTorch semantics (torch.nn.init), driven by the engine's seeded RNG.
+public enum Initializer {
+    /// U(-bound, bound).
+    public static func uniform(_ shape: [Int], bound: Double, rng: inout RandomSource) -> Tensor {
+        var t = Tensor(zeros: shape)
+        for i in 0..<t.count { t.data[i] = Float(rng.uniform(-bound, bound)) }
+        return t
+    }
+
+    /// N(0, std^2).
+    public static func normal(_ shape: [Int], std: Double, rng: inout RandomSource) -> Tensor {
+        var t = Tensor(zeros: shape)
+        for i in 0..<t.count { t.data[i] = Float(std * rng.normal()) }
+        return t
+    }
+
+    /// torch.nn.init.calculate_gain("leaky_relu") with the default slope 0.01.
+    public static let leakyReLUGain = (2.0 / (1.0 + 0.01 * 0.01)).squareRoot()
+}

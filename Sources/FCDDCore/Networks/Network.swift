@@ -1,0 +1,153 @@
+// A network is a chain of layers applied in order, plus named modules whose parameters and buffers
+// form the PyTorch-compatible state dict ("conv1.weight", "features.1.running_var", ...).
+
+/// Which objective a network family is made for (the original asserts the pairing).
+public enum NetworkKind: String {
+    /// Fully convolutional, one-channel output map (FCDD objective).
+    case fcdd
+    /// Feature-vector output (hypersphere classifier baseline).
+    case hsc
+    /// Autoencoder, output has the input's spatial size (reconstruction baseline).
+    case ae
+}
+
+/// Receptive field of the network's output (reference section 3.1): feature length `n`, jump `j`,
+/// extent `r` and centre of the first feature `s`, in input pixels.
+public struct Reception: Equatable {
+    public var n: Int, j: Int, r: Int
+    public var s: Double
+
+    public init(n: Int, j: Int = 1, r: Int = 1, s: Double = 0) { self.n = n; self.j = j; self.r = r; self.s = s }
+
+    /// The receptive field after a conv or pooling window (dilation 1); r and s use the old jump.
+    public func after(kernel k: Int, stride st: Int, padding p: Int) -> Reception {
+        Reception(n: (n + 2 * p - k) / st + 1, j: j * st, r: r + (k - 1) * j,
+                  s: s + (Double(k - 1) / 2 - Double(p)) * Double(j))
+    }
+}
+
+/// A named entry of the state dict.
+public enum StateEntry {
+    case parameter(Parameter)
+    case buffer(Buffer)
+
+    public var tensor: Tensor {
+        switch self { case .parameter(let p): return p.value; case .buffer(let b): return b.value }
+    }
+}
+
+public final class Network {
+    public let name: String
+    public let kind: NetworkKind
+    /// Input shape (C, H, W) the network was built for.
+    public let inShape: [Int]
+    public let bias: Bool
+    /// Receptive field of the output map (FCDD networks only).
+    public let reception: Reception?
+    /// Layers in forward order.
+    public let layers: [Layer]
+    /// Module path for each layer that owns state, in PyTorch registration order.
+    public let modules: [(path: String, layer: Layer)]
+    /// Output shape of one item.
+    public let outItemShape: [Int]
+    public private(set) var training = true
+    /// Whether parameter gradients from a backward pass exist (an optimiser step needs them).
+    public internal(set) var hasGradients = false
+    /// The FCDD network whose receptive field sizes the blur of this baseline's heatmaps (section 2.6).
+    public let correspondingFCDD: String?
+
+    init(name: String, kind: NetworkKind, inShape: [Int], bias: Bool, reception: Reception?,
+         layers: [Layer], modules: [(String, Layer)], correspondingFCDD: String?) throws {
+        self.name = name; self.kind = kind; self.inShape = inShape; self.bias = bias
+        self.reception = reception; self.layers = layers
+        self.modules = modules.map { (path: $0.0, layer: $0.1) }
+        self.correspondingFCDD = correspondingFCDD
+        var shape = [1] + inShape
+        for layer in layers { shape = try layer.outputShape(for: shape) }
+        outItemShape = Array(shape.dropFirst())
+    }
+
+    public func train() { training = true }
+    public func eval() { training = false }
+    public func setTraining(_ on: Bool) { training = on }
+
+    /// The state dict in PyTorch order: every parameter and buffer under its full name.
+    public var stateEntries: [(name: String, entry: StateEntry)] {
+        var out = [(name: String, entry: StateEntry)]()
+        for (path, layer) in modules {
+            let prefix = path.isEmpty ? "" : path + "."
+            for p in layer.parameters { out.append((prefix + p.name, .parameter(p))) }
+            for b in layer.buffers { out.append((prefix + b.name, .buffer(b))) }
+        }
+        return out
+    }
+
+    /// Every parameter with its full name.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        stateEntries.compactMap { e in
+            if case .parameter(let p) = e.entry { return (e.name, p) }
+            return nil
+        }
+    }
+
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+
+    /// Checks an input batch (N, C, H, W) against the network's input shape.
+    public func validateInput(_ shape: [Int]) throws {
+        guard shape.count == 4, Array(shape.dropFirst()) == inShape else {
+            throw EngineError.shapeMismatch("\(name) expects input (N, \(inShape.map(String.init).joined(separator: ", "))), got \(shape)")
+        }
+        guard shape[0] >= 1 else { throw EngineError.shapeMismatch("empty batch") }
+    }
+
+    /// Forward pass in the current mode. Training mode updates BatchNorm running statistics.
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try validateInput(x.shape)
+        if training {
+            // PyTorch refuses to normalise a single value per channel; so do we, before any state changes.
+            var shape = x.shape
+            for layer in layers {
+                if layer is BatchNorm, BatchNorm.valuesPerChannel(shape) < 2 {
+                    throw EngineError.invalidArgument("BatchNorm in training mode needs more than one value per channel; use a batch of at least 2 images for \(name)")
+                }
+                shape = try layer.outputShape(for: shape)
+            }
+        }
+        var h = x
+        for layer in layers { h = layer.forward(h, training: training) }
+        return h
+    }
+
+    /// Backpropagates `dOut` through the last forward pass; parameter gradients are accumulated.
+    /// Returns the gradient w.r.t. the input when `needInputGrad`.
+    @discardableResult
+    public func backward(_ dOut: Tensor, needInputGrad: Bool = false) -> Tensor {
+        var g = dOut
+        for (i, layer) in layers.enumerated().reversed() {
+            g = layer.backward(g, needInputGrad: needInputGrad || i > 0)
+        }
+        return g
+    }
+
+    public func zeroGrad() { for (_, p) in namedParameters { p.zeroGrad() } }
+
+    public func clearCaches() { for layer in layers { layer.clearCache() } }
+
+    /// Sets a state entry from a tensor of the same number of values.
+    public func setState(_ name: String, _ values: [Float]) throws {
+        guard let e = stateEntries.first(where: { $0.name == name }) else {
+            throw EngineError.notFound("\(self.name) has no parameter or buffer named '\(name)'")
+        }
+        let expected = e.entry.tensor.count
+        guard values.count == expected else {
+            throw EngineError.shapeMismatch("'\(name)' needs \(expected) values \(e.entry.tensor.shape), got \(values.count)")
+        }
+        for v in values where !v.isFinite {
+            throw EngineError.invalidArgument("'\(name)' contains NaN or infinity")
+        }
+        switch e.entry {
+        case .parameter(let p): p.value = Tensor(shape: p.value.shape, data: values)
+        case .buffer(let b): b.value = Tensor(shape: b.value.shape, data: values)
+        }
+    }
+}

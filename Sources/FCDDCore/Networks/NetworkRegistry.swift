@@ -1,0 +1,78 @@
+// Every network of the original by its class name (reference section 2.8).
+
+public enum NetworkRegistry {
+    struct Entry {
+        let kind: NetworkKind
+        /// HSC: the FCDD net that sizes blur kernels; AE: its encoder's (section 4.7).
+        let correspondingFCDD: String?
+        /// Required input channels (VGG nets are hard-wired to RGB), if any.
+        let channels: Int?
+        /// Required input side length for nets with dense layers of fixed size, if any.
+        let side: Int?
+        let build: (NetworkBuilder) -> Void
+    }
+
+    static let entries: [String: Entry] = [
+        "FCDD_CNN28": Entry(kind: .fcdd, correspondingFCDD: nil, channels: nil, side: nil) { FCDDNetworks.cnn28($0, width: 8) },
+        "FCDD_CNN28_W": Entry(kind: .fcdd, correspondingFCDD: nil, channels: nil, side: nil) { FCDDNetworks.cnn28($0, width: 128) },
+        "FCDD_CNN32": Entry(kind: .fcdd, correspondingFCDD: nil, channels: nil, side: nil) { FCDDNetworks.cnn32($0) },
+        "FCDD_CNN32_S": Entry(kind: .fcdd, correspondingFCDD: nil, channels: nil, side: nil) { FCDDNetworks.cnn32S($0) },
+        "FCDD_CNN32_LW3K": Entry(kind: .fcdd, correspondingFCDD: nil, channels: nil, side: nil) { FCDDNetworks.cnn32LW3K($0) },
+        "FCDD_CNN224": Entry(kind: .fcdd, correspondingFCDD: nil, channels: nil, side: nil) { FCDDNetworks.cnn224($0, widths: [8, 32, 64, 128, 128]) },
+        "FCDD_CNN224_W": Entry(kind: .fcdd, correspondingFCDD: nil, channels: nil, side: nil) { FCDDNetworks.cnn224($0, widths: [32, 128, 256, 256, 128]) },
+        "FCDD_CNN224_VGG": Entry(kind: .fcdd, correspondingFCDD: nil, channels: 3, side: nil) { FCDDNetworks.vgg($0, frozen: false) },
+        "FCDD_CNN224_VGG_F": Entry(kind: .fcdd, correspondingFCDD: nil, channels: 3, side: nil) { FCDDNetworks.vgg($0, frozen: true) },
+        "FCDD_CNN224_VGG_NOPT": Entry(kind: .fcdd, correspondingFCDD: nil, channels: 3, side: nil) { FCDDNetworks.vgg($0, frozen: false) },
+
+        "CNN28": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN28", channels: nil, side: 28) { HSCNetworks.cnn28($0, widths: [8, 4]) },
+        "CNN28_W": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN28_W", channels: nil, side: 28) { HSCNetworks.cnn28($0, widths: [128, 64]) },
+        "CNN32": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN32_S", channels: nil, side: 32) { HSCNetworks.cnn32($0) },
+        "CNN32_LW3K": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN32_LW3K", channels: nil, side: 32) { HSCNetworks.cnn32LW3K($0) },
+        "CNN224": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN224", channels: nil, side: 224) { HSCNetworks.cnn224($0) },
+        "CNN224_VGG": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN224_VGG", channels: 3, side: nil) { HSCNetworks.vgg($0, frozen: false, full: false) },
+        "CNN224_VGG_F": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN224_VGG", channels: 3, side: nil) { HSCNetworks.vgg($0, frozen: true, full: false) },
+        "CNN224_VGG_NOPT": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN224_VGG_NOPT", channels: 3, side: nil) { HSCNetworks.vgg($0, frozen: false, full: false) },
+        "CNN224_VGG_NOPT_1000": Entry(kind: .hsc, correspondingFCDD: "FCDD_CNN224_VGG_NOPT", channels: 3, side: nil) { HSCNetworks.vgg($0, frozen: false, full: true) },
+
+        "AE28": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN28", channels: 1, side: 28) { AutoencoderNetworks.ae28($0, wide: false) },
+        "AE28_W": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN28_W", channels: 1, side: 28) { AutoencoderNetworks.ae28($0, wide: true) },
+        "AE32": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN32_S", channels: 3, side: 32) { AutoencoderNetworks.ae32($0, lw3k: false) },
+        "AE32_LW3K": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN32_LW3K", channels: 3, side: 32) { AutoencoderNetworks.ae32($0, lw3k: true) },
+        "AE224": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN224", channels: nil, side: 224) { AutoencoderNetworks.ae224($0) },
+        "AE224_VGG": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN224_VGG", channels: 3, side: 224) { AutoencoderNetworks.ae224VGG($0, frozen: false) },
+        "AE224_VGG_F": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN224_VGG", channels: 3, side: 224) { AutoencoderNetworks.ae224VGG($0, frozen: true) },
+        "AE224_VGG_NOPT": Entry(kind: .ae, correspondingFCDD: "FCDD_CNN224_VGG_NOPT", channels: 3, side: 224) { AutoencoderNetworks.ae224VGG($0, frozen: false) },
+    ]
+
+    /// All network names, sorted.
+    public static var names: [String] { entries.keys.sorted() }
+
+    /// Builds a network by name for inputs of shape (C, H, W), initialised from `seed`.
+    public static func make(_ name: String, inShape: [Int], bias: Bool = true, seed: UInt64 = 0) throws -> Network {
+        guard let entry = entries[name] else {
+            throw EngineError.invalidArgument("unknown network '\(name)'; known networks: \(names.joined(separator: ", "))")
+        }
+        guard inShape.count == 3, inShape.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
+            throw EngineError.invalidArgument("in_shape must be (C, H, W) with positive sizes, got \(inShape)")
+        }
+        guard inShape[1] == inShape[2] else {
+            throw EngineError.invalidArgument("\(name) needs square inputs (H == W), got \(inShape[1])x\(inShape[2])")
+        }
+        if let c = entry.channels, inShape[0] != c {
+            throw EngineError.invalidArgument("\(name) needs \(c)-channel inputs, got \(inShape[0])")
+        }
+        if let s = entry.side, inShape[1] != s {
+            throw EngineError.invalidArgument("\(name) has dense layers sized for \(s)x\(s) inputs, got \(inShape[1])x\(inShape[2])")
+        }
+        if name.contains("VGG") && !bias {
+            throw EngineError.invalidArgument("\(name) is only defined with bias (the original asserts it)")
+        }
+        let builder = NetworkBuilder(inShape: inShape, bias: bias, seed: seed)
+        entry.build(builder)
+        let net = try builder.build(name, entry.kind, correspondingFCDD: entry.correspondingFCDD)
+        if entry.kind == .ae, net.outItemShape != inShape {
+            throw EngineError.invalidArgument("\(name) reconstructs \(net.outItemShape), which does not match the input \(inShape)")
+        }
+        return net
+    }
+}

@@ -1,0 +1,163 @@
+// What a user does with a network: one training-mode loss and backward pass, image-level anomaly
+// scores and pixel-level heatmaps (reference sections 4.5-4.6), with the inputs validated first.
+
+extension Network {
+    /// The objective the network family is made for.
+    public var defaultObjective: Objective {
+        switch kind { case .fcdd: return .fcdd; case .hsc: return .hsc; case .ae: return .ae }
+    }
+
+    /// Batches larger than this are scored in pieces to bound memory (eval mode is per-sample).
+    static let evalChunk = 64
+
+    func validateFinite(_ t: Tensor, _ what: String) throws {
+        for v in t.data where !v.isFinite {
+            throw EngineError.invalidArgument("\(what) contains NaN or infinity")
+        }
+    }
+
+    /// One training-mode forward and backward pass. Gradients of this batch replace the previous ones.
+    /// `labels`: 0 nominal (pulled in), 1 anomalous (pushed out); nil means all 0. `gtmaps`: (N, 1, H, W)
+    /// ground-truth maps in [0, 1] (FCDD only). Returns the batch loss. The mode is restored afterwards.
+    public func lossAndGradient(_ x: Tensor, labels: [Float]? = nil, gtmaps: Tensor? = nil,
+                                objective: Objective? = nil, gaussStd: Double? = nil) throws -> Double {
+        try validateInput(x.shape)
+        try validateFinite(x, "input")
+        let n = x.batch
+        let objective = objective ?? defaultObjective
+        guard objective.networkKind == kind else {
+            throw EngineError.invalidArgument("objective '\(objective.rawValue)' needs a \(objective.networkKind.rawValue) network, but \(name) is a \(kind.rawValue) network")
+        }
+        let labels = labels ?? [Float](repeating: 0, count: n)
+        guard labels.count == n else {
+            throw EngineError.shapeMismatch("\(labels.count) labels for a batch of \(n) images")
+        }
+        guard labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw EngineError.invalidArgument("labels must be 0 (nominal) or 1 (anomalous)")
+        }
+        if let gt = gtmaps {
+            guard objective == .fcdd, let _ = reception else {
+                throw EngineError.invalidArgument("ground-truth maps are only used by the FCDD objective")
+            }
+            guard gt.shape == [n, 1, inShape[1], inShape[2]] else {
+                throw EngineError.shapeMismatch("gtmaps must be (\(n), 1, \(inShape[1]), \(inShape[2])), got \(gt.shape)")
+            }
+            guard gt.data.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                throw EngineError.invalidArgument("gtmaps must hold values in [0, 1] (1 = anomalous pixel)")
+            }
+        }
+        if let s = gaussStd, !(s > 0 && s.isFinite) {
+            throw EngineError.invalidArgument("gauss_std must be a positive number, got \(s)")
+        }
+        let wasTraining = training
+        train()
+        defer { setTraining(wasTraining) }
+        let out = try forward(x)
+        let result: LossAndGradient
+        switch objective {
+        case .fcdd:
+            if let gt = gtmaps, let rec = reception {
+                result = try Losses.fcddGroundTruth(output: out, gtmaps: gt, reception: rec, std: gaussStd)
+            } else {
+                result = Losses.fcdd(output: out, labels: labels, training: true)
+            }
+        case .hsc:
+            result = Losses.hsc(output: out, labels: labels, training: true)
+        case .ae:
+            result = Losses.ae(output: out, input: x)
+        }
+        zeroGrad()
+        backward(result.dOutput)
+        hasGradients = true
+        clearCaches()
+        return result.loss
+    }
+
+    /// Eval-mode forward in chunks; returns the concatenated outputs. The mode is restored afterwards.
+    func evalOutputs(_ x: Tensor, _ body: (Tensor, Tensor) throws -> Tensor) throws -> Tensor {
+        try validateInput(x.shape)
+        try validateFinite(x, "input")
+        let wasTraining = training
+        eval()
+        defer { setTraining(wasTraining); clearCaches() }
+        var parts = [Tensor]()
+        var start = 0
+        while start < x.batch {
+            let chunk = x.items(start..<min(x.batch, start + Network.evalChunk))
+            parts.append(try body(chunk, try forward(chunk)))
+            start += chunk.batch
+        }
+        return Tensor.concatenate(parts)
+    }
+
+    /// One anomaly score per image, higher is more anomalous: FCDD the mean pseudo-Huber value of the
+    /// low-resolution map, HSC the distance `sqrt(||z||^2+1)-1`, AE the mean squared error.
+    public func scores(_ x: Tensor) throws -> [Float] {
+        let kind = self.kind
+        let s = try evalOutputs(x) { input, out in
+            switch kind {
+            case .fcdd:
+                let l = Losses.pseudoHuberMap(out)
+                return Tensor(shape: [out.batch], data: (0..<out.batch).map { i in
+                    let per = l.itemCount
+                    var s = 0.0
+                    for k in 0..<per { s += Double(l.data[i * per + k]) }
+                    return Float(s / Double(per))
+                })
+            case .hsc:
+                return Tensor(shape: [out.batch], data: Losses.hscDistances(out))
+            case .ae:
+                let per = out.itemCount
+                return Tensor(shape: [out.batch], data: (0..<out.batch).map { i in
+                    var s = 0.0
+                    for k in 0..<per { let e = Double(out.data[i * per + k] - input.data[i * per + k]); s += e * e }
+                    return Float(s / Double(per))
+                })
+            }
+        }
+        return s.data
+    }
+
+    /// Heatmaps (N, 1, H, W) at input resolution: FCDD the pseudo-Huber map upsampled with the
+    /// receptive-field Gaussian of std `gaussStd`; HSC the absolute input gradient summed over channels;
+    /// AE the channel mean of the squared reconstruction error.
+    public func heatmaps(_ x: Tensor, gaussStd: Double?) throws -> Tensor {
+        if let s = gaussStd, !(s > 0 && s.isFinite) {
+            throw EngineError.invalidArgument("gauss_std must be a positive number, got \(s)")
+        }
+        let side = inShape[2], c = inShape[0], hw = inShape[1] * inShape[2]
+        return try evalOutputs(x) { input, out in
+            switch kind {
+            case .fcdd:
+                guard let rec = reception else { throw EngineError.state("\(name) has no receptive field") }
+                return try ReceptiveUpsampling.upsample(Losses.pseudoHuberMap(out), reception: rec,
+                                                        outSide: side, std: gaussStd)
+            case .hsc:
+                // Gradient of the sum of per-sample distances w.r.t. the input (section 4.6).
+                let dist = Losses.hscDistances(out)
+                var dz = out
+                let per = out.itemCount
+                for i in 0..<out.batch { for k in 0..<per { dz.data[i * per + k] /= (dist[i] + 1) } }
+                let gx = backward(dz, needInputGrad: true)
+                zeroGrad()
+                return channelReduce(gx, channels: c, hw: hw) { abs($0) }
+            case .ae:
+                var err = out
+                for i in 0..<err.count { let e = out.data[i] - input.data[i]; err.data[i] = e * e / Float(c) }
+                return channelReduce(err, channels: c, hw: hw) { $0 }
+            }
+        }
+    }
+
+    /// (N, C, H, W) -> (N, 1, H, W) summing `f(value)` over channels.
+    private func channelReduce(_ t: Tensor, channels c: Int, hw: Int, _ f: (Float) -> Float) -> Tensor {
+        let n = t.batch
+        var out = Tensor(zeros: [n, 1, inShape[1], inShape[2]])
+        for i in 0..<n {
+            for ch in 0..<c {
+                for k in 0..<hw { out.data[i * hw + k] += f(t.data[(i * c + ch) * hw + k]) }
+            }
+        }
+        return out
+    }
+}

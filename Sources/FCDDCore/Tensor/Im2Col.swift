@@ -1,0 +1,93 @@
+// im2col / col2im for one image: the (C, H, W) image is unfolded into a (C*KH*KW, OH*OW) matrix whose
+// row (c*KH + kh)*KW + kw holds, for every output position, the input pixel under kernel tap (kh, kw).
+// Convolution then is one matrix product with the (OC, C*KH*KW) weight matrix.
+
+/// Spatial geometry of a square-kernel convolution or pooling window over one image.
+public struct WindowGeometry: Equatable {
+    public var channels: Int
+    public var inH: Int, inW: Int
+    public var kernel: Int, stride: Int, padding: Int
+    public var outH: Int, outW: Int
+
+    /// Geometry with PyTorch's output size `floor((in + 2p - k) / s) + 1`.
+    public init(channels: Int, inH: Int, inW: Int, kernel: Int, stride: Int, padding: Int) {
+        self.channels = channels
+        self.inH = inH; self.inW = inW
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        self.outH = (inH + 2 * padding - kernel) / stride + 1
+        self.outW = (inW + 2 * padding - kernel) / stride + 1
+    }
+
+    /// Geometry with an explicitly given output size (transposed convolutions with output padding).
+    public init(channels: Int, inH: Int, inW: Int, kernel: Int, stride: Int, padding: Int, outH: Int, outW: Int) {
+        self.channels = channels
+        self.inH = inH; self.inW = inW
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        self.outH = outH; self.outW = outW
+    }
+
+    public var colRows: Int { channels * kernel * kernel }
+    public var colCols: Int { outH * outW }
+    public var inPlane: Int { inH * inW }
+    public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 && outH == inH && outW == inW }
+}
+
+/// Unfolds one image `x` (C, H, W) into `col` (C*K*K, OH*OW); taps outside the image read zero.
+func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>) {
+    let k = g.kernel, s = g.stride, p = g.padding
+    let ohw = g.outH * g.outW
+    for c in 0..<g.channels {
+        let plane = x + c * g.inPlane
+        for kh in 0..<k {
+            for kw in 0..<k {
+                let row = col + ((c * k + kh) * k + kw) * ohw
+                for oh in 0..<g.outH {
+                    let ih = oh * s - p + kh
+                    let dst = row + oh * g.outW
+                    if ih < 0 || ih >= g.inH {
+                        for ow in 0..<g.outW { dst[ow] = 0 }
+                        continue
+                    }
+                    let src = plane + ih * g.inW
+                    if s == 1 {
+                        // Contiguous run: only the borders can fall outside the row.
+                        let lo = max(0, p - kw), hi = min(g.outW, g.inW + p - kw)
+                        for ow in 0..<min(lo, g.outW) { dst[ow] = 0 }
+                        if hi > lo { (dst + lo).update(from: src + (lo - p + kw), count: hi - lo) }
+                        for ow in max(hi, 0)..<g.outW where ow >= lo { dst[ow] = 0 }
+                    } else {
+                        for ow in 0..<g.outW {
+                            let iw = ow * s - p + kw
+                            dst[ow] = (iw >= 0 && iw < g.inW) ? src[iw] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Folds `col` (C*K*K, OH*OW) back onto the image `x` (C, H, W), adding overlapping taps. `x` is
+/// accumulated into, so clear it first when a fresh result is wanted.
+func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ x: UnsafeMutablePointer<Float>) {
+    let k = g.kernel, s = g.stride, p = g.padding
+    let ohw = g.outH * g.outW
+    for c in 0..<g.channels {
+        let plane = x + c * g.inPlane
+        for kh in 0..<k {
+            for kw in 0..<k {
+                let row = col + ((c * k + kh) * k + kw) * ohw
+                for oh in 0..<g.outH {
+                    let ih = oh * s - p + kh
+                    if ih < 0 || ih >= g.inH { continue }
+                    let src = row + oh * g.outW
+                    let dst = plane + ih * g.inW
+                    for ow in 0..<g.outW {
+                        let iw = ow * s - p + kw
+                        if iw >= 0 && iw < g.inW { dst[iw] += src[ow] }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Benchmark of fcdd-swift: training step and inference throughput (images/s) and peak memory.
+
+Each measurement runs in its own subprocess, so that the peak resident memory (ru_maxrss) belongs to
+that one configuration. When PyTorch is importable (never installed by CI; `pip install torch` on a
+development machine, or point --torch-python at an interpreter that has it) the same networks are timed
+in PyTorch in the same run and the ratio is reported.
+
+    python3 bench/bench.py                    # all networks, 2 threads
+    python3 bench/bench.py --threads 1 --quick
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+CONFIGS = [  # (network, batch, input shape)
+    ("FCDD_CNN28", 128, (1, 28, 28)),
+    ("FCDD_CNN32_LW3K", 128, (3, 32, 32)),
+    ("FCDD_CNN224_VGG_NOPT", 16, (3, 224, 224)),
+]
+
+
+def timed(fn, min_seconds, min_reps):
+    """Runs fn until both limits are reached after one warm-up call; returns seconds per call."""
+    fn()
+    reps, start = 0, time.perf_counter()
+    while reps < min_reps or time.perf_counter() - start < min_seconds:
+        fn()
+        reps += 1
+    return (time.perf_counter() - start) / reps
+
+
+def peak_mib():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_engine(name, batch, shape, threads, seconds):
+    import numpy as np
+    import fcdd_swift as fs
+    fs.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch,) + shape).astype(np.float32)
+    labels = (np.arange(batch) % 2).astype(np.float32)
+    net = fs.Network(name, in_shape=shape, seed=0)
+    opt = fs.optim.SGD(net, lr=1e-3, momentum=0.9, nesterov=True, weight_decay=1e-6)
+
+    def train_step():
+        net.loss_and_grad(x, labels=labels)
+        opt.step()
+
+    train = timed(train_step, seconds, 3)
+    infer = timed(lambda: net.scores(x), seconds, 3)
+    info = fs.info()
+    return {"train_ips": batch / train, "infer_ips": batch / infer, "peak_mib": peak_mib(),
+            "blas_core": info.get("blas_core"), "threads": info.get("threads")}
+
+
+def run_torch(name, batch, shape, threads, seconds):
+    import torch
+    import torch.nn as nn
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+
+    def vgg_nopt():
+        layers, c = [], 3
+        for v in [64, "M", 128, "M", 256, 256, "M", 512, 512]:
+            if v == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(c, v, 3, 1, 1), nn.BatchNorm2d(v), nn.ReLU(True)]
+                c = v
+        return nn.Sequential(*layers, nn.Conv2d(512, 1, 1))
+
+    c = shape[0]
+    nets = {
+        "FCDD_CNN28": lambda: nn.Sequential(
+            nn.Conv2d(c, 8, 5, padding=2), nn.BatchNorm2d(8, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
+            nn.Conv2d(8, 16, 5, padding=2), nn.MaxPool2d(2, 2), nn.Conv2d(16, 1, 1)),
+        "FCDD_CNN32_LW3K": lambda: nn.Sequential(
+            nn.Conv2d(c, 128, 3, padding=1), nn.BatchNorm2d(128, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
+            nn.Conv2d(128, 256, 3, padding=1), nn.BatchNorm2d(256, eps=1e-4), nn.LeakyReLU(),
+            nn.Conv2d(256, 256, 3, padding=1), nn.BatchNorm2d(256, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
+            nn.Conv2d(256, 128, 3, padding=1), nn.Conv2d(128, 1, 1)),
+        "FCDD_CNN224_VGG_NOPT": vgg_nopt,
+    }
+    net = nets[name]()
+    opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9, nesterov=True, weight_decay=1e-6)
+    x = torch.randn((batch,) + shape)
+    labels = torch.arange(batch) % 2
+
+    def train_step():
+        opt.zero_grad()
+        ph = ((net(x) ** 2 + 1).sqrt() - 1).reshape(batch, -1).mean(1)
+        loss = torch.where(labels == 0, ph, -torch.log(1 - torch.exp(-ph) + 1e-31)).mean()
+        loss.backward()
+        opt.step()
+
+    net.train()
+    train = timed(train_step, seconds, 3)
+    net.eval()
+
+    def infer():
+        with torch.no_grad():
+            ((net(x) ** 2 + 1).sqrt() - 1).reshape(batch, -1).mean(1)
+
+    inf = timed(infer, seconds, 3)
+    return {"train_ips": batch / train, "infer_ips": batch / inf, "peak_mib": peak_mib(),
+            "version": torch.__version__}
+
+
+def child(args):
+    name, batch, shape = CONFIGS[args.child_index]
+    fn = run_torch if args.child_backend == "torch" else run_engine
+    print(json.dumps(fn(name, batch, shape, args.threads, args.seconds)))
+
+
+def measure(index, backend, args, python):
+    cmd = [python, os.path.abspath(__file__), "--child-index", str(index), "--child-backend", backend,
+           "--threads", str(args.threads), "--seconds", str(args.seconds)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def torch_python(args):
+    candidates = [args.torch_python] if args.torch_python else [sys.executable]
+    for py in candidates:
+        ok = subprocess.run([py, "-c", "import torch"], capture_output=True).returncode == 0
+        if ok:
+            return py
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seconds", type=float, default=3.0, help="minimum timing per measurement")
+    p.add_argument("--quick", action="store_true", help="skip the 224x224 network")
+    p.add_argument("--torch-python", help="python interpreter with PyTorch for the comparison")
+    p.add_argument("--json", default="bench/results.json")
+    p.add_argument("--child-index", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--child-backend", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child_index is not None:
+        return child(args)
+
+    tpy = torch_python(args)
+    rows = []
+    for i, (name, batch, shape) in enumerate(CONFIGS):
+        if args.quick and shape[1] > 100:
+            continue
+        row = {"network": name, "batch": batch, "shape": shape, "engine": measure(i, "engine", args, sys.executable)}
+        if tpy:
+            row["torch"] = measure(i, "torch", args, tpy)
+        rows.append(row)
+        print(f"measured {name}", file=sys.stderr)
+
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    header = ("| network, batch | engine train img/s | engine infer img/s | engine peak MiB |"
+              + (" torch train img/s | torch infer img/s | torch peak MiB | train ratio | infer ratio |" if tpy else ""))
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    for r in rows:
+        e = r["engine"]
+        if "error" in e:
+            lines.append(f"| {r['network']}, {r['batch']} | error: {e['error']} |")
+            continue
+        line = f"| {r['network']}, {r['batch']} | {e['train_ips']:.1f} | {e['infer_ips']:.1f} | {e['peak_mib']:.0f} |"
+        t = r.get("torch")
+        if t and "error" not in t:
+            line += (f" {t['train_ips']:.1f} | {t['infer_ips']:.1f} | {t['peak_mib']:.0f} |"
+                     f" {e['train_ips'] / t['train_ips']:.2f}x | {e['infer_ips'] / t['infer_ips']:.2f}x |")
+        lines.append(line)
+    first = next((r["engine"] for r in rows if "error" not in r["engine"]), {})
+    machine = (f"{cpu}, {os.cpu_count()} cores, {args.threads} threads, OpenBLAS core {first.get('blas_core')}, "
+               f"Python {platform.python_version()}")
+    if tpy:
+        tv = next((r["torch"].get("version") for r in rows if "torch" in r), "?")
+        machine += f", PyTorch {tv}"
+    print(machine)
+    print("\n".join(lines))
+    with open(args.json, "w") as f:
+        json.dump({"machine": machine, "threads": args.threads, "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

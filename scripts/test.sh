@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command of the README: system packages, the Python package (which builds the release
+# library), the Swift test suite and the Python test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+python3 -m pip install --quiet . pytest
+swift build --build-tests
+log=$(mktemp)
+set +e
+swift test --skip-build >"$log" 2>&1
+status=$?
+set -e
+# Failures in full, passing cases only counted; the closing summary lines stay visible.
+grep -vE "^Test Case .* (started|passed)" "$log" || true
+rm -f "$log"
+if [ "$status" -ne 0 ]; then echo "swift test failed (exit $status)"; exit "$status"; fi
+cd python && python3 -m pytest -q tests
