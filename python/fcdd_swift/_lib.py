@@ -1,0 +1,129 @@
+"""ctypes declarations of the C ABI (Sources/CBridge/include/fcdd.h), one per exported function,
+and the helpers that turn status codes into exceptions and read text results."""
+import ctypes
+import json
+from ctypes import POINTER, c_char_p, c_double, c_float, c_int32, c_int64, c_uint64, c_void_p
+
+from . import _loader
+from .errors import error_for
+
+lib = _loader.load()
+
+_f32p = POINTER(c_float)
+_handle = c_void_p
+_text = [ctypes.c_char_p, c_int64, POINTER(c_int64)]  # (buf, cap, needed)
+
+_SIGNATURES = {
+    # const char *fcdd_version(void);
+    "fcdd_version": (c_char_p, []),
+    # const char *fcdd_last_error(void);
+    "fcdd_last_error": (c_char_p, []),
+    # const char *fcdd_status_string(int32_t status);
+    "fcdd_status_string": (c_char_p, [c_int32]),
+    # int32_t fcdd_info(char *buf, int64_t cap, int64_t *needed);
+    "fcdd_info": (c_int32, _text),
+    # int32_t fcdd_set_num_threads(int32_t threads);
+    "fcdd_set_num_threads": (c_int32, [c_int32]),
+    # int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
+    "fcdd_network_names": (c_int32, _text),
+    # int32_t fcdd_network_create(const char *name, int32_t c, int32_t h, int32_t w, int32_t bias, uint64_t seed, fcdd_network **out);
+    "fcdd_network_create": (c_int32, [c_char_p, c_int32, c_int32, c_int32, c_int32, c_uint64, POINTER(_handle)]),
+    # void fcdd_network_free(fcdd_network *net);
+    "fcdd_network_free": (None, [_handle]),
+    # int32_t fcdd_network_describe(const fcdd_network *net, char *buf, int64_t cap, int64_t *needed);
+    "fcdd_network_describe": (c_int32, [_handle] + _text),
+    # int32_t fcdd_network_set_training(fcdd_network *net, int32_t training);
+    "fcdd_network_set_training": (c_int32, [_handle, c_int32]),
+    # int32_t fcdd_network_get_state(const fcdd_network *net, const char *name, float *out, int64_t count);
+    "fcdd_network_get_state": (c_int32, [_handle, c_char_p, _f32p, c_int64]),
+    # int32_t fcdd_network_set_state(fcdd_network *net, const char *name, const float *values, int64_t count);
+    "fcdd_network_set_state": (c_int32, [_handle, c_char_p, _f32p, c_int64]),
+    # int32_t fcdd_network_get_grad(const fcdd_network *net, const char *name, float *out, int64_t count);
+    "fcdd_network_get_grad": (c_int32, [_handle, c_char_p, _f32p, c_int64]),
+    # int32_t fcdd_network_forward(fcdd_network *net, const float *x, int64_t n, float *out, int64_t out_count);
+    "fcdd_network_forward": (c_int32, [_handle, _f32p, c_int64, _f32p, c_int64]),
+    # int32_t fcdd_network_loss_and_grad(fcdd_network *net, const float *x, int64_t n, const float *labels,
+    #                                    const float *gtmaps, const char *objective, double gauss_std, double *loss_out);
+    "fcdd_network_loss_and_grad": (c_int32, [_handle, _f32p, c_int64, _f32p, _f32p, c_char_p, c_double, POINTER(c_double)]),
+    # int32_t fcdd_network_scores(fcdd_network *net, const float *x, int64_t n, float *scores_out);
+    "fcdd_network_scores": (c_int32, [_handle, _f32p, c_int64, _f32p]),
+    # int32_t fcdd_network_heatmaps(fcdd_network *net, const float *x, int64_t n, double gauss_std, float *out, int64_t out_count);
+    "fcdd_network_heatmaps": (c_int32, [_handle, _f32p, c_int64, c_double, _f32p, c_int64]),
+    # int32_t fcdd_network_save(const fcdd_network *net, const char *path);
+    "fcdd_network_save": (c_int32, [_handle, c_char_p]),
+    # int32_t fcdd_network_load(fcdd_network *net, const char *path);
+    "fcdd_network_load": (c_int32, [_handle, c_char_p]),
+    # int32_t fcdd_optimizer_create_sgd(fcdd_network *net, double lr, double momentum, int32_t nesterov, double weight_decay, fcdd_optimizer **out);
+    "fcdd_optimizer_create_sgd": (c_int32, [_handle, c_double, c_double, c_int32, c_double, POINTER(_handle)]),
+    # int32_t fcdd_optimizer_create_adam(fcdd_network *net, double lr, double beta1, double beta2, double eps, double weight_decay, fcdd_optimizer **out);
+    "fcdd_optimizer_create_adam": (c_int32, [_handle, c_double, c_double, c_double, c_double, c_double, POINTER(_handle)]),
+    # void fcdd_optimizer_free(fcdd_optimizer *opt);
+    "fcdd_optimizer_free": (None, [_handle]),
+    # int32_t fcdd_optimizer_step(fcdd_optimizer *opt);
+    "fcdd_optimizer_step": (c_int32, [_handle]),
+    # int32_t fcdd_optimizer_get_lr(const fcdd_optimizer *opt, double *lr_out);
+    "fcdd_optimizer_get_lr": (c_int32, [_handle, POINTER(c_double)]),
+    # int32_t fcdd_optimizer_set_lr(fcdd_optimizer *opt, double lr);
+    "fcdd_optimizer_set_lr": (c_int32, [_handle, c_double]),
+    # int32_t fcdd_optimizer_set_schedule(fcdd_optimizer *opt, const char *kind, double gamma, const int32_t *milestones, int32_t count);
+    "fcdd_optimizer_set_schedule": (c_int32, [_handle, c_char_p, c_double, POINTER(c_int32), c_int32]),
+    # int32_t fcdd_optimizer_schedule_step(fcdd_optimizer *opt);
+    "fcdd_optimizer_schedule_step": (c_int32, [_handle]),
+    # int32_t fcdd_receptive_upsample(const float *maps, int64_t n, int32_t side, int32_t j, int32_t r, double s,
+    #                                 int32_t out_side, double std, float *out);
+    "fcdd_receptive_upsample": (c_int32, [_f32p, c_int64, c_int32, c_int32, c_int32, c_double, c_int32, c_double, _f32p]),
+    # int32_t fcdd_tensor_file_open(const char *path, fcdd_tensor_file **out);
+    "fcdd_tensor_file_open": (c_int32, [c_char_p, POINTER(_handle)]),
+    # int32_t fcdd_tensor_file_create(fcdd_tensor_file **out);
+    "fcdd_tensor_file_create": (c_int32, [POINTER(_handle)]),
+    # void fcdd_tensor_file_free(fcdd_tensor_file *file);
+    "fcdd_tensor_file_free": (None, [_handle]),
+    # int32_t fcdd_tensor_file_describe(const fcdd_tensor_file *file, char *buf, int64_t cap, int64_t *needed);
+    "fcdd_tensor_file_describe": (c_int32, [_handle] + _text),
+    # int32_t fcdd_tensor_file_read(const fcdd_tensor_file *file, const char *name, void *out, int64_t nbytes);
+    "fcdd_tensor_file_read": (c_int32, [_handle, c_char_p, c_void_p, c_int64]),
+    # int32_t fcdd_tensor_file_add(fcdd_tensor_file *file, const char *name, const char *dtype, const int64_t *shape,
+    #                              int32_t rank, const void *data, int64_t nbytes);
+    "fcdd_tensor_file_add": (c_int32, [_handle, c_char_p, c_char_p, POINTER(c_int64), c_int32, c_void_p, c_int64]),
+    # int32_t fcdd_tensor_file_set_metadata(fcdd_tensor_file *file, const char *key, const char *value);
+    "fcdd_tensor_file_set_metadata": (c_int32, [_handle, c_char_p, c_char_p]),
+    # int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
+    "fcdd_tensor_file_write": (c_int32, [_handle, c_char_p]),
+}
+
+for _name, (_restype, _argtypes) in _SIGNATURES.items():
+    _fn = getattr(lib, _name)
+    _fn.restype = _restype
+    _fn.argtypes = _argtypes
+
+
+def check(status):
+    """Raises the exception for a non-zero status, with the library's message for this thread."""
+    if status != 0:
+        raise error_for(status, lib.fcdd_last_error().decode("utf-8", "replace"))
+
+
+def text(fn, *args):
+    """Calls a (..., buf, cap, needed) function and returns its text, growing the buffer as needed."""
+    cap = 4096
+    while True:
+        buf = ctypes.create_string_buffer(cap)
+        needed = c_int64(0)
+        status = fn(*args, buf, cap, ctypes.byref(needed))
+        if status == 8 and needed.value > cap:
+            cap = needed.value
+            continue
+        check(status)
+        return buf.value.decode("utf-8")
+
+
+def json_text(fn, *args):
+    return json.loads(text(fn, *args))
+
+
+def f32ptr(array):
+    return array.ctypes.data_as(_f32p) if array is not None else None
+
+
+def encode(s):
+    return s.encode("utf-8") if isinstance(s, str) else s
