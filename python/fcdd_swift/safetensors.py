@@ -51,7 +51,7 @@ def save_safetensors(path, tensors, metadata=None):
             arr = np.asarray(value)
             if arr.dtype not in _DTYPE:
                 raise InvalidArgumentError(f"'{name}': dtype {arr.dtype} cannot be stored in safetensors")
-            arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+            arr = arr.astype(arr.dtype.newbyteorder("<"), order="C")  # keeps 0-d arrays 0-d
             shape = (ctypes.c_int64 * max(arr.ndim, 1))(*arr.shape)
             check(lib.fcdd_tensor_file_add(h, encode(str(name)), encode(_DTYPE[np.dtype(arr.dtype.newbyteorder("="))]),
                                            shape, arr.ndim, arr.ctypes.data_as(ctypes.c_void_p), arr.nbytes))
