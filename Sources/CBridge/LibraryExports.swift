@@ -47,7 +47,6 @@ public func fcdd_set_num_threads(_ threads: Int32) -> Int32 {
             throw EngineError.invalidArgument("thread count must be between 1 and 1024, got \(threads)")
         }
         Parallel.threads = Int(threads)
-        BLASInfo.setThreads(Int(threads))
     }
 }
 

@@ -14,6 +14,10 @@ public enum Parallel {
         set { configured = max(1, newValue) }
     }
 
+    /// OpenBLAS runs single-threaded for good: the engine parallelises over images itself, and
+    /// switching OpenBLAS's thread count around every layer costs more than it saves.
+    private static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
+
     /// Runs `body(worker, range)` over `count` items split into contiguous chunks, one per worker.
     /// `body` must only write to memory owned by its range or by its worker index.
     public static func forEachChunk(_ count: Int, maxWorkers: Int? = nil,
@@ -23,9 +27,7 @@ public enum Parallel {
             if count > 0 { body(0, 0..<count) }
             return
         }
-        let previousBLAS = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previousBLAS) }
+        singleThreadedBLAS
         let chunks = (0..<workers).map { w -> Range<Int> in
             (w * count / workers)..<((w + 1) * count / workers)
         }
