@@ -15,6 +15,13 @@ private func copyOut(_ t: Tensor, _ out: UnsafeMutablePointer<Float>?, _ count: 
     t.data.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: t.count) }
 }
 
+private func stateEntry(_ net: Network, _ key: String) throws -> (name: String, entry: StateEntry) {
+    guard let e = net.stateEntries.first(where: { $0.name == key }) else {
+        throw EngineError.notFound("\(net.name) has no parameter or buffer named '\(key)'")
+    }
+    return e
+}
+
 @_cdecl("fcdd_network_create")
 public func fcdd_network_create(_ name: UnsafePointer<CChar>?, _ c: Int32, _ h: Int32, _ w: Int32, _ bias: Int32,
                                 _ seed: UInt64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -74,9 +81,7 @@ public func fcdd_network_get_state(_ p: OpaquePointer?, _ name: UnsafePointer<CC
     guarded {
         let net = try handle(p).net
         let key = try string(name, "name")
-        guard let e = net.stateEntries.first(where: { $0.name == key }) else {
-            throw EngineError.notFound("\(net.name) has no parameter or buffer named '\(key)'")
-        }
+        let e = try stateEntry(net, key)
         try copyOut(e.entry.tensor, out, count, "'\(key)'")
     }
 }
@@ -87,9 +92,7 @@ public func fcdd_network_set_state(_ p: OpaquePointer?, _ name: UnsafePointer<CC
     guarded {
         let net = try handle(p).net
         let key = try string(name, "name")
-        guard let e = net.stateEntries.first(where: { $0.name == key }) else {
-            throw EngineError.notFound("\(net.name) has no parameter or buffer named '\(key)'")
-        }
+        let e = try stateEntry(net, key)
         try checkCount(count, e.entry.tensor.count, "'\(key)'")
         try net.setState(key, try floats(values, Int(count), "values"))
     }

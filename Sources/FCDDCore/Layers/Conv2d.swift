@@ -119,17 +119,20 @@ public final class Conv2d: Layer {
                 (ppb + worker).pointee = dw
             }
         }}}}}
-        if wantW {
-            weight.grad.data.withUnsafeMutableBufferPointer { gp in
-                for part in partials where !part.isEmpty {
-                    for i in 0..<wCount { gp[i] += part[i] }
-                }
-            }
-        }
+        if wantW { addPartials(partials, into: &weight.grad) }
         return dx
     }
 
     public func clearCache() { input = nil }
+}
+
+/// Adds the per-worker partial weight gradients into the parameter's gradient.
+func addPartials(_ partials: [[Float]], into grad: inout Tensor) {
+    grad.data.withUnsafeMutableBufferPointer { gp in
+        for part in partials where !part.isEmpty {
+            for i in 0..<part.count { gp[i] += part[i] }
+        }
+    }
 }
 
 /// y[n, c, ...] += b[c]

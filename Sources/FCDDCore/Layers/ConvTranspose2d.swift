@@ -119,13 +119,7 @@ public final class ConvTranspose2d: Layer {
                 (ppb + worker).pointee = dw
             }
         }}}}}
-        if wantW {
-            weight.grad.data.withUnsafeMutableBufferPointer { gp in
-                for part in partials where !part.isEmpty {
-                    for i in 0..<wCount { gp[i] += part[i] }
-                }
-            }
-        }
+        if wantW { addPartials(partials, into: &weight.grad) }
         return dx
     }
 
