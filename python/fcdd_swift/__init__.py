@@ -1,47 +1,84 @@
-"""fcdd_swift: FCDD (Fully Convolutional Data Description, Liznerski et al., ICLR 2021) on a native
-Swift engine. See `Network`, `optim`, `load_safetensors`/`save_safetensors` and `info()`."""
-import ctypes
+"""fcdd_swift: FCDD (Fully Convolutional Data Description; Liznerski et al., "Explainable Deep One-Class
+Classification", ICLR 2021) on a native Swift engine, driven with numpy arrays.
+
+Two layers, as in llama-cpp-python: `_lib` declares the C ABI of libfcdd.so (fcdd.h) for ctypes; `Network`,
+`optim.SGD`/`optim.Adam` and the functions here own the handles, validate arguments and raise the
+exceptions of `errors`. Arrays are float32 NCHW (N, C, H, W).
+
+    >>> import fcdd_swift as fs
+    >>> net = fs.Network("FCDD_CNN28", in_shape=(1, 28, 28), seed=0)
+    >>> loss, grads = net.loss_and_grad(x, labels=labels)      # x: (N, 1, 28, 28)
+    >>> scores, maps = net.scores(x), net.heatmaps(x)
+"""
 
 import numpy as np
 
-from . import _lib, _loader, _validate, optim
-from ._lib import check, lib
+from . import _lib, _loader, _validate  # _lib loads the library (after choosing the OpenBLAS kernel)
+from ._lib import check, f32ptr, lib
 from .errors import (FCDDError, FCDDIOError, FormatError, InvalidArgumentError, NotFoundError, ShapeError,
                      StateError)
 from .network import Network
+from . import optim
 from .safetensors import load_safetensors, save_safetensors
 
 __version__ = lib.fcdd_version().decode()
 
 
 def info():
-    """Runtime facts: version, OpenBLAS core and config, engine threads, and where the OpenBLAS core
-    type came from ("auto": chosen from the CPU flags, "user": OPENBLAS_CORETYPE was set, "unset")."""
-    d = _lib.json_text(lib.fcdd_info)
+    """Facts about the runtime.
+
+    Returns
+    -------
+    dict
+        From the engine: ``version``, ``blas_core`` (the OpenBLAS kernel in use), ``blas_config``, ``threads``
+        (and whatever else it reports). From the loader: ``blas_coretype_env`` (OPENBLAS_CORETYPE when the
+        library was loaded, or None), ``blas_coretype_source`` ("user": set by you, "auto": chosen from the
+        CPU flags by this package, "unset"), and ``library`` (the path of libfcdd.so).
+    """
+    d = _lib.read_json(lib.fcdd_info)
+    d["blas_coretype_env"] = _loader.CORETYPE_ENV
     d["blas_coretype_source"] = _loader.CORETYPE_SOURCE
     d["library"] = _loader.LIBRARY_PATH
     return d
 
 
 def set_num_threads(n):
-    """Number of threads the engine (and OpenBLAS) use."""
-    check(lib.fcdd_set_num_threads(int(n)))
+    """Sets the number of worker threads of the engine (n >= 1); OpenBLAS runs single-threaded inside them."""
+    check(lib.fcdd_set_num_threads(_validate.integer(n, "number of threads", 1, 1024)))
 
 
 def network_names():
-    """Names of all networks of the original that the engine builds."""
-    return _lib.json_text(lib.fcdd_network_names)
+    """Names of all networks the engine builds (list of str)."""
+    return _lib.read_json(lib.fcdd_network_names)
 
 
 def receptive_upsample(maps, j, r, s, out_side, std=None):
-    """Gaussian receptive-field upsampling of (N, 1, n, n) score maps to (N, 1, out_side, out_side)."""
+    """Gaussian receptive-field upsampling of low-resolution score maps (FCDD paper, section 3).
+
+    Parameters
+    ----------
+    maps : array (N, 1, n, n)
+    j, r, s : receptive field of an output pixel: jump (stride product) j, size r, centre offset s
+    out_side : int
+        Side of the output maps (the input image side).
+    std : float or None
+        Std of the Gaussian kernel; None for the default derived from r.
+
+    Returns
+    -------
+    ndarray (N, 1, out_side, out_side), float32
+    """
     arr = _validate.as_float32(maps, "maps")
-    if arr.ndim != 4 or arr.shape[1] != 1 or arr.shape[2] != arr.shape[3] or arr.shape[0] < 1:
-        raise ShapeError(f"maps must have shape (N, 1, n, n), got {arr.shape}")
+    if arr.ndim != 4 or arr.shape[0] < 1 or arr.shape[1] != 1 or arr.shape[2] != arr.shape[3]:
+        raise ShapeError(f"maps must have shape (N, 1, n, n) with N >= 1; got {arr.shape}")
     _validate.finite(arr, "maps")
-    out = np.empty((arr.shape[0], 1, int(out_side), int(out_side)), np.float32)
-    check(lib.fcdd_receptive_upsample(_lib.f32ptr(arr), arr.shape[0], arr.shape[2], int(j), int(r), float(s),
-                                      int(out_side), _validate.gauss_std(std), _lib.f32ptr(out)))
+    j = _validate.integer(j, "j", 1, 2 ** 31 - 1)
+    r = _validate.integer(r, "r", 1, 2 ** 31 - 1)
+    s = _validate.real(s, "s", minimum=0.0)
+    out_side = _validate.integer(out_side, "out_side", 1, 2 ** 31 - 1)
+    std = _validate.positive_or_default(std, "std")
+    out = np.empty((arr.shape[0], 1, out_side, out_side), np.float32)
+    check(lib.fcdd_receptive_upsample(f32ptr(arr), arr.shape[0], arr.shape[2], j, r, s, out_side, std, f32ptr(out)))
     return out
 
 

@@ -1,19 +1,26 @@
-"""ctypes declarations of the C ABI (Sources/CBridge/include/fcdd.h), one per exported function,
-and the helpers that turn status codes into exceptions and read text results."""
+"""Low layer: ctypes declarations of the C ABI (Sources/CBridge/include/fcdd.h), one per exported function
+with its C prototype beside it, and small helpers for status codes, text results and array pointers.
+
+Nothing here validates arguments; the high layer (network.py, optim.py, safetensors.py) does that.
+"""
 import ctypes
 import json
+import os
 from ctypes import POINTER, c_char_p, c_double, c_float, c_int32, c_int64, c_uint64, c_void_p
 
 from . import _loader
-from .errors import error_for
+from .errors import InvalidArgumentError, check
 
 lib = _loader.load()
 
+FCDD_ERR_BUFFER_TOO_SMALL = 8
+
 _f32p = POINTER(c_float)
-_handle = c_void_p
-_text = [ctypes.c_char_p, c_int64, POINTER(c_int64)]  # (buf, cap, needed)
+_handle = c_void_p                                   # fcdd_network *, fcdd_optimizer *, fcdd_tensor_file *
+_text = [c_char_p, c_int64, POINTER(c_int64)]        # (char *buf, int64_t cap, int64_t *needed)
 
 _SIGNATURES = {
+    # ---- library ----
     # const char *fcdd_version(void);
     "fcdd_version": (c_char_p, []),
     # const char *fcdd_last_error(void);
@@ -26,7 +33,10 @@ _SIGNATURES = {
     "fcdd_set_num_threads": (c_int32, [c_int32]),
     # int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
     "fcdd_network_names": (c_int32, _text),
-    # int32_t fcdd_network_create(const char *name, int32_t c, int32_t h, int32_t w, int32_t bias, uint64_t seed, fcdd_network **out);
+
+    # ---- networks ----
+    # int32_t fcdd_network_create(const char *name, int32_t channels, int32_t height, int32_t width,
+    #                             int32_t bias, uint64_t seed, fcdd_network **out);
     "fcdd_network_create": (c_int32, [c_char_p, c_int32, c_int32, c_int32, c_int32, c_uint64, POINTER(_handle)]),
     # void fcdd_network_free(fcdd_network *net);
     "fcdd_network_free": (None, [_handle]),
@@ -43,20 +53,28 @@ _SIGNATURES = {
     # int32_t fcdd_network_forward(fcdd_network *net, const float *x, int64_t n, float *out, int64_t out_count);
     "fcdd_network_forward": (c_int32, [_handle, _f32p, c_int64, _f32p, c_int64]),
     # int32_t fcdd_network_loss_and_grad(fcdd_network *net, const float *x, int64_t n, const float *labels,
-    #                                    const float *gtmaps, const char *objective, double gauss_std, double *loss_out);
-    "fcdd_network_loss_and_grad": (c_int32, [_handle, _f32p, c_int64, _f32p, _f32p, c_char_p, c_double, POINTER(c_double)]),
+    #                                    const float *gtmaps, const char *objective, double gauss_std,
+    #                                    double *loss_out);
+    "fcdd_network_loss_and_grad": (c_int32, [_handle, _f32p, c_int64, _f32p, _f32p, c_char_p, c_double,
+                                             POINTER(c_double)]),
     # int32_t fcdd_network_scores(fcdd_network *net, const float *x, int64_t n, float *scores_out);
     "fcdd_network_scores": (c_int32, [_handle, _f32p, c_int64, _f32p]),
-    # int32_t fcdd_network_heatmaps(fcdd_network *net, const float *x, int64_t n, double gauss_std, float *out, int64_t out_count);
+    # int32_t fcdd_network_heatmaps(fcdd_network *net, const float *x, int64_t n, double gauss_std,
+    #                               float *out, int64_t out_count);
     "fcdd_network_heatmaps": (c_int32, [_handle, _f32p, c_int64, c_double, _f32p, c_int64]),
     # int32_t fcdd_network_save(const fcdd_network *net, const char *path);
     "fcdd_network_save": (c_int32, [_handle, c_char_p]),
     # int32_t fcdd_network_load(fcdd_network *net, const char *path);
     "fcdd_network_load": (c_int32, [_handle, c_char_p]),
-    # int32_t fcdd_optimizer_create_sgd(fcdd_network *net, double lr, double momentum, int32_t nesterov, double weight_decay, fcdd_optimizer **out);
+
+    # ---- optimisers and schedules ----
+    # int32_t fcdd_optimizer_create_sgd(fcdd_network *net, double lr, double momentum, int32_t nesterov,
+    #                                   double weight_decay, fcdd_optimizer **out);
     "fcdd_optimizer_create_sgd": (c_int32, [_handle, c_double, c_double, c_int32, c_double, POINTER(_handle)]),
-    # int32_t fcdd_optimizer_create_adam(fcdd_network *net, double lr, double beta1, double beta2, double eps, double weight_decay, fcdd_optimizer **out);
-    "fcdd_optimizer_create_adam": (c_int32, [_handle, c_double, c_double, c_double, c_double, c_double, POINTER(_handle)]),
+    # int32_t fcdd_optimizer_create_adam(fcdd_network *net, double lr, double beta1, double beta2, double eps,
+    #                                    double weight_decay, fcdd_optimizer **out);
+    "fcdd_optimizer_create_adam": (c_int32, [_handle, c_double, c_double, c_double, c_double, c_double,
+                                             POINTER(_handle)]),
     # void fcdd_optimizer_free(fcdd_optimizer *opt);
     "fcdd_optimizer_free": (None, [_handle]),
     # int32_t fcdd_optimizer_step(fcdd_optimizer *opt);
@@ -65,13 +83,19 @@ _SIGNATURES = {
     "fcdd_optimizer_get_lr": (c_int32, [_handle, POINTER(c_double)]),
     # int32_t fcdd_optimizer_set_lr(fcdd_optimizer *opt, double lr);
     "fcdd_optimizer_set_lr": (c_int32, [_handle, c_double]),
-    # int32_t fcdd_optimizer_set_schedule(fcdd_optimizer *opt, const char *kind, double gamma, const int32_t *milestones, int32_t count);
+    # int32_t fcdd_optimizer_set_schedule(fcdd_optimizer *opt, const char *kind, double gamma,
+    #                                     const int32_t *milestones, int32_t milestone_count);
     "fcdd_optimizer_set_schedule": (c_int32, [_handle, c_char_p, c_double, POINTER(c_int32), c_int32]),
     # int32_t fcdd_optimizer_schedule_step(fcdd_optimizer *opt);
     "fcdd_optimizer_schedule_step": (c_int32, [_handle]),
+
+    # ---- receptive-field upsampling ----
     # int32_t fcdd_receptive_upsample(const float *maps, int64_t n, int32_t side, int32_t j, int32_t r, double s,
     #                                 int32_t out_side, double std, float *out);
-    "fcdd_receptive_upsample": (c_int32, [_f32p, c_int64, c_int32, c_int32, c_int32, c_double, c_int32, c_double, _f32p]),
+    "fcdd_receptive_upsample": (c_int32, [_f32p, c_int64, c_int32, c_int32, c_int32, c_double, c_int32, c_double,
+                                          _f32p]),
+
+    # ---- safetensors files ----
     # int32_t fcdd_tensor_file_open(const char *path, fcdd_tensor_file **out);
     "fcdd_tensor_file_open": (c_int32, [c_char_p, POINTER(_handle)]),
     # int32_t fcdd_tensor_file_create(fcdd_tensor_file **out);
@@ -82,8 +106,8 @@ _SIGNATURES = {
     "fcdd_tensor_file_describe": (c_int32, [_handle] + _text),
     # int32_t fcdd_tensor_file_read(const fcdd_tensor_file *file, const char *name, void *out, int64_t nbytes);
     "fcdd_tensor_file_read": (c_int32, [_handle, c_char_p, c_void_p, c_int64]),
-    # int32_t fcdd_tensor_file_add(fcdd_tensor_file *file, const char *name, const char *dtype, const int64_t *shape,
-    #                              int32_t rank, const void *data, int64_t nbytes);
+    # int32_t fcdd_tensor_file_add(fcdd_tensor_file *file, const char *name, const char *dtype,
+    #                              const int64_t *shape, int32_t rank, const void *data, int64_t nbytes);
     "fcdd_tensor_file_add": (c_int32, [_handle, c_char_p, c_char_p, POINTER(c_int64), c_int32, c_void_p, c_int64]),
     # int32_t fcdd_tensor_file_set_metadata(fcdd_tensor_file *file, const char *key, const char *value);
     "fcdd_tensor_file_set_metadata": (c_int32, [_handle, c_char_p, c_char_p]),
@@ -92,38 +116,60 @@ _SIGNATURES = {
 }
 
 for _name, (_restype, _argtypes) in _SIGNATURES.items():
-    _fn = getattr(lib, _name)
+    _fn = getattr(lib, _name)  # AttributeError here means the library does not export a declared function
     _fn.restype = _restype
     _fn.argtypes = _argtypes
 
 
-def check(status):
-    """Raises the exception for a non-zero status, with the library's message for this thread."""
-    if status != 0:
-        raise error_for(status, lib.fcdd_last_error().decode("utf-8", "replace"))
+def last_error():
+    """The message of the last failed call on this thread."""
+    return lib.fcdd_last_error().decode("utf-8", "replace")
 
 
-def text(fn, *args):
-    """Calls a (..., buf, cap, needed) function and returns its text, growing the buffer as needed."""
+def status_string(status):
+    """The name of a status code, e.g. "FCDD_ERR_SHAPE"."""
+    return lib.fcdd_status_string(int(status)).decode()
+
+
+def read_text(fn, *args):
+    """Calls a ``(..., char *buf, int64_t cap, int64_t *needed)`` function; retries once with the size it needs."""
     cap = 4096
     while True:
         buf = ctypes.create_string_buffer(cap)
         needed = c_int64(0)
         status = fn(*args, buf, cap, ctypes.byref(needed))
-        if status == 8 and needed.value > cap:
+        if status == FCDD_ERR_BUFFER_TOO_SMALL and needed.value > cap:
             cap = needed.value
             continue
         check(status)
         return buf.value.decode("utf-8")
 
 
-def json_text(fn, *args):
-    return json.loads(text(fn, *args))
+def read_json(fn, *args):
+    """`read_text` parsed as JSON."""
+    return json.loads(read_text(fn, *args))
 
 
 def f32ptr(array):
-    return array.ctypes.data_as(_f32p) if array is not None else None
+    """``float *`` to the data of a C-contiguous float32 array (NULL for None)."""
+    return None if array is None else array.ctypes.data_as(_f32p)
 
 
-def encode(s):
-    return s.encode("utf-8") if isinstance(s, str) else s
+def cstr(s):
+    """A Python string as a NUL-terminated UTF-8 ``const char *`` (None stays NULL)."""
+    if s is None:
+        return None
+    if "\0" in s:  # C would silently cut the string there
+        raise InvalidArgumentError(f"strings passed to the engine must not contain NUL characters: {s!r}")
+    return s.encode("utf-8")
+
+
+def cpath(path):
+    """A file path (str, bytes or os.PathLike) as a ``const char *`` in the file-system encoding."""
+    try:
+        b = os.fsencode(path)
+    except TypeError:
+        raise InvalidArgumentError(f"path must be a str or os.PathLike; got {path!r}") from None
+    if b"\0" in b:
+        raise InvalidArgumentError(f"path must not contain NUL characters: {path!r}")
+    return b

@@ -1,43 +1,69 @@
-"""Exceptions raised by fcdd_swift; each status code of the C ABI maps to one class."""
+"""Exceptions of fcdd_swift. Each status code of the C ABI (enum in fcdd.h) maps to one class; each class
+also derives from the built-in exception a Python caller would expect (ValueError, KeyError, OSError, ...)."""
 
 
 class FCDDError(Exception):
-    """Base class of every error raised by fcdd_swift."""
+    """Base class of every error raised by fcdd_swift. ``status`` is the C status code (0 if raised in Python)."""
+
+    status = 0
 
 
 class InvalidArgumentError(FCDDError, ValueError):
-    """A value is out of range, of the wrong type, unknown, NaN, ..."""
+    """A value is out of range, of the wrong type, unknown, NaN, ... (FCDD_ERR_INVALID_ARGUMENT, FCDD_ERR_NULL)."""
 
 
 class ShapeError(FCDDError, ValueError):
-    """An array has the wrong shape or size."""
+    """An array has the wrong shape or size (FCDD_ERR_SHAPE)."""
 
 
 class NotFoundError(FCDDError, KeyError):
-    """A named tensor, parameter or file entry does not exist."""
+    """A named tensor, parameter or state entry does not exist (FCDD_ERR_NOT_FOUND)."""
 
-    def __str__(self):  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
+    def __str__(self):
+        # KeyError.__str__ returns repr(key), which would wrap the whole message in quotes.
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
 class FCDDIOError(FCDDError, OSError):
-    """Reading or writing a file failed."""
+    """Reading or writing a file failed (FCDD_ERR_IO)."""
 
 
 class FormatError(FCDDError, ValueError):
-    """A file exists but is malformed."""
+    """A file exists but is malformed or truncated (FCDD_ERR_FORMAT)."""
 
 
 class StateError(FCDDError, RuntimeError):
-    """The call is not valid in the current state (e.g. a step before any gradient)."""
+    """The call is not valid now, e.g. an optimiser step before any gradient or a closed handle (FCDD_ERR_STATE)."""
 
 
+# Status codes of fcdd.h. FCDD_ERR_NULL can only come from a bug of this package (it never passes NULL
+# where the header requires a pointer), but is still reported as an argument error rather than lost.
 _BY_STATUS = {
-    1: InvalidArgumentError, 2: ShapeError, 3: NotFoundError, 4: FCDDIOError, 5: FormatError,
-    6: StateError, 7: InvalidArgumentError, 8: FCDDError,
+    1: InvalidArgumentError,  # FCDD_ERR_INVALID_ARGUMENT
+    2: ShapeError,            # FCDD_ERR_SHAPE
+    3: NotFoundError,         # FCDD_ERR_NOT_FOUND
+    4: FCDDIOError,           # FCDD_ERR_IO
+    5: FormatError,           # FCDD_ERR_FORMAT
+    6: StateError,            # FCDD_ERR_STATE
+    7: InvalidArgumentError,  # FCDD_ERR_NULL
+    8: FCDDError,             # FCDD_ERR_BUFFER_TOO_SMALL (handled by the text helpers; never expected here)
 }
 
 
 def error_for(status, message):
-    """The exception for a non-zero status code of the C ABI."""
-    return _BY_STATUS.get(status, FCDDError)(message or f"fcdd error {status}")
+    """The exception object for a non-zero C status code and its message."""
+    cls = _BY_STATUS.get(status, FCDDError)
+    err = cls(message or f"fcdd_swift call failed with status {status}")
+    err.status = status
+    return err
+
+
+def check(status):
+    """Raises the exception for a non-zero status, with the message of ``fcdd_last_error()``.
+
+    The message is per thread in the library, so it must be read on the thread that made the failing call,
+    right after it: that is what this function is for.
+    """
+    if status != 0:
+        from ._lib import last_error  # late import: _lib imports this module
+        raise error_for(status, last_error())

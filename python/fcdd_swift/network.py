@@ -1,200 +1,252 @@
-"""`Network`: one FCDD, HSC or autoencoder network of the engine, driven with numpy arrays."""
+"""`Network`: one FCDD, HSC or autoencoder network of the engine, driven with numpy arrays.
+
+Arrays cross the C ABI as C-contiguous float32 NCHW; any real-valued input (integer dtypes, float64,
+non-contiguous views) is converted to that first, which makes a copy.
+"""
 import ctypes
-import threading
+from collections.abc import Mapping
 
 import numpy as np
 
-from . import _lib, _validate
-from ._lib import check, encode, f32ptr, lib
+from . import _validate
+from ._handle import NativeHandle
+from ._lib import check, cpath, cstr, f32ptr, lib, read_json
 from .errors import InvalidArgumentError, NotFoundError, ShapeError
 
+OBJECTIVES = ("fcdd", "hsc", "ae")
 
-class Network:
-    """A network of the original FCDD code, by class name (e.g. "FCDD_CNN28", "CNN32", "AE28").
+
+class Network(NativeHandle):
+    """A network of the original FCDD code, by class name ("FCDD_CNN28", "CNN32", "AE28", ...).
 
     Parameters
     ----------
     name : str
         Network name; `fcdd_swift.network_names()` lists them.
-    in_shape : tuple of int
-        Input shape (C, H, W); H must equal W.
+    in_shape : tuple of 3 int
+        Input shape (C, H, W) of one image.
     bias : bool
         Biases in conv/linear layers and affine BatchNorm (the original's ``--bias``).
     seed : int
-        Seed of the PyTorch-default initialisation.
+        Seed of the PyTorch-default initialisation; the same seed gives the same weights.
 
-    Arrays are float32 NCHW; other real dtypes and non-contiguous arrays are converted (copied).
-    A network is safe to share between threads: calls on one network are serialised by a lock.
+    Notes
+    -----
+    A new network is in training mode, as a new torch module is. Calls on one network are serialised by a
+    lock, so a network may be shared between threads. Free it with `close()` or a ``with`` block, or let the
+    garbage collector do it.
     """
+
+    _free = lib.fcdd_network_free
+    _kind = "network"
 
     def __init__(self, name, in_shape, bias=True, seed=0):
         if not isinstance(name, str):
-            raise InvalidArgumentError(f"network name must be a string, got {name!r}")
-        try:
-            shape = tuple(int(s) for s in in_shape)
-        except (TypeError, ValueError):
-            raise InvalidArgumentError(f"in_shape must be (C, H, W), got {in_shape!r}") from None
-        if len(shape) != 3 or min(shape) < 1:
-            raise InvalidArgumentError(f"in_shape must be three positive sizes (C, H, W), got {in_shape!r}")
-        if not 0 <= int(seed) < 2 ** 64:
-            raise InvalidArgumentError(f"seed must be in [0, 2**64), got {seed!r}")
-        self._lock = threading.Lock()
-        self._handle = ctypes.c_void_p()
-        check(lib.fcdd_network_create(encode(name), shape[0], shape[1], shape[2], int(bool(bias)), int(seed),
-                                      ctypes.byref(self._handle)))
+            raise InvalidArgumentError(f"network name must be a string; got {name!r}")
+        shape = _validate.in_shape(in_shape)
+        seed = _validate.integer(seed, "seed", 0, 2 ** 64 - 1)
+        super().__init__()
+        check(lib.fcdd_network_create(cstr(name), shape[0], shape[1], shape[2], int(bool(bias)), seed,
+                                      ctypes.byref(self._ptr)))
         d = self.describe()
-        self.name, self.kind = d["name"], d["kind"]
-        self.in_shape, self.out_shape = tuple(d["in_shape"]), tuple(d["out_shape"])
-        self.reception = d["reception"]
-        self.parameter_count = d["parameter_count"]
+        self.name = d["name"]
+        self.kind = d["kind"]                        # "fcdd", "hsc" or "ae"
+        self.in_shape = tuple(d["in_shape"])         # (C, H, W)
+        self.out_shape = tuple(d["out_shape"])       # output of one image, e.g. (1, 7, 7)
+        self.reception = d["reception"]              # {"n", "j", "r", "s"} or None
+        self.parameter_count = d["parameter_count"]  # as PyTorch counts: parameters only, frozen ones included
+        # (name, shape, entry) of every state entry, in PyTorch state-dict order.
         self._state = [(e["name"], tuple(e["shape"]), e) for e in d["state"]]
 
-    # -- lifetime -------------------------------------------------------------------------------
-    def close(self):
-        """Frees the native network (also done when the object is garbage collected)."""
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle:
-            lib.fcdd_network_free(handle)
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _h(self):
-        if not self._handle:
-            raise InvalidArgumentError("the network has been closed")
-        return self._handle
-
     def __repr__(self):
-        return f"Network({self.name!r}, in_shape={self.in_shape}, kind={self.kind!r}, parameters={self.parameter_count})"
+        return (f"Network({self.name!r}, in_shape={self.in_shape}, kind={self.kind!r}, "
+                f"parameters={self.parameter_count}{', closed' if self.closed else ''})")
 
-    # -- description and mode -------------------------------------------------------------------
+    # -- description and mode ----------------------------------------------------------------------
+
     def describe(self):
-        """Dict: name, kind, in_shape, out_shape, bias, training, reception, parameter_count, state."""
-        with self._lock:
-            return _lib.json_text(lib.fcdd_network_describe, self._h())
+        """Description from the engine.
+
+        Returns
+        -------
+        dict
+            name, kind, in_shape, out_shape, bias, training, reception, parameter_count, and ``state``: a
+            list of {name, shape, kind ("parameter"/"buffer"), trainable, dtype} in state-dict order.
+        """
+        with self._use() as h:
+            return read_json(lib.fcdd_network_describe, h)
 
     @property
     def training(self):
-        return self.describe()["training"]
+        """True in training mode, False in eval mode."""
+        return bool(self.describe()["training"])
 
     def train(self, mode=True):
-        """Training mode (BatchNorm uses batch statistics and updates running ones), as torch's train()."""
-        with self._lock:
-            check(lib.fcdd_network_set_training(self._h(), int(bool(mode))))
+        """Sets training mode (BatchNorm normalises with batch statistics and updates its running ones),
+        as ``torch.nn.Module.train``. Returns self."""
+        with self._use() as h:
+            check(lib.fcdd_network_set_training(h, int(bool(mode))))
         return self
 
     def eval(self):
-        """Eval mode (BatchNorm uses running statistics)."""
+        """Sets eval mode (BatchNorm uses its running statistics). Returns self."""
         return self.train(False)
 
-    # -- state dict -----------------------------------------------------------------------------
+    # -- state dict --------------------------------------------------------------------------------
+
     def state_dict(self):
-        """Weights and BatchNorm buffers under PyTorch's names, in PyTorch's order."""
+        """Weights and BatchNorm buffers under PyTorch's names, in PyTorch's order.
+
+        Returns
+        -------
+        dict of str to ndarray
+            float32 arrays; ``num_batches_tracked`` as a 0-d int64 array, as in PyTorch.
+        """
         out = {}
-        with self._lock:
+        with self._use() as h:
             for name, shape, entry in self._state:
                 buf = np.empty(shape, np.float32)
-                check(lib.fcdd_network_get_state(self._h(), encode(name), f32ptr(buf), buf.size))
+                check(lib.fcdd_network_get_state(h, cstr(name), f32ptr(buf), buf.size))
                 out[name] = buf.astype(np.int64) if entry["dtype"] == "I64" else buf
         return out
 
     def load_state_dict(self, tensors):
-        """Loads a full state dict (PyTorch names). Unknown or missing keys raise an error naming them;
-        a missing ``num_batches_tracked`` is allowed, as in PyTorch."""
+        """Replaces weights and buffers with the arrays of a state dict (PyTorch names).
+
+        Every key must be known and every entry present, except ``*.num_batches_tracked``, which PyTorch
+        also allows to be missing. Nothing is changed when a check fails.
+
+        Raises
+        ------
+        NotFoundError
+            unknown or missing keys (all of them are named).
+        ShapeError
+            an array of the wrong shape (names the key and both shapes).
+        InvalidArgumentError
+            non-numeric or non-finite values.
+        """
+        if not isinstance(tensors, Mapping):
+            raise InvalidArgumentError(f"load_state_dict needs a dict of arrays; got {type(tensors).__name__}")
         own = {name: shape for name, shape, _ in self._state}
-        unknown = sorted(set(tensors) - set(own))
-        missing = [n for n in own if n not in tensors and not n.endswith("num_batches_tracked")]
+        unknown = [k for k in tensors if k not in own]
+        missing = [k for k in own if k not in tensors and not k.endswith(".num_batches_tracked")]
         if unknown or missing:
-            parts = ([f"unknown keys: {', '.join(unknown)}"] if unknown else []) + \
+            parts = ([f"unknown keys: {', '.join(map(str, unknown))}"] if unknown else []) + \
                     ([f"missing keys: {', '.join(missing)}"] if missing else [])
             raise NotFoundError(f"state dict does not match {self.name}: " + "; ".join(parts))
-        arrays = {}
+        arrays = []
         for name, value in tensors.items():
-            arr = _validate.as_float32(value, name)
-            if arr.shape != own[name] and not (arr.size == 1 and own[name] == ()):
-                raise ShapeError(f"'{name}' has shape {arr.shape}, {self.name} needs {own[name]}")
-            _validate.finite(arr, name)
-            arrays[name] = arr
-        with self._lock:
-            for name, arr in arrays.items():
-                check(lib.fcdd_network_set_state(self._h(), encode(name), f32ptr(arr), arr.size))
+            arr = _validate.as_float32(value, f"'{name}'")
+            # A 0-d buffer (num_batches_tracked) may also come as a 1-element array.
+            if arr.shape != own[name] and not (own[name] == () and arr.size == 1):
+                raise ShapeError(f"'{name}' has shape {arr.shape}; {self.name} needs {own[name]}")
+            _validate.finite(arr, f"'{name}'")
+            arrays.append((name, arr))
+        with self._use() as h:
+            for name, arr in arrays:
+                check(lib.fcdd_network_set_state(h, cstr(name), f32ptr(arr), arr.size))
 
     def save(self, path):
-        """Writes the state dict as a safetensors file (atomically)."""
-        with self._lock:
-            check(lib.fcdd_network_save(self._h(), encode(str(path))))
+        """Writes the state dict to a safetensors file (PyTorch names), atomically."""
+        with self._use() as h:
+            check(lib.fcdd_network_save(h, cpath(path)))
 
     def load(self, path):
-        """Loads a safetensors state dict written here or converted from PyTorch."""
-        with self._lock:
-            check(lib.fcdd_network_load(self._h(), encode(str(path))))
+        """Loads a safetensors state dict written by `save` or converted from PyTorch (same rules as
+        `load_state_dict`)."""
+        with self._use() as h:
+            check(lib.fcdd_network_load(h, cpath(path)))
 
-    # -- computation ----------------------------------------------------------------------------
+    # -- computation -------------------------------------------------------------------------------
+
     def forward(self, x):
-        """Output for a batch (N, C, H, W) in the current mode; (N, 1, h, w) for FCDD networks."""
-        x = _validate.batch(x, self.in_shape)
-        out = np.empty((x.shape[0],) + self.out_shape, np.float32)
-        with self._lock:
-            check(lib.fcdd_network_forward(self._h(), f32ptr(x), x.shape[0], f32ptr(out), out.size))
-        return out
-
-    __call__ = forward
-
-    def loss_and_grad(self, x, labels=None, gtmaps=None, objective=None, gauss_std=None):
-        """Training-mode forward and backward pass.
+        """Output of a batch in the current mode.
 
         Parameters
         ----------
         x : array (N, C, H, W)
-        labels : array (N,) of 0 (nominal, pulled in) / 1 (anomalous, pushed out), default all 0
-        gtmaps : array (N, 1, H, W) in [0, 1], optional; FCDD's ground-truth-map loss
-        objective : "fcdd", "hsc", "ae" or None for the network's own
-        gauss_std : std of the receptive-field Gaussian (ground-truth loss); None = default
 
         Returns
         -------
-        (loss, grads): the batch loss and a dict of gradients of every trainable parameter.
+        ndarray (N,) + out_shape, float32
+            (N, 1, h, w) for FCDD networks. In training mode BatchNorm running statistics are updated.
+        """
+        x = _validate.batch(x, self.in_shape)
+        out = np.empty((x.shape[0],) + self.out_shape, np.float32)
+        with self._use() as h:
+            check(lib.fcdd_network_forward(h, f32ptr(x), x.shape[0], f32ptr(out), out.size))
+        return out
+
+    def loss_and_grad(self, x, labels=None, gtmaps=None, objective=None, gauss_std=None):
+        """Training-mode forward and backward pass on one batch (the mode is restored afterwards).
+
+        Parameters
+        ----------
+        x : array (N, C, H, W)
+        labels : array (N,) of 0 (nominal, pulled in) / 1 (anomalous, pushed out), optional
+            Default: all 0.
+        gtmaps : array (N, 1, H, W) with values in [0, 1], optional
+            Selects FCDD's ground-truth-map loss on the receptive-field upsampled map.
+        objective : {"fcdd", "hsc", "ae"} or None
+            None: the network's own kind (the only one the engine accepts for it).
+        gauss_std : float or None
+            Std of the receptive-field Gaussian (ground-truth loss); None: derived from the receptive field.
+
+        Returns
+        -------
+        loss : float
+        grads : dict of str to ndarray
+            Gradient of every trainable parameter (float32, parameter shape); `optim` steps apply them.
         """
         x = _validate.batch(x, self.in_shape)
         n = x.shape[0]
         y = _validate.labels(labels, n)
         gt = _validate.gtmaps(gtmaps, n, self.in_shape[1], self.in_shape[2])
-        std = _validate.gauss_std(gauss_std)
-        if objective is not None and objective not in ("fcdd", "hsc", "ae"):
-            raise InvalidArgumentError(f"objective must be 'fcdd', 'hsc', 'ae' or None, got {objective!r}")
+        std = _validate.positive_or_default(gauss_std, "gauss_std")
+        if objective is not None and objective not in OBJECTIVES:
+            raise InvalidArgumentError(f"objective must be one of {', '.join(OBJECTIVES)} or None; got {objective!r}")
         loss = ctypes.c_double()
         grads = {}
-        with self._lock:
-            check(lib.fcdd_network_loss_and_grad(self._h(), f32ptr(x), n, f32ptr(y), f32ptr(gt),
-                                                 encode(objective) if objective else None, std,
+        with self._use() as h:
+            check(lib.fcdd_network_loss_and_grad(h, f32ptr(x), n, f32ptr(y), f32ptr(gt), cstr(objective), std,
                                                  ctypes.byref(loss)))
             for name, shape, entry in self._state:
                 if entry["kind"] == "parameter" and entry["trainable"]:
                     g = np.empty(shape, np.float32)
-                    check(lib.fcdd_network_get_grad(self._h(), encode(name), f32ptr(g), g.size))
+                    check(lib.fcdd_network_get_grad(h, cstr(name), f32ptr(g), g.size))
                     grads[name] = g
         return float(loss.value), grads
 
     def scores(self, x):
-        """Anomaly score per image (N,), eval mode; higher is more anomalous."""
+        """Anomaly score per image, computed in eval mode (the mode is restored); higher is more anomalous.
+
+        Returns
+        -------
+        ndarray (N,), float32
+        """
         x = _validate.batch(x, self.in_shape)
         out = np.empty(x.shape[0], np.float32)
-        with self._lock:
-            check(lib.fcdd_network_scores(self._h(), f32ptr(x), x.shape[0], f32ptr(out)))
+        with self._use() as h:
+            check(lib.fcdd_network_scores(h, f32ptr(x), x.shape[0], f32ptr(out)))
         return out
 
     def heatmaps(self, x, gauss_std=None):
-        """Explanation heatmaps (N, 1, H, W) at input resolution, eval mode. FCDD: receptive-field
-        Gaussian upsampling of the pseudo-Huber map; HSC: input gradients; AE: squared error."""
+        """Explanation heatmaps at input resolution, computed in eval mode (the mode is restored).
+
+        FCDD: the pseudo-Huber map upsampled with the receptive-field Gaussian (std `gauss_std`, None for
+        the default); HSC: absolute input gradients; AE: squared reconstruction error.
+
+        Returns
+        -------
+        ndarray (N, 1, H, W), float32
+        """
         x = _validate.batch(x, self.in_shape)
-        std = _validate.gauss_std(gauss_std)
+        std = _validate.positive_or_default(gauss_std, "gauss_std")
         out = np.empty((x.shape[0], 1, self.in_shape[1], self.in_shape[2]), np.float32)
-        with self._lock:
-            check(lib.fcdd_network_heatmaps(self._h(), f32ptr(x), x.shape[0], std, f32ptr(out), out.size))
+        with self._use() as h:
+            check(lib.fcdd_network_heatmaps(h, f32ptr(x), x.shape[0], std, f32ptr(out), out.size))
         return out
+
+    def trainable_names(self):
+        """Names of the parameters that `loss_and_grad` returns gradients for, in state-dict order."""
+        return [n for n, _, e in self._state if e["kind"] == "parameter" and e["trainable"]]

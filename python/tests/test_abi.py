@@ -1,32 +1,67 @@
-"""The C header is the ABI's source of truth: every declared function is exported by the built
-library, and the library needs no Swift runtime from a toolchain."""
-import os
+"""fcdd.h is the one source of truth of the C ABI: every function it declares is exported by the library the
+package loaded and bound in _lib.py, and the library needs no Swift runtime from a toolchain."""
 import re
+import shutil
 import subprocess
 
-import fcdd_swift as fs
-from conftest import REPO
+import pytest
 
-HEADER = os.path.join(REPO, "Sources", "CBridge", "include", "fcdd.h")
+import fcdd_swift as fs
+from fcdd_swift import _lib, errors
+from support import HEADER
 
 
 def declared_functions():
-    text = re.sub(r"/\*.*?\*/", "", open(HEADER).read(), flags=re.S)
-    return set(re.findall(r"\b(fcdd_[a-z_0-9]+)\s*\(", text))
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", "", open(HEADER).read(), flags=re.S)
+    return set(re.findall(r"\b(fcdd_[a-z0-9_]+)\s*\(", text))
 
 
-def test_every_declared_function_is_exported():
-    lib = fs._loader.LIBRARY_PATH
-    out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True, check=True).stdout
-    exported = set(re.findall(r"\bT (fcdd_[a-z_0-9]+)", out))
-    declared = declared_functions()
-    assert len(declared) > 30
-    assert declared - exported == set()
-    assert exported - declared == set(), "exported but not declared in fcdd.h"
+def declared_status_codes():
+    return {name: int(value) for name, value in re.findall(r"\b(FCDD_(?:OK|ERR_[A-Z_]+))\s*=\s*(\d+)",
+                                                             open(HEADER).read())}
 
 
-def test_library_does_not_need_the_swift_toolchain():
-    out = subprocess.run(["readelf", "-d", fs._loader.LIBRARY_PATH], capture_output=True, text=True, check=True).stdout
-    needed = re.findall(r"NEEDED.*\[(.+)\]", out)
-    assert needed and not [n for n in needed if "swift" in n.lower() or "Foundation" in n]
-    assert "$ORIGIN" in out
+def tool_output(*cmd):
+    if shutil.which(cmd[0]) is None:
+        pytest.skip(f"{cmd[0]} is not installed (binutils)")
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
+def test_header_declares_the_expected_functions():
+    names = declared_functions()
+    assert len(names) == 36, sorted(names)
+    assert {"fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_last_error"} <= names
+
+
+def test_every_declared_function_is_exported_by_the_loaded_library():
+    out = tool_output("nm", "-D", "--defined-only", fs._loader.LIBRARY_PATH)
+    exported = set(re.findall(r"\bT (fcdd_[a-z0-9_]+)$", out, flags=re.M))
+    assert declared_functions() - exported == set(), "declared in fcdd.h but not exported"
+    assert exported - declared_functions() == set(), "exported but not declared in fcdd.h"
+
+
+def test_python_bindings_cover_exactly_the_header():
+    assert set(_lib._SIGNATURES) == declared_functions()
+
+
+def test_status_codes_match_the_header_and_the_exceptions():
+    codes = declared_status_codes()
+    assert codes["FCDD_OK"] == 0 and len(codes) == 9
+    for name, value in codes.items():
+        assert _lib.status_string(value) == name
+    assert set(errors._BY_STATUS) == {v for v in codes.values() if v != 0}
+    assert type(errors.error_for(codes["FCDD_ERR_SHAPE"], "m")) is fs.ShapeError
+    assert type(errors.error_for(codes["FCDD_ERR_NOT_FOUND"], "m")) is fs.NotFoundError
+    assert errors.error_for(codes["FCDD_ERR_IO"], "m").status == codes["FCDD_ERR_IO"]
+
+
+def test_library_needs_no_swift_runtime_and_finds_neighbours_by_origin():
+    out = tool_output("readelf", "-d", fs._loader.LIBRARY_PATH)
+    needed = re.findall(r"\(NEEDED\).*\[(.+)\]", out)
+    assert needed, out
+    assert [n for n in needed if "swift" in n.lower() or "foundation" in n.lower() or n.startswith("libdispatch")] == []
+    assert re.search(r"\((?:RUNPATH|RPATH)\).*\$ORIGIN", out), "RUNPATH $ORIGIN missing"
+
+
+def test_version_agrees():
+    assert fs.__version__ == fs.info()["version"] == "0.1.0"
