@@ -93,60 +93,73 @@ extension Network {
     /// One anomaly score per image, higher is more anomalous: FCDD the mean pseudo-Huber value of the
     /// low-resolution map, HSC the distance `sqrt(||z||^2+1)-1`, AE the mean squared error.
     public func scores(_ x: Tensor) throws -> [Float] {
-        let kind = self.kind
-        let s = try evalOutputs(x) { input, out in
-            switch kind {
-            case .fcdd:
-                let l = Losses.pseudoHuberMap(out)
-                return Tensor(shape: [out.batch], data: (0..<out.batch).map { i in
-                    let per = l.itemCount
-                    var s = 0.0
-                    for k in 0..<per { s += Double(l.data[i * per + k]) }
-                    return Float(s / Double(per))
-                })
-            case .hsc:
-                return Tensor(shape: [out.batch], data: Losses.hscDistances(out))
-            case .ae:
-                let per = out.itemCount
-                return Tensor(shape: [out.batch], data: (0..<out.batch).map { i in
-                    var s = 0.0
-                    for k in 0..<per { let e = Double(out.data[i * per + k] - input.data[i * per + k]); s += e * e }
-                    return Float(s / Double(per))
-                })
-            }
-        }
-        return s.data
+        try inspect(x, heatmaps: false, gaussStd: nil).scores
     }
 
     /// Heatmaps (N, 1, H, W) at input resolution: FCDD the pseudo-Huber map upsampled with the
     /// receptive-field Gaussian of std `gaussStd`; HSC the absolute input gradient summed over channels;
     /// AE the channel mean of the squared reconstruction error.
     public func heatmaps(_ x: Tensor, gaussStd: Double?) throws -> Tensor {
+        try inspect(x, heatmaps: true, gaussStd: gaussStd).heatmaps!
+    }
+
+    /// Scores, raw score maps and (optionally) heatmaps from one eval-mode pass, as the test procedure
+    /// needs them together (reference 8.1). `scoreMaps` are FCDD's low-resolution pseudo-Huber maps
+    /// (N, 1, h, w) and AE's error maps (N, 1, H, W); HSC has none.
+    public func inspect(_ x: Tensor, heatmaps wantMaps: Bool, gaussStd: Double?) throws -> Inspection {
         if let s = gaussStd, !(s > 0 && s.isFinite) {
             throw EngineError.invalidArgument("gauss_std must be a positive number, got \(s)")
         }
+        try validateInput(x.shape)
+        try validateFinite(x, "input")
         let side = inShape[2], c = inShape[0], hw = inShape[1] * inShape[2]
-        return try evalOutputs(x) { input, out in
+        var scores = [Float](), maps = [Tensor](), heat = [Tensor]()
+        _ = try evalOutputs(x) { input, out in
+            let n = out.batch
             switch kind {
             case .fcdd:
                 guard let rec = reception else { throw EngineError.state("\(name) has no receptive field") }
-                return try ReceptiveUpsampling.upsample(Losses.pseudoHuberMap(out), reception: rec,
-                                                        outSide: side, std: gaussStd)
+                let l = Losses.pseudoHuberMap(out)
+                let per = l.itemCount
+                scores += (0..<n).map { i in
+                    var s = 0.0
+                    for k in 0..<per { s += Double(l.data[i * per + k]) }
+                    return Float(s / Double(per))
+                }
+                maps.append(l)
+                if wantMaps { heat.append(try ReceptiveUpsampling.upsample(l, reception: rec, outSide: side, std: gaussStd)) }
             case .hsc:
-                // Gradient of the sum of per-sample distances w.r.t. the input (section 4.6).
                 let dist = Losses.hscDistances(out)
-                var dz = out
-                let per = out.itemCount
-                for i in 0..<out.batch { for k in 0..<per { dz.data[i * per + k] /= (dist[i] + 1) } }
-                let gx = backward(dz, needInputGrad: true)
-                zeroGrad()
-                return channelReduce(gx, channels: c, hw: hw) { abs($0) }
+                scores += dist
+                if wantMaps {
+                    // Gradient of the sum of per-sample distances w.r.t. the input (section 4.6).
+                    var dz = out
+                    let per = out.itemCount
+                    for i in 0..<n { for k in 0..<per { dz.data[i * per + k] /= (dist[i] + 1) } }
+                    let gx = backward(dz, needInputGrad: true)
+                    zeroGrad()
+                    heat.append(channelReduce(gx, channels: c, hw: hw) { abs($0) })
+                }
             case .ae:
+                let per = out.itemCount
                 var err = out
-                for i in 0..<err.count { let e = out.data[i] - input.data[i]; err.data[i] = e * e / Float(c) }
-                return channelReduce(err, channels: c, hw: hw) { $0 }
+                for i in 0..<n {
+                    var s = 0.0
+                    for k in 0..<per {
+                        let e = out.data[i * per + k] - input.data[i * per + k]
+                        s += Double(e) * Double(e)
+                        err.data[i * per + k] = e * e / Float(c)
+                    }
+                    scores.append(Float(s / Double(per)))
+                }
+                let m = channelReduce(err, channels: c, hw: hw) { $0 }
+                maps.append(m)
+                if wantMaps { heat.append(m) }
             }
+            return Tensor(zeros: [n])
         }
+        return Inspection(scores: scores, scoreMaps: maps.isEmpty ? nil : Tensor.concatenate(maps),
+                          heatmaps: heat.isEmpty ? nil : Tensor.concatenate(heat))
     }
 
     /// (N, C, H, W) -> (N, 1, H, W) summing `f(value)` over channels.
@@ -160,4 +173,11 @@ extension Network {
         }
         return out
     }
+}
+
+/// The result of `Network.inspect`.
+public struct Inspection {
+    public var scores: [Float]
+    public var scoreMaps: Tensor?
+    public var heatmaps: Tensor?
 }

@@ -1,0 +1,92 @@
+// Shuffled mini-batches with per-sample work (decoding, anomalies, augmentation) spread over the
+// engine's threads. Each sample gets its own generator derived from (seed, epoch, position), so a run
+// is reproducible whatever the thread count, and no generator is shared between threads.
+
+public struct BatchLoader {
+    public let source: TrainingSampleSource
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let seed: UInt64
+
+    public init(source: TrainingSampleSource, batchSize: Int, shuffle: Bool = true, seed: UInt64) throws {
+        guard batchSize >= 1 else { throw EngineError.invalidArgument("batch size must be >= 1, got \(batchSize)") }
+        guard source.count >= 1 else { throw EngineError.invalidArgument("the training set is empty") }
+        self.source = source; self.batchSize = batchSize; self.shuffle = shuffle; self.seed = seed
+    }
+
+    /// Batches per epoch; the last one may be smaller (no drop_last, as in the original).
+    public var batchesPerEpoch: Int { (source.count + batchSize - 1) / batchSize }
+
+    /// The sample order of `epoch`: a fresh Fisher-Yates permutation per epoch when shuffling.
+    public func order(epoch: Int) -> [Int] {
+        var order = Array(0..<source.count)
+        guard shuffle else { return order }
+        var rng = RandomSource(seed: mixSeed(seed, 0x5EED_0F_0D3E, UInt64(epoch)))
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            order.swapAt(i, j)
+        }
+        return order
+    }
+
+    /// Batch `b` (0-based) of an epoch's `order`.
+    public func batch(_ b: Int, of order: [Int], epoch: Int) throws -> Batch {
+        let start = b * batchSize, end = min(order.count, start + batchSize)
+        precondition(start < end, "batch index out of range")
+        let shape = source.itemShape
+        let per = shape.reduce(1, *), hw = shape[1] * shape[2]
+        let n = end - start
+        var images = [Float](repeating: 0, count: n * per)
+        var labels = [Float](repeating: 0, count: n)
+        let withGT = source.hasGroundTruth
+        var gts = [Float](repeating: 0, count: withGT ? n * hw : 0)
+        var errors = [Error?](repeating: nil, count: n)
+        let source = self.source, seed = self.seed
+        images.withUnsafeMutableBufferPointer { img in
+            labels.withUnsafeMutableBufferPointer { lab in
+                gts.withUnsafeMutableBufferPointer { gt in
+                    errors.withUnsafeMutableBufferPointer { err in
+                        let (img, lab, gt, err) = (img, lab, gt, err)
+                        Parallel.forEachChunk(n) { _, range in
+                            for k in range {
+                                let position = start + k
+                                var rng = RandomSource(seed: mixSeed(seed, UInt64(epoch), UInt64(position)))
+                                do {
+                                    let s = try source.sample(at: order[position], rng: &rng)
+                                    guard s.image.count == per else {
+                                        throw EngineError.shapeMismatch("sample \(order[position]) has \(s.image.count) values, expected \(shape)")
+                                    }
+                                    for i in 0..<per { img[k * per + i] = s.image[i] }
+                                    lab[k] = s.label
+                                    if withGT {
+                                        guard let g = s.groundTruth, g.count == hw else {
+                                            throw EngineError.shapeMismatch("sample \(order[position]) lacks a \(shape[1]) x \(shape[2]) ground-truth map")
+                                        }
+                                        for i in 0..<hw { gt[k * hw + i] = g[i] }
+                                    }
+                                } catch {
+                                    err[k] = error
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let e = errors.lazy.compactMap({ $0 }).first { throw e }
+        return Batch(images: Tensor(shape: [n] + shape, data: images), labels: labels,
+                     groundTruth: withGT ? Tensor(shape: [n, 1, shape[1], shape[2]], data: gts) : nil)
+    }
+}
+
+/// Combines seeds and counters into one well-mixed 64-bit seed (SplitMix64 finaliser per part).
+public func mixSeed(_ parts: UInt64...) -> UInt64 {
+    var h: UInt64 = 0x243F_6A88_85A3_08D3
+    for p in parts {
+        var z = h ^ (p &+ 0x9E37_79B9_7F4A_7C15)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        h = z ^ (z >> 31)
+    }
+    return h
+}

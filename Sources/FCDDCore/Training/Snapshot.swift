@@ -1,0 +1,116 @@
+// A training snapshot in one safetensors file: the network's weights and buffers under their PyTorch
+// state_dict names, the optimiser state under `optimizer.`, and a JSON description in the header
+// metadata (key "fcdd") with everything needed to resume or to score new images: network, input shape,
+// objective, gauss std, preprocessing, optimiser and schedule settings, and the epoch counter
+// (reference 5.5). One file written atomically means a crash never leaves a half-written snapshot.
+
+public struct SnapshotInfo {
+    public var network: String
+    public var inShape: [Int]
+    public var bias: Bool
+    public var objective: Objective
+    public var gaussStd: Double?
+    /// Epochs trained so far and epochs requested for the run.
+    public var completedEpochs: Int
+    public var totalEpochs: Int
+    public var optimizer: OptimizerSettings
+    public var schedule: LearningRateSchedule
+    /// What is needed to re-create the test-time preprocessing (dataset kind, preproc, constants).
+    public var preprocessing: JSONValue
+    /// Free-form run information (dataset, class, seed, threshold, ...).
+    public var extra: JSONValue
+
+    public init(network: String, inShape: [Int], bias: Bool, objective: Objective, gaussStd: Double?,
+                completedEpochs: Int, totalEpochs: Int, optimizer: OptimizerSettings,
+                schedule: LearningRateSchedule, preprocessing: JSONValue = .null, extra: JSONValue = .null) {
+        self.network = network; self.inShape = inShape; self.bias = bias; self.objective = objective
+        self.gaussStd = gaussStd; self.completedEpochs = completedEpochs; self.totalEpochs = totalEpochs
+        self.optimizer = optimizer; self.schedule = schedule; self.preprocessing = preprocessing; self.extra = extra
+    }
+
+    static let format = "fcdd-swift snapshot"
+
+    public var json: JSONValue {
+        .object([
+            ("format", .string(Self.format)), ("version", .number(1)),
+            ("network", .string(network)), ("in_shape", .array(inShape.map { .number(Double($0)) })),
+            ("bias", .bool(bias)), ("objective", .string(objective.rawValue)),
+            ("gauss_std", gaussStd.map { .number($0) } ?? .null),
+            ("completed_epochs", .number(Double(completedEpochs))), ("total_epochs", .number(Double(totalEpochs))),
+            ("optimizer", optimizer.json), ("scheduler", schedule.json),
+            ("preprocessing", preprocessing), ("extra", extra),
+        ])
+    }
+
+    public init(json: JSONValue, source: String) throws {
+        func bad(_ what: String) -> EngineError { .format("\(source): snapshot \(what)") }
+        guard json["format"]?.stringValue == Self.format else { throw bad("metadata is missing; not a fcdd-swift snapshot") }
+        guard let net = json["network"]?.stringValue else { throw bad("lacks the network name") }
+        guard let shape = json["in_shape"]?.arrayValue?.compactMap({ $0.intValue }), shape.count == 3 else {
+            throw bad("lacks a 3-value in_shape")
+        }
+        guard let objName = json["objective"]?.stringValue, let obj = Objective(rawValue: objName) else { throw bad("has no valid objective") }
+        guard let done = json["completed_epochs"]?.intValue, let total = json["total_epochs"]?.intValue, done >= 0, total >= 0 else {
+            throw bad("lacks epoch counters")
+        }
+        guard let opt = json["optimizer"], let sched = json["scheduler"] else { throw bad("lacks optimizer or scheduler settings") }
+        self.init(network: net, inShape: shape, bias: json["bias"]?.boolValue ?? true, objective: obj,
+                  gaussStd: json["gauss_std"]?.doubleValue, completedEpochs: done, totalEpochs: total,
+                  optimizer: try OptimizerSettings(json: opt), schedule: try LearningRateSchedule(json: sched),
+                  preprocessing: json["preprocessing"] ?? .null, extra: json["extra"] ?? .null)
+    }
+}
+
+public enum Snapshot {
+    static let optimizerPrefix = "optimizer."
+
+    /// Writes weights, optimiser state and `info` to `path` (temporary file, then rename).
+    public static func write(path: String, info: SnapshotInfo, network: Network, optimizer: Optimizer?) throws {
+        var file = network.stateFile()
+        if let optimizer = optimizer {
+            for (name, t) in optimizer.stateTensors { file.add(optimizerPrefix + name, t) }
+        }
+        file.metadata = [("fcdd", info.json.serialized())]
+        try file.write(path: path)
+    }
+
+    /// Reads a snapshot's description and tensors.
+    public static func read(path: String) throws -> (info: SnapshotInfo, file: SafeTensorsFile) {
+        let file = try SafeTensorsFile.read(path: path)
+        guard let text = file.metadata.first(where: { $0.0 == "fcdd" })?.1 else {
+            throw EngineError.format("\(path): no fcdd-swift metadata in this safetensors file (a plain weights file? load it with load_state_dict)")
+        }
+        return (try SnapshotInfo(json: try JSONValue.parse(text), source: path), file)
+    }
+
+    /// Creates the snapshot's network with its weights (for scoring new images).
+    public static func loadNetwork(path: String) throws -> (info: SnapshotInfo, network: Network) {
+        let (info, file) = try read(path: path)
+        let net = try NetworkRegistry.make(info.network, inShape: info.inShape, bias: info.bias, seed: 0)
+        try net.loadState(networkTensors(file), source: path)
+        return (info, net)
+    }
+
+    /// Restores weights into `network` and state into `optimizer`, checking that the snapshot was taken
+    /// from the same network.
+    public static func restore(_ file: SafeTensorsFile, info: SnapshotInfo, into network: Network, optimizer: Optimizer?,
+                               source: String) throws {
+        guard info.network == network.name, info.inShape == network.inShape, info.bias == network.bias else {
+            throw EngineError.invalidArgument("\(source) was taken from \(info.network) \(info.inShape) (bias \(info.bias)), not from \(network.name) \(network.inShape) (bias \(network.bias))")
+        }
+        try network.loadState(networkTensors(file), source: source)
+        if let optimizer = optimizer {
+            var state = [String: Tensor]()
+            for e in file.entries where e.name.hasPrefix(optimizerPrefix) {
+                state[String(e.name.dropFirst(optimizerPrefix.count))] = try file.tensor(e.name)
+            }
+            try optimizer.loadState(state)
+        }
+    }
+
+    static func networkTensors(_ file: SafeTensorsFile) throws -> [String: Tensor] {
+        var out = [String: Tensor]()
+        for e in file.entries where !e.name.hasPrefix(optimizerPrefix) { out[e.name] = try file.tensor(e.name) }
+        return out
+    }
+}
