@@ -69,7 +69,8 @@ setup(
     version="0.1.0",
     description="FCDD (Explainable Deep One-Class Classification) on a native Swift engine",
     package_dir={"": "python"},
-    packages=["fcdd_swift"],
+    packages=["fcdd_swift", "fcdd_swift.cli"],
+    entry_points={"console_scripts": ["fcdd-swift = fcdd_swift.cli:main"]},
     package_data={"fcdd_swift": ["libfcdd.so"]},  # placed into the build folder by BuildWithSwift
     python_requires=">=3.9",
     install_requires=["numpy"],

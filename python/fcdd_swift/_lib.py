@@ -19,6 +19,9 @@ _f32p = POINTER(c_float)
 _handle = c_void_p                                   # fcdd_network *, fcdd_optimizer *, fcdd_tensor_file *
 _text = [c_char_p, c_int64, POINTER(c_int64)]        # (char *buf, int64_t cap, int64_t *needed)
 
+# int32_t (*fcdd_event_fn)(const char *event_json, void *user);
+EVENT_CALLBACK = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
+
 _SIGNATURES = {
     # ---- library ----
     # const char *fcdd_version(void);
@@ -113,6 +116,12 @@ _SIGNATURES = {
     "fcdd_tensor_file_set_metadata": (c_int32, [_handle, c_char_p, c_char_p]),
     # int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
     "fcdd_tensor_file_write": (c_int32, [_handle, c_char_p]),
+
+    # ---- experiments and prediction ----
+    # int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
+    "fcdd_experiment_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
+    # int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
+    "fcdd_predict_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
 }
 
 for _name, (_restype, _argtypes) in _SIGNATURES.items():

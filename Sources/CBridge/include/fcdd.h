@@ -137,6 +137,30 @@ int32_t fcdd_tensor_file_set_metadata(fcdd_tensor_file *file, const char *key, c
 /* Writes atomically (temporary file, then rename). */
 int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
 
+/* ---- experiments and prediction (the `fcdd-swift` command) ----------------------------------- */
+
+/* Receives the events of a long call as a JSON object (valid during the call only). Return 0 to go on,
+ * non-zero to stop (Ctrl-C): training stops after the current step, writes a resumable snapshot and the
+ * call returns FCDD_OK with a final {"event": "summary", "stopped": true, ...}. Events:
+ *   {"event": "log", "message"}                       a line also written to the run's log.txt
+ *   {"event": "phase", "message"}                     "preparing data", "training", "testing", ...
+ *   {"event": "run", "directory", "class", "class_name", "it", "seed"}
+ *   {"event": "step", "epoch", "epochs", "step", "steps", "loss", "epoch_loss", "images_per_second", "lr"}
+ *   {"event": "image", "index", "count", "path"}      prediction progress
+ *   {"event": "summary", "stopped", ...}              last event: the result (see the README) */
+typedef int32_t (*fcdd_event_fn)(const char *event_json, void *user);
+
+/* Runs a training experiment described by a JSON object (keys as the `fcdd-swift train` options, fully
+ * resolved: dataset, datadir, logdir, classes, it, seed, net, objective, bias, preproc, supervise_mode,
+ * noise_mode, oe_limit, offline_supervision, nominal_label, one_vs_rest, ground_truth_maps, epochs,
+ * batch_size, acc_batches, optimizer {type, lr, weight_decay, ...}, scheduler {type, gamma, milestones},
+ * gauss_std, quantile, resdown, blur_heatmaps, load, vgg_weights, threads). on_event may be NULL. */
+int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
+
+/* Scores image files with a snapshot: request {"snapshot", "inputs": [paths], "output_dir",
+ * "gauss_std" (optional)}; writes scores.csv and one heatmap overlay PNG per image into output_dir. */
+int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
+
 #ifdef __cplusplus
 }
 #endif

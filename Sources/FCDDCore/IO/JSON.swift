@@ -58,6 +58,24 @@ public enum JSONValue: Equatable {
         return out
     }
 
+    /// Indented JSON text for files people read (config.json, history.json); arrays of plain numbers
+    /// stay on one line so that long curves remain compact.
+    public func prettyPrinted(indent: String = "") -> String {
+        let inner = indent + "  "
+        switch self {
+        case .array(let a) where !a.isEmpty && a.contains(where: { if case .array = $0 { return true }; if case .object = $0 { return true }; return false }):
+            return "[\n" + a.map { inner + $0.prettyPrinted(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+        case .object(let o) where !o.isEmpty:
+            return "{\n" + o.map { k, v in
+                var key = ""
+                JSONValue.writeString(k, &key)
+                return inner + key + ": " + v.prettyPrinted(indent: inner)
+            }.joined(separator: ",\n") + "\n" + indent + "}"
+        default:
+            return serialized()
+        }
+    }
+
     private func write(_ out: inout String) {
         switch self {
         case .null: out += "null"

@@ -47,6 +47,9 @@ public enum NetworkRegistry {
     /// All network names, sorted.
     public static var names: [String] { entries.keys.sorted() }
 
+    /// The family (FCDD, HSC, AE) of a registered network, nil for unknown names.
+    public static func kind(of name: String) -> NetworkKind? { entries[name]?.kind }
+
     /// Builds a network by name for inputs of shape (C, H, W), initialised from `seed`.
     public static func make(_ name: String, inShape: [Int], bias: Bool = true, seed: UInt64 = 0) throws -> Network {
         guard let entry = entries[name] else {

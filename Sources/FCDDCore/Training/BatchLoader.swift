@@ -35,47 +35,23 @@ public struct BatchLoader {
         precondition(start < end, "batch index out of range")
         let shape = source.itemShape
         let per = shape.reduce(1, *), hw = shape[1] * shape[2]
-        let n = end - start
-        var images = [Float](repeating: 0, count: n * per)
-        var labels = [Float](repeating: 0, count: n)
-        let withGT = source.hasGroundTruth
-        var gts = [Float](repeating: 0, count: withGT ? n * hw : 0)
-        var errors = [Error?](repeating: nil, count: n)
         let source = self.source, seed = self.seed
-        images.withUnsafeMutableBufferPointer { img in
-            labels.withUnsafeMutableBufferPointer { lab in
-                gts.withUnsafeMutableBufferPointer { gt in
-                    errors.withUnsafeMutableBufferPointer { err in
-                        let (img, lab, gt, err) = (img, lab, gt, err)
-                        Parallel.forEachChunk(n) { _, range in
-                            for k in range {
-                                let position = start + k
-                                var rng = RandomSource(seed: mixSeed(seed, UInt64(epoch), UInt64(position)))
-                                do {
-                                    let s = try source.sample(at: order[position], rng: &rng)
-                                    guard s.image.count == per else {
-                                        throw EngineError.shapeMismatch("sample \(order[position]) has \(s.image.count) values, expected \(shape)")
-                                    }
-                                    for i in 0..<per { img[k * per + i] = s.image[i] }
-                                    lab[k] = s.label
-                                    if withGT {
-                                        guard let g = s.groundTruth, g.count == hw else {
-                                            throw EngineError.shapeMismatch("sample \(order[position]) lacks a \(shape[1]) x \(shape[2]) ground-truth map")
-                                        }
-                                        for i in 0..<hw { gt[k * hw + i] = g[i] }
-                                    }
-                                } catch {
-                                    err[k] = error
-                                }
-                            }
-                        }
-                    }
-                }
+        let samples = try Parallel.map(end - start) { k -> TrainingSample in
+            let position = start + k
+            var rng = RandomSource(seed: mixSeed(seed, UInt64(epoch), UInt64(position)))
+            let s = try source.sample(at: order[position], rng: &rng)
+            guard s.image.count == per else {
+                throw EngineError.shapeMismatch("training sample \(order[position]) has \(s.image.count) values, expected \(shape)")
             }
+            if source.hasGroundTruth, s.groundTruth?.count != hw {
+                throw EngineError.shapeMismatch("training sample \(order[position]) lacks a \(shape[1]) x \(shape[2]) ground-truth map")
+            }
+            return s
         }
-        if let e = errors.lazy.compactMap({ $0 }).first { throw e }
-        return Batch(images: Tensor(shape: [n] + shape, data: images), labels: labels,
-                     groundTruth: withGT ? Tensor(shape: [n, 1, shape[1], shape[2]], data: gts) : nil)
+        let n = samples.count
+        return Batch(images: Tensor(shape: [n] + shape, data: samples.flatMap { $0.image }),
+                     labels: samples.map { $0.label },
+                     groundTruth: source.hasGroundTruth ? Tensor(shape: [n, 1, shape[1], shape[2]], data: samples.flatMap { $0.groundTruth! }) : nil)
     }
 }
 

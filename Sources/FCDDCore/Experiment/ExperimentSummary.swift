@@ -1,0 +1,43 @@
+// The summary across repetitions and classes (reference 8.8), machine-readable: per class the AUC of
+// every repetition with mean and standard deviation, and the mean over classes of the per-class means.
+
+public enum ExperimentSummary {
+    /// Mean and (population, numpy-default) standard deviation; nil for no values.
+    static func stats(_ values: [Double]) -> JSONValue {
+        guard !values.isEmpty else { return .null }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        return .object([("mean", .number(mean)), ("std", .number(variance.squareRoot())), ("n", .number(Double(values.count)))])
+    }
+
+    public static func make(_ results: [RunResult], config: ExperimentConfig) -> JSONValue {
+        var classOrder = [Int]()
+        for r in results where !classOrder.contains(r.nominalClass) { classOrder.append(r.nominalClass) }
+        var classMeans = [Double](), pixelMeans = [Double]()
+        let classes: [JSONValue] = classOrder.map { c in
+            let runs = results.filter { $0.nominalClass == c }
+            let aucs = runs.compactMap { $0.auc }, pixels = runs.compactMap { $0.pixelAUC }
+            if !aucs.isEmpty { classMeans.append(aucs.reduce(0, +) / Double(aucs.count)) }
+            if !pixels.isEmpty && pixels.count == runs.count { pixelMeans.append(pixels.reduce(0, +) / Double(pixels.count)) }
+            return .object([
+                ("class", .number(Double(c))), ("class_name", .string(runs[0].className)),
+                ("runs", .array(runs.map { r in
+                    .object([("it", .number(Double(r.iteration))), ("directory", .string(r.directory)),
+                             ("auc", r.auc.map { .number($0) } ?? .null),
+                             ("pixel_auc", r.pixelAUC.map { .number($0) } ?? .null)])
+                })),
+                ("auc", stats(aucs)), ("pixel_auc", stats(pixels)),
+            ])
+        }
+        // Pixel-level summaries only when every class has them (reference 8.8).
+        let pixelMean: JSONValue = !pixelMeans.isEmpty && pixelMeans.count == classOrder.count
+            ? .number(pixelMeans.reduce(0, +) / Double(pixelMeans.count)) : .null
+        return .object([
+            ("logdir", .string(config.logdir)), ("dataset", .string(config.dataset.rawValue)), ("net", .string(config.net)),
+            ("objective", .string(config.objective.rawValue)),
+            ("classes", .array(classes)),
+            ("mean", classMeans.isEmpty ? .null : .object([
+                ("auc", .number(classMeans.reduce(0, +) / Double(classMeans.count))), ("pixel_auc", pixelMean)])),
+        ])
+    }
+}

@@ -1,0 +1,24 @@
+// The network of a run: built by name for the dataset's input shape, seeded, and for the pretrained
+// VGG variants filled with the ImageNet weights (which must be given; the engine never downloads).
+
+public enum NetworkFactory {
+    public static func make(_ config: ExperimentConfig, inShape: [Int], seed: UInt64) throws -> Network {
+        let net = try NetworkRegistry.make(config.net, inShape: inShape, bias: config.bias, seed: seed)
+        if PretrainedVGG.needsWeights(config.net) {
+            guard let path = config.vggWeights else {
+                throw EngineError.notFound("\(config.net) starts from ImageNet weights: \(PretrainedVGG.howToGetWeights). \(config.net.replacingVGGSuffix()) trains from scratch without them.")
+            }
+            try PretrainedVGG.load(into: net, path: path)
+        }
+        return net
+    }
+}
+
+extension String {
+    /// FCDD_CNN224_VGG_F -> FCDD_CNN224_VGG_NOPT (the randomly initialised variant).
+    func replacingVGGSuffix() -> String {
+        var s = self
+        if s.hasSuffix("_F") { s.removeLast(2) }
+        return s + "_NOPT"
+    }
+}

@@ -1,0 +1,39 @@
+// A dataset made ready for one run (one nominal class): the training samples with the online
+// supervisor and augmentation applied, the deterministic test split, and the description of the
+// test-time preprocessing that a snapshot stores so that new images can be scored the same way.
+
+/// One preprocessed test item. Labels are final (0 nominal, 1 anomalous after the nominal-label mapping).
+public struct TestSample {
+    /// C x H x W network input.
+    public var image: [Float]
+    public var label: Int
+    /// H x W ground-truth map at network resolution in {0, 1}, for datasets with maps.
+    public var groundTruth: [Float]?
+
+    public init(image: [Float], label: Int, groundTruth: [Float]? = nil) {
+        self.image = image; self.label = label; self.groundTruth = groundTruth
+    }
+}
+
+/// The test split of a prepared dataset. Must be safe for concurrent reads.
+public protocol TestSampleSource {
+    var count: Int { get }
+    var itemShape: [Int] { get }
+    var hasGroundTruth: Bool { get }
+    func sample(at index: Int) throws -> TestSample
+    /// The ground-truth map at the image's original resolution (one channel, 0/255), for the pixel-level
+    /// AUC of reference 8.3; nil when the dataset has no maps.
+    func originalGroundTruth(at index: Int) throws -> RawImage?
+}
+
+public struct PreparedDataset {
+    public var className: String
+    public var train: TrainingSampleSource
+    public var test: TestSampleSource
+    /// Stored in snapshots: what `predict` needs to preprocess new images like the test split.
+    public var preprocessing: JSONValue
+
+    public init(className: String, train: TrainingSampleSource, test: TestSampleSource, preprocessing: JSONValue) {
+        self.className = className; self.train = train; self.test = test; self.preprocessing = preprocessing
+    }
+}

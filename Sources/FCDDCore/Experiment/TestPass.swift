@@ -1,0 +1,76 @@
+// The test procedure of reference 8.1 for one run: the network in eval mode over the whole test split,
+// collecting what the scores and pictures need: labels, image scores, raw score maps, heatmaps at input
+// resolution and ground-truth maps. Samples are prepared in parallel, the network runs in chunks.
+
+public struct TestOutputs {
+    public var labels: [Int]
+    public var scores: [Float]
+    /// Raw score maps (FCDD: low-resolution pseudo-Huber maps; AE: error maps), the reference of the
+    /// global heatmap normalisation (reference 8.5); nil for HSC.
+    public var scoreMaps: Tensor?
+    /// (N, 1, H, W) heatmaps at network input resolution.
+    public var heatmaps: Tensor
+    /// N x H x W ground-truth maps at network resolution in {0, 1}, when the split has them.
+    public var groundTruth: [Float]?
+}
+
+public enum TestPass {
+    /// Images per network call; bounds memory for 224x224 networks.
+    static let chunk = 32
+
+    public static func run(network: Network, test: TestSampleSource, gaussStd: Double,
+                           shouldContinue: () -> Bool = { true }) throws -> TestOutputs? {
+        let shape = test.itemShape, hw = shape[1] * shape[2]
+        var labels = [Int](), scores = [Float](), maps = [Tensor](), heat = [Tensor](), gts = [Float]()
+        var start = 0
+        while start < test.count {
+            guard shouldContinue() else { return nil }
+            let end = min(test.count, start + chunk)
+            let first = start
+            let samples = try Parallel.map(end - start) { try test.sample(at: first + $0) }
+            let x = Tensor(shape: [samples.count] + shape, data: samples.flatMap { $0.image })
+            let result = try network.inspect(x, heatmaps: true, gaussStd: gaussStd)
+            labels += samples.map { $0.label }
+            scores += result.scores
+            if let m = result.scoreMaps { maps.append(m) }
+            heat.append(result.heatmaps!)
+            if test.hasGroundTruth {
+                for s in samples {
+                    guard let g = s.groundTruth, g.count == hw else {
+                        throw EngineError.shapeMismatch("test sample lacks a \(shape[1]) x \(shape[2]) ground-truth map")
+                    }
+                    gts += g
+                }
+            }
+            start = end
+        }
+        return TestOutputs(labels: labels, scores: scores, scoreMaps: maps.isEmpty ? nil : Tensor.concatenate(maps),
+                           heatmaps: Tensor.concatenate(heat), groundTruth: test.hasGroundTruth ? gts : nil)
+    }
+
+    /// Pixel scores and labels pooled over all test images of the class (reference 8.3): each heatmap is
+    /// resized with PyTorch's nearest rule (src = floor(dst * in / out)) to the resolution of its
+    /// original ground-truth map. Returns nil when the split has no maps.
+    public static func pooledPixels(_ outputs: TestOutputs, test: TestSampleSource) throws -> (labels: [UInt8], scores: [Float])? {
+        guard test.hasGroundTruth else { return nil }
+        let h = outputs.heatmaps.shape[2], w = outputs.heatmaps.shape[3]
+        var labels = [UInt8](), scores = [Float]()
+        for i in 0..<test.count {
+            guard let gt = try test.originalGroundTruth(at: i) else {
+                throw EngineError.notFound("test image \(i) has no ground-truth map; the pixel-level AUC needs one for every test image")
+            }
+            let gh = gt.height, gw = gt.width
+            labels.reserveCapacity(labels.count + gh * gw)
+            scores.reserveCapacity(scores.count + gh * gw)
+            let base = i * h * w
+            for y in 0..<gh {
+                let sy = y * h / gh
+                for x in 0..<gw {
+                    scores.append(outputs.heatmaps.data[base + sy * w + x * w / gw])
+                    labels.append(gt.pixels[y * gw + x] > 0 ? 1 : 0)
+                }
+            }
+        }
+        return (labels, scores)
+    }
+}

@@ -1,0 +1,46 @@
+"""The `fcdd-swift` command: `train` runs FCDD experiments (the original runners' options), `predict` scores
+new images with a snapshot. Without a dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
+import argparse
+import sys
+
+from . import predict, train
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (plus a pointer to --help) instead of the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    p = _Parser(prog="fcdd-swift", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="{train,predict}", parser_class=_Parser)
+    t = sub.add_parser("train", help="train and evaluate FCDD (default: the synthetic dataset)",
+                       description=train.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_arguments(t)
+    pr = sub.add_parser("predict", help="score images with a trained snapshot", description=predict.__doc__)
+    predict.add_arguments(pr)
+    return p
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from ..errors import FCDDError
+    try:
+        module = train if args.command == "train" else predict
+        return module.run(args, sys.stdout)
+    except (FCDDError, ValueError, OSError) as e:
+        sys.stderr.write(f"fcdd-swift {args.command}: error: {e}\n")
+        return 1
+    except KeyboardInterrupt as e:
+        sys.stderr.write(f"\nfcdd-swift {args.command}: interrupted{': ' + str(e) if str(e) else ''}\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
