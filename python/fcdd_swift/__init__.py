@@ -20,6 +20,8 @@ from .errors import (FCDDError, FCDDIOError, FormatError, InvalidArgumentError, 
 from .network import Network
 from . import optim
 from .safetensors import load_safetensors, save_safetensors
+from .images import read_image, write_png
+from .experiment import run_experiment, run_prediction
 
 __version__ = lib.fcdd_version().decode()
 
@@ -82,6 +84,7 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
     return out
 
 
-__all__ = ["Network", "optim", "load_safetensors", "save_safetensors", "info", "set_num_threads",
+__all__ = ["Network", "optim", "load_safetensors", "save_safetensors", "read_image", "write_png",
+           "run_experiment", "run_prediction", "info", "set_num_threads",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
            "NotFoundError", "FCDDIOError", "FormatError", "StateError", "__version__"]

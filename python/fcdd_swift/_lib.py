@@ -117,6 +117,13 @@ _SIGNATURES = {
     # int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
     "fcdd_tensor_file_write": (c_int32, [_handle, c_char_p]),
 
+    # ---- image files ----
+    # int32_t fcdd_image_read(const char *path, int32_t *channels, int32_t *height, int32_t *width,
+    #                         uint8_t *out, int64_t cap);
+    "fcdd_image_read": (c_int32, [c_char_p, POINTER(c_int32), POINTER(c_int32), POINTER(c_int32), c_void_p, c_int64]),
+    # int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, int32_t width, int32_t channels);
+    "fcdd_png_write": (c_int32, [c_char_p, c_void_p, c_int32, c_int32, c_int32]),
+
     # ---- experiments and prediction ----
     # int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
     "fcdd_experiment_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),

@@ -137,6 +137,15 @@ int32_t fcdd_tensor_file_set_metadata(fcdd_tensor_file *file, const char *key, c
 /* Writes atomically (temporary file, then rename). */
 int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
 
+/* ---- image files ------------------------------------------------------------------------------ */
+
+/* Reads a PNG or JPEG file (detected by content) as 8-bit interleaved H x W x C bytes, C = 1 (gray) or
+ * 3 (RGB; alpha is dropped). Call with out = NULL to get the size, then with cap >= h * w * c. */
+int32_t fcdd_image_read(const char *path, int32_t *channels, int32_t *height, int32_t *width, uint8_t *out,
+                        int64_t cap);
+/* Writes 8-bit interleaved H x W x C bytes (C = 1, 2, 3 or 4) as PNG, atomically. */
+int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, int32_t width, int32_t channels);
+
 /* ---- experiments and prediction (the `fcdd-swift` command) ----------------------------------- */
 
 /* Receives the events of a long call as a JSON object (valid during the call only). Return 0 to go on,

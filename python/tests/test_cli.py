@@ -1,0 +1,106 @@
+"""The `fcdd-swift` command line: per-dataset defaults, option mapping, one-line errors."""
+import pytest
+
+from fcdd_swift.cli import build_parser, main, train
+
+
+def resolve(*argv):
+    return train.resolve(build_parser().parse_args(["train", *argv]))
+
+
+def test_synthetic_is_the_default_dataset():
+    c = resolve()
+    assert c["dataset"] == "synthetic"
+    assert c["net"] == "FCDD_CNN32_S" and c["supervise_mode"] == "malformed_normal" and c["noise_mode"] == "confetti"
+    assert c["it"] == 1 and c["classes"] == [] and c["seed"] == 0
+
+
+@pytest.mark.parametrize("dataset, expected", [
+    ("fmnist", dict(batch_size=128, acc_batches=1, epochs=400, net="FCDD_CNN28_W", preproc="lcnaug1",
+                    noise_mode="cifar100", gauss_std=1.2, quantile=0.85, it=5)),
+    ("cifar10", dict(batch_size=20, acc_batches=10, epochs=600, net="FCDD_CNN32_LW3K", preproc="aug1", quantile=0.85)),
+    ("mvtec", dict(batch_size=16, acc_batches=8, epochs=200, net="FCDD_CNN224_VGG_F", preproc="lcnaug1",
+                   supervise_mode="malformed_normal", noise_mode="confetti", gauss_std=12.0, quantile=0.99)),
+    ("imagenet", dict(batch_size=20, acc_batches=10, net="FCDD_CNN224_VGG_NOPT", noise_mode="imagenet22k", gauss_std=8.0)),
+    ("pascalvoc", dict(nominal_label=1, noise_mode="imagenet", quantile=0.99)),
+    ("custom", dict(batch_size=128, epochs=200, net="FCDD_CNN224_VGG_F", noise_mode="imagenet22k", gauss_std=10.0)),
+])
+def test_runner_defaults_per_dataset(dataset, expected):
+    c = resolve("-d", dataset)
+    for key, value in expected.items():
+        assert c[key] == value, (dataset, key)
+
+
+def test_optimiser_and_schedule_defaults_follow_the_runner():
+    assert resolve("-d", "fmnist")["optimizer"] == {"type": "sgd", "lr": 1e-2, "weight_decay": 1e-6}
+    assert resolve("-d", "fmnist")["scheduler"] == {"type": "lambda", "gamma": 0.98}
+    assert resolve("-d", "mvtec")["optimizer"]["weight_decay"] == 1e-4
+    c = resolve("-d", "cifar10")
+    assert c["optimizer"]["type"] == "adam"
+    assert c["scheduler"] == {"type": "milestones", "gamma": 0.1, "milestones": [400, 500]}
+
+
+def test_explicit_options_override_defaults():
+    c = resolve("-d", "mvtec", "-e", "3", "-b", "4", "--acc-batches", "2", "-lr", "0.5", "-wd", "0",
+                "--optimizer-type", "adam", "--scheduler-type", "milestones", "--lr-sched-param", "0.5", "2", "3",
+                "--cls-restrictions", "3", "4", "--it", "2", "--seed", "7", "--no-bias", "--oe-limit", "1",
+                "--supervise-mode", "noise", "--noise-mode", "mvtec_gt", "--blur-heatmaps", "--threads", "1")
+    assert (c["epochs"], c["batch_size"], c["acc_batches"]) == (3, 4, 2)
+    assert c["optimizer"] == {"type": "adam", "lr": 0.5, "weight_decay": 0.0}
+    assert c["scheduler"] == {"type": "milestones", "gamma": 0.5, "milestones": [2, 3]}
+    assert c["classes"] == [3, 4] and c["it"] == 2 and c["seed"] == 7 and c["bias"] is False
+    assert c["oe_limit"] == 1 and c["noise_mode"] == "mvtec_gt" and c["blur_heatmaps"] and c["threads"] == 1
+
+
+def test_normal_class_is_a_single_run():
+    c = resolve("-d", "mvtec", "--normal-class", "5")
+    assert c["classes"] == [5] and c["it"] == 1
+
+
+def test_logdir_time_placeholder_and_suffix():
+    c = resolve("--logdir", "out/fcdd_{t}")
+    assert "{t}" not in c["logdir"] and c["logdir"].startswith("out/fcdd_") and c["logdir"].endswith("_synthetic_")
+    assert resolve("--logdir", "out/x", "--logdir-suffix", "_s")["logdir"] == "out/x_s"
+
+
+def test_vgg_weights_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FCDD_VGG11_BN_WEIGHTS", str(tmp_path / "w.safetensors"))
+    assert resolve("-d", "mvtec")["vgg_weights"] == str(tmp_path / "w.safetensors")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--epochs", "x"], "invalid int value"),
+    (["train", "-d", "mnist"], "invalid choice"),
+    (["train", "--bogus"], "unrecognized arguments"),
+])
+def test_bad_arguments_give_one_line_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and "--help" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--epochs", "-1"], "--epochs must be >= 0"),
+    (["train", "--quantile", "2"], "--quantile must be in (0, 1]"),
+    (["train", "--load", "/nonexistent/snapshot.safetensors"], "is not a file"),
+    (["train", "--scheduler-type", "milestones", "--lr-sched-param", "0.1"], "milestones is GAMMA M1"),
+    (["predict", "/nonexistent.safetensors", "x.png"], "no such snapshot file"),
+])
+def test_invalid_values_are_reported_without_traceback(capsys, argv, message):
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    for option in ["--dataset", "--datadir", "--cls-restrictions", "--supervise-mode", "--noise-mode", "--oe-limit",
+                   "--objective", "--epochs", "--batch-size", "--acc-batches", "--learning-rate", "--weight-decay",
+                   "--optimizer-type", "--scheduler-type", "--lr-sched-param", "--load", "--seed", "--it",
+                   "--logdir", "--gauss-std", "--quantile", "--blur-heatmaps", "--vgg-weights", "--nominal-label",
+                   "--offline-supervision", "--one-vs-rest", "--ground-truth-maps", "--preproc", "--net"]:
+        assert option in text, option
