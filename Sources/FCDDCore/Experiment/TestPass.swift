@@ -63,10 +63,11 @@ public enum TestPass {
             labels.reserveCapacity(labels.count + gh * gw)
             scores.reserveCapacity(scores.count + gh * gw)
             let base = i * h * w
+            let rows = torchNearestSourceIndices(input: h, output: gh), cols = torchNearestSourceIndices(input: w, output: gw)
             for y in 0..<gh {
-                let sy = y * h / gh
+                let sy = rows[y]
                 for x in 0..<gw {
-                    scores.append(outputs.heatmaps.data[base + sy * w + x * w / gw])
+                    scores.append(outputs.heatmaps.data[base + sy * w + cols[x]])
                     labels.append(gt.pixels[y * gw + x] > 0 ? 1 : 0)
                 }
             }

@@ -69,12 +69,8 @@ extension RawImage {
     /// PyTorch nearest: `src = min(floor(dst * scale), in - 1)` with `scale = Float(in) / Float(out)`.
     public func resizedNearestTorch(height outH: Int, width outW: Int) -> RawImage {
         precondition(outH >= 1 && outW >= 1)
-        func table(_ inSize: Int, _ outSize: Int) -> [Int] {
-            if inSize == outSize { return Array(0..<outSize) }
-            let scale = Float(inSize) / Float(outSize)
-            return (0..<outSize).map { min(Int(floorf(Float($0) * scale)), inSize - 1) }
-        }
-        return gathered(rows: table(height, outH), cols: table(width, outW))
+        return gathered(rows: torchNearestSourceIndices(input: height, output: outH),
+                        cols: torchNearestSourceIndices(input: width, output: outW))
     }
 
     /// PIL nearest (`ImagingScaleAffine`): column coordinates accumulate `in/out` from `0.5 * in/out`,
@@ -227,4 +223,14 @@ struct PILResampleCoefficients {
         if v <= 0 { return 0 }
         return UInt8(truncatingIfNeeded: v >> precisionBits)
     }
+}
+
+/// Source index per output index of PyTorch's `F.interpolate(mode="nearest")` (ATen's `nearest_idx`):
+/// identity for equal sizes, otherwise `min(floorf(dst * scale), in - 1)` with `scale = (float)in / out`
+/// in single precision (float rounding decides some borders, so Double would not match). Used for the
+/// MVTec-AD cache (reference 7.4) and to bring score maps to ground-truth resolution (8.3).
+public func torchNearestSourceIndices(input: Int, output: Int) -> [Int] {
+    if input == output { return Array(0..<output) }
+    let scale = Float(input) / Float(output)
+    return (0..<output).map { min(Int((Float($0) * scale).rounded(.down)), input - 1) }
 }

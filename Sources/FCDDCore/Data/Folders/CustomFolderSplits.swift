@@ -80,6 +80,6 @@ extension CustomFolderDataset {
             indices.append(i)
         }
         guard let side = maps.map({ min($0.height, $0.width) }).min() else { return ([], []) }
-        return (indices, maps.map { $0.torchNearestResized(height: side, width: side) })
+        return (indices, maps.map { $0.resizedNearestTorch(height: side, width: side) })
     }
 }

@@ -154,11 +154,11 @@ final class MVTecCacheFile {
                             let job = jobs[j]
                             let original = try readImageFile(path: job.source)
                             sizesOut[j] = (original.height, original.width)
-                            let image = original.converted(toChannels: 3).torchNearestResized(height: side, width: side)
+                            let image = original.converted(toChannels: 3).resizedNearestTorch(height: side, width: side)
                             try writeAll(fd, image.pixels, at: reserve + job.record * imageBytes, path: path)
                             if let maskSource = job.maskSource, let m = job.mask {
                                 let maskImage = try readImageFile(path: maskSource).firstChannel
-                                    .torchNearestResized(height: side, width: side)
+                                    .resizedNearestTorch(height: side, width: side)
                                 try writeAll(fd, maskImage.pixels, at: masksStart + m * maskBytes, path: path)
                             }
                         }
