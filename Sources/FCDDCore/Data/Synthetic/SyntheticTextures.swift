@@ -27,7 +27,7 @@ public enum SyntheticDefect: Int, CaseIterable {
 
 /// One split (train: good images only; test: good, scratched and spotted images with masks).
 public struct SyntheticTextureSource: ImageSource {
-    public static let side = 40
+    public static let side = 32
     public static let channels = 3
 
     public let texture: SyntheticTexture
@@ -130,8 +130,8 @@ struct TextureCanvas {
 
     /// A thin straight line, darker or brighter than the surface.
     mutating func scratch(_ mask: inout RawImage, _ rng: inout RandomSource) {
-        let length = rng.uniform(10, 22), angle = rng.uniform(0, .pi)
-        let cx = rng.uniform(10, Double(side) - 10), cy = rng.uniform(10, Double(side) - 10)
+        let length = rng.uniform(8, 18), angle = rng.uniform(0, .pi)
+        let cx = rng.uniform(8, Double(side) - 8), cy = rng.uniform(8, Double(side) - 8)
         let tone = rng.nextDouble() < 0.5 ? rng.uniform(0.0, 0.15) : rng.uniform(0.85, 1.0)
         let width = rng.uniform(0.6, 1.3)
         let (dx, dy) = (cos(angle), sin(angle))

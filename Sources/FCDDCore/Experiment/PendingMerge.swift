@@ -1,0 +1,28 @@
+// Placeholders for the ROC metrics, run pictures, IDX/CIFAR datasets and prediction that are being merged from
+// parallel branches; this file is deleted by that merge. (AUC here is the exact Mann-Whitney statistic.)
+func rocCurve(labels: [Int], scores: [Double]) throws -> (fpr: [Double], tpr: [Double], thresholds: [Double]) { ([], [], []) }
+func rocAUC(labels: [Int], scores: [Double]) throws -> Double {
+    var wins = 0.0, pairs = 0.0
+    let pos = labels.indices.filter { labels[$0] == 1 }.map { scores[$0] }.sorted()
+    let neg = labels.indices.filter { labels[$0] == 0 }.map { scores[$0] }.sorted()
+    var j = 0, k = 0
+    for p in pos {
+        while j < neg.count && neg[j] < p { j += 1 }
+        k = j; while k < neg.count && neg[k] == p { k += 1 }
+        wins += Double(j) + 0.5 * Double(k - j); pairs += Double(neg.count)
+    }
+    return wins / pairs
+}
+enum RunPictures {
+    static func lossCurve(_ h: [EpochRecord], path: String) throws {}
+    static func rocCurve(_ r: ROCCurve, path: String) throws {}
+    static func testPictures(_ o: TestOutputs, test: TestSampleSource, config: ExperimentConfig, directory: RunDirectory) throws {}
+}
+extension ExperimentSummary { static func drawCurves(_ r: [RunResult], logdir: String) throws {} }
+enum ArchiveDatasets {
+    static let fmnistClassNames = (0..<10).map { "\($0)" }
+    static let cifar10ClassNames = (0..<10).map { "\($0)" }
+    static func prepare(_ config: ExperimentConfig, nominalClass c: Int, rng: inout RandomSource, log: (String) -> Void) throws -> PreparedDataset { throw EngineError.state("pending") }
+}
+public struct PredictionRequest { public init(json: JSONValue) throws {} }
+public enum Prediction { public static func run(_ r: PredictionRequest, report: (JSONValue) -> Bool) throws -> JSONValue { .null } }
