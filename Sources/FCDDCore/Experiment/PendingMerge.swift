@@ -24,5 +24,4 @@ enum ArchiveDatasets {
     static let cifar10ClassNames = (0..<10).map { "\($0)" }
     static func prepare(_ config: ExperimentConfig, nominalClass c: Int, rng: inout RandomSource, log: (String) -> Void) throws -> PreparedDataset { throw EngineError.state("pending") }
 }
-public struct PredictionRequest { public init(json: JSONValue) throws {} }
-public enum Prediction { public static func run(_ r: PredictionRequest, report: (JSONValue) -> Bool) throws -> JSONValue { .null } }
+enum HeatmapOverlay { static func write(image: [Float], channels: Int, side: Int, heatmap: [Float], path: String) throws {} }
