@@ -35,7 +35,12 @@ public enum DatasetCatalog {
         let noise = try NoiseMode(name: config.noiseMode)
         let mode = try SuperviseMode(name: config.superviseMode.rawValue)
         if config.offlineSupervision {
-            throw EngineError.invalidArgument("--offline-supervision is not supported by this engine: anomalies are generated online (the original's default); drop the option")
+            guard [.synthetic, .fmnist, .cifar10, .mvtec].contains(config.dataset) else {
+                throw EngineError.invalidArgument("--offline-supervision is not available for \(config.dataset.rawValue) (as in the original: only fmnist, cifar10 and mvtec, and here synthetic)")
+            }
+            guard noise != .mvtec && noise != .mvtecGT else {
+                throw EngineError.invalidArgument("noise modes 'mvtec' and 'mvtec_gt' work with online supervision only")
+            }
         }
         if (mode == .malformedNormal || mode == .malformedNormalGT) && noise.isOutlierExposure {
             throw EngineError.invalidArgument("supervise mode '\(mode.rawValue)' adds synthetic noise to nominal images and needs a synthetic noise mode (confetti, gaussian, uniform, blob, mixed_blob, solid), not '\(noise.rawValue)'")
@@ -90,8 +95,10 @@ enum SyntheticSetup {
             throw EngineError.invalidArgument("the synthetic dataset has no outlier-exposure source; use a synthetic noise mode such as confetti")
         }
         log("synthetic textures '\(texture.name)': \(train.count) nominal training images, \(test.count) test images (\(test.count - 100) with defects)")
-        let trainSamples = SupervisedTrainingSamples(raw: train, supervisor: supervisor, pipeline: trainPipe,
-                                                     labelOf: { _ in config.nominalLabel }, rawShape: [3, side, side])
+        var rng = RandomSource(seed: mixSeed(seed, 0x0FF1))
+        let trainSamples = try DatasetCatalog.trainingSamples(config, raw: train, distinct: train.count, pipeline: trainPipe,
+                                                              outliers: nil, labelOf: { _ in config.nominalLabel },
+                                                              rawShape: [3, side, side], rng: &rng)
         let testSamples = PipelineTestSamples(raw: SyntheticLabels(source: test), pipeline: testPipe,
                                               nominalLabel: config.nominalLabel,
                                               originalMaps: { try test.groundTruth(at: $0)! })

@@ -29,8 +29,9 @@ enum FolderDatasets {
             let masks = try data.originalResolutionMasks(classIndex: c)
             return PreparedDataset(
                 className: MVTecAD.classNames[c],
-                train: SupervisedTrainingSamples(raw: train, supervisor: try DatasetCatalog.supervisor(config, outliers: outliers),
-                                                 pipeline: trainPipe, labelOf: { _ in 0 }, rawShape: spec.rawShape),
+                train: try DatasetCatalog.trainingSamples(config, raw: train, distinct: train.count / train.repetitions,
+                                                          pipeline: trainPipe, outliers: outliers, labelOf: { _ in 0 },
+                                                          rawShape: spec.rawShape, rng: &rng),
                 test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: 0, originalMaps: { try masks.mask(at: $0) }),
                 preprocessing: spec.json)
 

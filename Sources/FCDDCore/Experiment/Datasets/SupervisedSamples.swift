@@ -101,3 +101,50 @@ struct PoolOutliers: OutlierProvider {
         return (image, gt)
     }
 }
+
+/// Offline supervision (reference 6.3): the anomalies are generated once, one per distinct nominal
+/// training image, and appended to the training set (balanced 1:1) with the anomalous label.
+struct OfflineSupervisedSamples: TrainingSampleSource {
+    let nominal: SupervisedTrainingSamples
+    let anomalies: [(image: RawImage, groundTruth: RawImage?)]
+    let anomalousLabel: Int
+
+    /// Generates the anomalies for the first `distinct` raw images (the rest repeat them, e.g. MVTec's
+    /// tenfold training set).
+    init(nominal: SupervisedTrainingSamples, distinct: Int, config: ExperimentConfig, outliers: OutlierProvider?,
+         rng: inout RandomSource) throws {
+        let images = try (0..<distinct).map { try nominal.raw.image(at: $0) }
+        anomalies = try OfflineSupervision.anomalies(for: images, mode: try SuperviseMode(name: config.superviseMode.rawValue),
+                                                     noise: try NoiseMode(name: config.noiseMode), outliers: outliers, &rng)
+        self.nominal = nominal
+        self.anomalousLabel = 1 - config.nominalLabel
+    }
+
+    var count: Int { 2 * nominal.count }
+    var itemShape: [Int] { nominal.itemShape }
+    var hasGroundTruth: Bool { nominal.hasGroundTruth }
+
+    func sample(at index: Int, rng: inout RandomSource) throws -> TrainingSample {
+        if index < nominal.count { return try nominal.sample(at: index, rng: &rng) }
+        let a = anomalies[(index - nominal.count) % anomalies.count]
+        var gt = a.groundTruth
+        if hasGroundTruth && gt == nil { gt = RawImage(channels: 1, height: a.image.height, width: a.image.width, value: 255) }
+        let item = try nominal.pipeline(a.image, groundTruth: hasGroundTruth ? gt : nil, &rng)
+        return TrainingSample(image: item.image.data, label: Float(anomalousLabel), groundTruth: item.groundTruth?.data)
+    }
+}
+
+extension DatasetCatalog {
+    /// Online supervision (the default) or, with `--offline-supervision`, anomalies generated once.
+    static func trainingSamples(_ config: ExperimentConfig, raw: ImageSource, distinct: Int, pipeline: ItemPipeline,
+                                outliers: OutlierProvider?, labelOf: @escaping (Int) -> Int, rawShape: [Int],
+                                rng: inout RandomSource) throws -> TrainingSampleSource {
+        let supervisor = try DatasetCatalog.supervisor(config, outliers: outliers)
+        guard config.offlineSupervision && supervisor.isActive else {
+            return SupervisedTrainingSamples(raw: raw, supervisor: supervisor, pipeline: pipeline, labelOf: labelOf, rawShape: rawShape)
+        }
+        let inactive = try OnlineSupervisor(mode: .unsupervised, noise: supervisor.noise, anomalousLabel: supervisor.anomalousLabel)
+        let nominal = SupervisedTrainingSamples(raw: raw, supervisor: inactive, pipeline: pipeline, labelOf: labelOf, rawShape: rawShape)
+        return try OfflineSupervisedSamples(nominal: nominal, distinct: distinct, config: config, outliers: outliers, rng: &rng)
+    }
+}
