@@ -250,4 +250,26 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertEqual(Double(row[1]), blur.kernel[0], accuracy: 1e-6)
         XCTAssertEqual(row[2], 0)
     }
+
+    func testSparseBlurEqualsDirectConvolution() throws {
+        // Sparse blobs near the borders exercise the skipped rows/columns and the reflection.
+        let h = 40, w = 37, blur = try GaussianBlur(size: 25, sigma: 5)
+        var plane = [Float](repeating: 0, count: h * w)
+        for y in 0..<6 { for x in 30..<37 { plane[y * w + x] = -255 } }
+        for y in 20..<24 { for x in 2..<5 { plane[y * w + x] = -100 } }
+        var fast = plane
+        blur.apply(&fast, planes: 1, height: h, width: w)
+        let k = blur.kernel
+        for y in 0..<h {
+            for x in 0..<w {
+                var s = 0.0
+                for a in 0..<25 {
+                    for b in 0..<25 {
+                        s += k[a] * k[b] * Double(plane[GaussianBlur.reflect(y + a - 12, h) * w + GaussianBlur.reflect(x + b - 12, w)])
+                    }
+                }
+                XCTAssertEqual(Double(fast[y * w + x]), s, accuracy: 1e-3, "(\(y), \(x))")
+            }
+        }
+    }
 }

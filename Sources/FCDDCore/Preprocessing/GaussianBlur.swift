@@ -47,14 +47,24 @@ public struct GaussianBlur {
             values.withUnsafeMutableBufferPointer { v in
                 for p in 0..<planes {
                     let base = p * height * width
-                    // Horizontal pass; rows without a non-zero value stay zero and are skipped.
+                    // Only rows with a non-zero value and columns within `radius` of the non-zero
+                    // columns can become non-zero (reflection maps stay within that distance).
+                    var colLo = width, colHi = -1
                     for y in 0..<height {
                         let r = base + y * width
                         var any = false
-                        for x in 0..<width where v[r + x] != 0 { any = true; break }
+                        for x in 0..<width where v[r + x] != 0 {
+                            any = true
+                            colLo = min(colLo, x); colHi = max(colHi, x)
+                        }
                         rowUsed[y] = any
-                        guard any else { continue }
-                        for x in 0..<width {
+                    }
+                    guard colHi >= 0 else { continue }
+                    let x0 = max(colLo - radius, 0), x1 = min(colHi + radius, width - 1)
+                    // Horizontal pass.
+                    for y in 0..<height where rowUsed[y] {
+                        let r = base + y * width
+                        for x in x0...x1 {
                             var s = 0.0
                             for t in 0..<k.count {
                                 s += k[t] * Double(v[r + GaussianBlur.reflect(x + t - radius, width)])
@@ -67,11 +77,8 @@ public struct GaussianBlur {
                         var any = false
                         for t in 0..<k.count where rowUsed[GaussianBlur.reflect(y + t - radius, height)] { any = true; break }
                         let o = base + y * width
-                        guard any else {
-                            for x in 0..<width { v[o + x] = 0 }
-                            continue
-                        }
-                        for x in 0..<width {
+                        guard any else { continue }   // stays zero: all source rows are zero
+                        for x in x0...x1 {
                             var s = 0.0
                             for t in 0..<k.count {
                                 let yy = GaussianBlur.reflect(y + t - radius, height)
