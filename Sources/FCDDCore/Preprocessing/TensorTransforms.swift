@@ -35,9 +35,7 @@ public enum TensorTransforms {
 
     /// `x + scale * N(0, 1)` per element.
     public static func addGaussianNoise(_ x: inout Tensor, scale: Float, _ rng: inout RandomSource) {
-        x.data.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] += scale * Float(rng.normal()) }
-        }
+        x.data.withUnsafeMutableBufferPointer { p in rng.addNormalNoise(to: p, scale: scale) }
     }
 
     /// Per-sample LCN over all elements jointly: subtract the mean, divide by the l1 (mean absolute
