@@ -73,6 +73,15 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertEqual(picked, (0..<240).map { UInt8(min(Int(floorf(Float($0) * scale)), 332) % 256) })
     }
 
+    func testNearestOnFloatTensorsMatchesTorch() throws {
+        let img = Ref.pattern(channels: 3, height: 7, width: 9)
+        let t = TensorTransforms.toTensor(img)
+        let r = try TensorTransforms.resizedNearest(t, height: 11, width: 13)
+        XCTAssertEqual(r.shape, [3, 11, 13])
+        XCTAssertEqual(r.data, Ref.nearestTorch11x13.map { Float($0) / 255 })
+        XCTAssertThrowsError(try TensorTransforms.resizedNearest(Tensor(zeros: [4]), height: 2, width: 2))
+    }
+
     func testResizeTargetShorterSide() {
         XCTAssertEqual(ResizeTarget.shorterSide(256).outputSize(height: 300, width: 400).height, 256)
         XCTAssertEqual(ResizeTarget.shorterSide(256).outputSize(height: 300, width: 400).width, 341)
@@ -249,5 +258,27 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertEqual(Double(row[0]), blur.kernel[1], accuracy: 1e-6)
         XCTAssertEqual(Double(row[1]), blur.kernel[0], accuracy: 1e-6)
         XCTAssertEqual(row[2], 0)
+    }
+
+    func testSparseBlurEqualsDirectConvolution() throws {
+        // Sparse blobs near the borders exercise the skipped rows/columns and the reflection.
+        let h = 40, w = 37, blur = try GaussianBlur(size: 25, sigma: 5)
+        var plane = [Float](repeating: 0, count: h * w)
+        for y in 0..<6 { for x in 30..<37 { plane[y * w + x] = -255 } }
+        for y in 20..<24 { for x in 2..<5 { plane[y * w + x] = -100 } }
+        var fast = plane
+        blur.apply(&fast, planes: 1, height: h, width: w)
+        let k = blur.kernel
+        for y in 0..<h {
+            for x in 0..<w {
+                var s = 0.0
+                for a in 0..<25 {
+                    for b in 0..<25 {
+                        s += k[a] * k[b] * Double(plane[GaussianBlur.reflect(y + a - 12, h) * w + GaussianBlur.reflect(x + b - 12, w)])
+                    }
+                }
+                XCTAssertEqual(Double(fast[y * w + x]), s, accuracy: 1e-3, "(\(y), \(x))")
+            }
+        }
     }
 }

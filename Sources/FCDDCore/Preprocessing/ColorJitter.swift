@@ -132,7 +132,9 @@ public struct ColorJitter: Equatable {
         } else {
             h = Float(4.0 + Double(gc) - Double(rc))
         }
-        h = Float(fmod(Double(h) / 6.0 + 1.0, 1.0))
+        // fmod(v, 1) of a positive v is exactly v - floor(v).
+        let wrapped = Double(h) / 6.0 + 1.0
+        h = Float(wrapped - wrapped.rounded(.down))
         return (clip8(Int(Double(h) * 255.0)), clip8(Int(Double(s) * 255.0)), maxc)
     }
 

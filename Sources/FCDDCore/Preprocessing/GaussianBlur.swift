@@ -40,45 +40,55 @@ public struct GaussianBlur {
     /// Blurs each `height x width` plane of `values` (planes back to back) in place.
     public func apply(_ values: inout [Float], planes: Int, height: Int, width: Int) {
         precondition(values.count == planes * height * width)
-        let radius = kernel.count / 2
+        let radius = kernel.count / 2, taps = kernel.count
         var rowBuf = [Double](repeating: 0, count: height * width)
         var rowUsed = [Bool](repeating: false, count: height)
+        var padded = [Double](repeating: 0, count: width + 2 * radius)
+        var acc = [Double](repeating: 0, count: width)
+        // Source column of every padded position (reflect padding).
+        let padIndex = (0..<(width + 2 * radius)).map { GaussianBlur.reflect($0 - radius, width) }
         kernel.withUnsafeBufferPointer { k in
             values.withUnsafeMutableBufferPointer { v in
                 for p in 0..<planes {
                     let base = p * height * width
-                    // Horizontal pass; rows without a non-zero value stay zero and are skipped.
+                    // Only rows with a non-zero value and columns within `radius` of the non-zero
+                    // columns can become non-zero (reflection maps stay within that distance).
+                    var colLo = width, colHi = -1
                     for y in 0..<height {
                         let r = base + y * width
                         var any = false
-                        for x in 0..<width where v[r + x] != 0 { any = true; break }
+                        for x in 0..<width where v[r + x] != 0 {
+                            any = true
+                            colLo = min(colLo, x); colHi = max(colHi, x)
+                        }
                         rowUsed[y] = any
-                        guard any else { continue }
-                        for x in 0..<width {
+                    }
+                    guard colHi >= 0 else { continue }
+                    let x0 = max(colLo - radius, 0), x1 = min(colHi + radius, width - 1)
+                    // Horizontal pass over a reflect-padded copy of each used row.
+                    for y in 0..<height where rowUsed[y] {
+                        let r = base + y * width
+                        for i in padded.indices { padded[i] = Double(v[r + padIndex[i]]) }
+                        for x in x0...x1 {
                             var s = 0.0
-                            for t in 0..<k.count {
-                                s += k[t] * Double(v[r + GaussianBlur.reflect(x + t - radius, width)])
-                            }
+                            for t in 0..<taps { s += k[t] * padded[x + t] }
                             rowBuf[y * width + x] = s
                         }
                     }
-                    // Vertical pass.
+                    // Vertical pass: row-wise multiply-adds of the used source rows.
                     for y in 0..<height {
                         var any = false
-                        for t in 0..<k.count where rowUsed[GaussianBlur.reflect(y + t - radius, height)] { any = true; break }
+                        for x in x0...x1 { acc[x] = 0 }
+                        for t in 0..<taps {
+                            let yy = GaussianBlur.reflect(y + t - radius, height)
+                            guard rowUsed[yy] else { continue }
+                            any = true
+                            let kt = k[t], src = yy * width
+                            for x in x0...x1 { acc[x] += kt * rowBuf[src + x] }
+                        }
+                        guard any else { continue }   // stays zero: all source rows are zero
                         let o = base + y * width
-                        guard any else {
-                            for x in 0..<width { v[o + x] = 0 }
-                            continue
-                        }
-                        for x in 0..<width {
-                            var s = 0.0
-                            for t in 0..<k.count {
-                                let yy = GaussianBlur.reflect(y + t - radius, height)
-                                if rowUsed[yy] { s += k[t] * rowBuf[yy * width + x] }
-                            }
-                            v[o + x] = Float(s)
-                        }
+                        for x in x0...x1 { v[o + x] = Float(acc[x]) }
                     }
                 }
             }

@@ -35,9 +35,7 @@ public enum TensorTransforms {
 
     /// `x + scale * N(0, 1)` per element.
     public static func addGaussianNoise(_ x: inout Tensor, scale: Float, _ rng: inout RandomSource) {
-        x.data.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] += scale * Float(rng.normal()) }
-        }
+        x.data.withUnsafeMutableBufferPointer { p in rng.addNormalNoise(to: p, scale: scale) }
     }
 
     /// Per-sample LCN over all elements jointly: subtract the mean, divide by the l1 (mean absolute
@@ -125,6 +123,36 @@ public enum TensorTransforms {
         x.data.withUnsafeMutableBufferPointer { p in
             for i in p.indices { p[i] = min(max(p[i], 0), 1) }
         }
+    }
+
+    /// PyTorch `F.interpolate(mode="nearest")` over the last two dimensions of a tensor of rank >= 2
+    /// (e.g. heatmaps to the ground-truth resolution): src = min(floor(dst * Float(in) / Float(out)), in - 1).
+    public static func resizedNearest(_ x: Tensor, height outH: Int, width outW: Int) throws -> Tensor {
+        guard x.rank >= 2, outH >= 1, outW >= 1 else {
+            throw EngineError.invalidArgument("nearest resize of \(x.shape) to \(outH) x \(outW) is not possible")
+        }
+        let inH = x.shape[x.rank - 2], inW = x.shape[x.rank - 1]
+        func table(_ i: Int, _ o: Int) -> [Int] {
+            if i == o { return Array(0..<o) }
+            let scale = Float(i) / Float(o)
+            return (0..<o).map { min(Int((Float($0) * scale).rounded(.down)), i - 1) }
+        }
+        let rows = table(inH, outH), cols = table(inW, outW)
+        let planes = x.count / max(inH * inW, 1)
+        var shape = x.shape
+        shape[x.rank - 2] = outH; shape[x.rank - 1] = outW
+        var out = Tensor(zeros: shape)
+        x.data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                for p in 0..<planes {
+                    for y in 0..<outH {
+                        let s = p * inH * inW + rows[y] * inW, d = (p * outH + y) * outW
+                        for xx in 0..<outW { dst[d + xx] = src[s + cols[xx]] }
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// Unbiased standard deviation (torch `Tensor.std()`), two-pass in double.
