@@ -132,12 +132,8 @@ public enum TensorTransforms {
             throw EngineError.invalidArgument("nearest resize of \(x.shape) to \(outH) x \(outW) is not possible")
         }
         let inH = x.shape[x.rank - 2], inW = x.shape[x.rank - 1]
-        func table(_ i: Int, _ o: Int) -> [Int] {
-            if i == o { return Array(0..<o) }
-            let scale = Float(i) / Float(o)
-            return (0..<o).map { min(Int((Float($0) * scale).rounded(.down)), i - 1) }
-        }
-        let rows = table(inH, outH), cols = table(inW, outW)
+        let rows = torchNearestSourceIndices(input: inH, output: outH)
+        let cols = torchNearestSourceIndices(input: inW, output: outW)
         let planes = x.count / max(inH * inW, 1)
         var shape = x.shape
         shape[x.rank - 2] = outH; shape[x.rank - 1] = outW
