@@ -25,18 +25,24 @@ private func firstExisting(in folder: String, names: [String]) -> String? {
     names.map { joinPath(folder, $0) }.first(where: isRegularFile)
 }
 
-/// Finds every file of a dataset in the first folder that holds all of them (files of one release must not
-/// be mixed from different downloads). Throws `.notFound` naming the dataset, every path tried and the
+/// One place a dataset release may be: a folder and, per needed file, the names it may have there.
+struct DatasetLocation {
+    var folder: String
+    var files: [[String]]
+}
+
+/// Finds every file of a dataset in the first location that holds all of them (files of one release are
+/// not mixed from different folders). Throws `.notFound` naming the dataset, every path tried and the
 /// expected layout.
-func locateDatasetFiles(dataset: String, folders: [String], files: [[String]], layout: String) throws -> [String] {
-    for folder in folders {
-        let found = files.map { firstExisting(in: folder, names: $0) }
+func locateDatasetFiles(dataset: String, locations: [DatasetLocation], layout: String) throws -> [String] {
+    for location in locations {
+        let found = location.files.map { firstExisting(in: location.folder, names: $0) }
         if found.allSatisfy({ $0 != nil }) { return found.map { $0! } }
     }
     var missing: [String] = []
-    for folder in folders {
-        for names in files where firstExisting(in: folder, names: names) == nil {
-            missing.append("  " + names.map { joinPath(folder, $0) }.joined(separator: " or "))
+    for location in locations {
+        for names in location.files where firstExisting(in: location.folder, names: names) == nil {
+            missing.append("  " + names.map { joinPath(location.folder, $0) }.joined(separator: " or "))
         }
     }
     throw EngineError.notFound("""

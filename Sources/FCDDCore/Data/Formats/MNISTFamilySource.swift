@@ -59,8 +59,8 @@ public struct IDXImageSource: ImageSource {
         let stems = ["\(prefix)-images-idx3-ubyte", "\(prefix)-labels-idx1-ubyte"]
         let folders = ["FashionMNIST", "MyFashionMNIST"].map { joinPath(datadir, $0, "raw") }
         let paths = try locateDatasetFiles(
-            dataset: "Fashion-MNIST \(train ? "train" : "test")", folders: folders,
-            files: stems.map { [$0, $0 + ".gz"] },
+            dataset: "Fashion-MNIST \(train ? "train" : "test")",
+            locations: folders.map { DatasetLocation(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
             layout: "<datadir>/FashionMNIST/raw/\(stems[0])[.gz] and \(stems[1])[.gz] (torchvision's FashionMNIST raw folder; the original's MyFashionMNIST/raw is accepted too)")
         return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1])
     }
@@ -72,7 +72,8 @@ public struct IDXImageSource: ImageSource {
         let root = joinPath(datadir, "emnist")
         let folders = [joinPath(root, "EMNIST", "raw"), joinPath(root, "OEEMNIST", "raw"), joinPath(root, "EMNIST", "raw", "gzip")]
         let paths = try locateDatasetFiles(
-            dataset: "EMNIST letters train", folders: folders, files: stems.map { [$0, $0 + ".gz"] },
+            dataset: "EMNIST letters train",
+            locations: folders.map { DatasetLocation(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
             layout: "<datadir>/emnist/EMNIST/raw/\(stems[0])[.gz] and \(stems[1])[.gz] (torchvision's EMNIST raw folder under <datadir>/emnist, as the original's OE source uses; its OEEMNIST/raw and the official gzip/ folder are accepted too)")
         return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1], transposed: true)
     }
