@@ -1,21 +1,24 @@
-// Reading an image file of any supported format into a RawImage. This PNG-only version is a placeholder
-// on the folders branch; the formats branch replaces it with one that also decodes JPEG (detected by
-// signature, not by name), keeping these two signatures.
+// Reading a single image file of an image-folder dataset (MVTec-AD, ImageNet, custom folders). The format
+// is told by the content's signature, as PIL's `Image.open` does, so a mislabelled extension still works.
 
-/// Reads a PNG image file (gray, gray+alpha, RGB, RGBA, palette; 8 or 16 bit) as a RawImage with 1 or 3
-/// channels. Other formats throw `EngineError.format` naming the file.
+/// Reads a PNG or JPEG file as an 8-bit image: gray stays 1 channel, colour becomes RGB, an alpha channel
+/// is dropped. Throws `.io` when the file cannot be read and `.format` for other or corrupt content.
 public func readImageFile(path: String) throws -> RawImage {
     let bytes = try readWholeFile(path)
     let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-    guard bytes.count >= 8, Array(bytes[0..<8]) == pngSignature else {
-        throw EngineError.format("\(path): not a PNG file (this build reads PNG images only)")
+    if bytes.starts(with: pngSignature) {
+        return try RawImage(png: try PNGImage.decode(bytes, source: path))
     }
-    return try RawImage(png: try PNGImage.decode(bytes, source: path))
+    if isJPEG(bytes) {
+        return try decodeJPEG(bytes, source: path)
+    }
+    let head = bytes.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+    throw EngineError.format("\(path): not a PNG or JPEG image (\(bytes.isEmpty ? "empty file" : "starts with bytes \(head.joined(separator: " "))"); only PNG and JPEG are read")
 }
 
-/// Whether a file name has an image extension the engine reads (png, jpg, jpeg; any letter case).
+/// Whether a file name has an image extension this engine reads (.png, .jpg, .jpeg; any letter case).
 public func isImageFileName(_ name: String) -> Bool {
-    guard let dot = name.lastIndex(of: ".") else { return false }
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
     let ext = name[name.index(after: dot)...].lowercased()
     return ext == "png" || ext == "jpg" || ext == "jpeg"
 }
