@@ -1,4 +1,4 @@
-// Placeholders for the ROC metrics, run pictures, IDX/CIFAR datasets and prediction that are being merged from
+// Placeholders for the ROC metrics, run pictures, and heatmap overlays that are being merged from
 // parallel branches; this file is deleted by that merge. (AUC here is the exact Mann-Whitney statistic.)
 func rocCurve(labels: [Int], scores: [Double]) throws -> (fpr: [Double], tpr: [Double], thresholds: [Double]) { ([], [], []) }
 func rocAUC(labels: [Int], scores: [Double]) throws -> Double {
@@ -19,9 +19,4 @@ enum RunPictures {
     static func testPictures(_ o: TestOutputs, test: TestSampleSource, config: ExperimentConfig, directory: RunDirectory) throws {}
 }
 extension ExperimentSummary { static func drawCurves(_ r: [RunResult], logdir: String) throws {} }
-enum ArchiveDatasets {
-    static let fmnistClassNames = (0..<10).map { "\($0)" }
-    static let cifar10ClassNames = (0..<10).map { "\($0)" }
-    static func prepare(_ config: ExperimentConfig, nominalClass c: Int, rng: inout RandomSource, log: (String) -> Void) throws -> PreparedDataset { throw EngineError.state("pending") }
-}
 enum HeatmapOverlay { static func write(image: [Float], channels: Int, side: Int, heatmap: [Float], path: String) throws {} }
