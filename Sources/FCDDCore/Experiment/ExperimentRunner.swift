@@ -130,7 +130,7 @@ public final class ExperimentRunner {
         }
         if let pixels = try TestPass.pooledPixels(outputs, test: data.test) {
             if Set(pixels.labels).count == 2 {
-                let roc = try ROCCurve(labels: pixels.labels.map(Int.init), scores: pixels.scores.map(Double.init))
+                let roc = try ROCCurve(pixelLabels: pixels.labels, scores: pixels.scores)
                 result.pixelAUC = roc.auc
                 result.pixelROC = roc
                 try RunPictures.rocCurve(roc, path: dir.file("gtmap_roc_curve.png"))

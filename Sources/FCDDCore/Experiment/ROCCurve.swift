@@ -9,9 +9,17 @@ public struct ROCCurve {
 
     /// Label 1 is the positive (anomalous) class; both labels must be present.
     public init(labels: [Int], scores: [Double]) throws {
-        let curve = try rocCurve(labels: labels, scores: scores)
-        fpr = curve.fpr; tpr = curve.tpr; thresholds = curve.thresholds
-        auc = try rocAUC(labels: labels, scores: scores)
+        self.init(try rocCurve(labels: labels, scores: scores))
+    }
+
+    /// Pixel-level ROC (reference 8.3) without widening 50 million pixels to Int and Double.
+    public init(pixelLabels: [UInt8], scores: [Float]) throws {
+        self.init(try rocCurve(pixelLabels: pixelLabels, scores: scores))
+    }
+
+    init(_ points: ROCPoints) {
+        fpr = points.fpr; tpr = points.tpr; thresholds = points.thresholds
+        auc = areaUnderCurve(points)
     }
 
     /// roc.json; the leading threshold (above every score) is written as the largest finite double,
