@@ -108,3 +108,56 @@ def test_unusable_log_directory_is_reported(tmp_path, capsys):
     assert main(["train", "--logdir", str(blocker / "x"), "-e", "1"]) == 1
     err = capsys.readouterr().err
     assert "blocker" in err and "not a directory" in err
+
+
+def _write_idx(path, array, magic):
+    import gzip
+    import struct
+    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def _class_images(rng, labels, shape):
+    """Images whose brightness pattern depends on the class, so one-vs-rest is learnable."""
+    images = rng.integers(0, 60, (len(labels), *shape)).astype(np.uint8)
+    for i, c in enumerate(labels):
+        images[i, ..., c * 2:c * 2 + 6, :] = 200
+    return images
+
+
+def test_fmnist_from_idx_files_with_cifar100_outlier_exposure(tmp_path):
+    rng = np.random.default_rng(0)
+    raw = tmp_path / "data" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, n in [("train", 300), ("t10k", 100)]:
+        labels = rng.integers(0, 10, n)
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte.gz", _class_images(rng, labels, (28, 28)), 0x803)
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte.gz", labels, 0x801)
+    cifar100 = tmp_path / "data" / "cifar100" / "cifar-100-binary"
+    cifar100.mkdir(parents=True)
+    records = [bytes([0, i % 100]) + rng.integers(0, 256, 3072).astype(np.uint8).tobytes() for i in range(40)]
+    (cifar100 / "train.bin").write_bytes(b"".join(records))
+    config = config_for(tmp_path, "-d", "fmnist", "--datadir", str(tmp_path / "data"), "--cls-restrictions", "0",
+                        "-e", "2", "-b", "32", "-n", "FCDD_CNN28", "--it", "1")
+    summary = run_experiment(config)
+    cls = summary["classes"][0]
+    assert cls["class_name"] == "t-shirt/top" or cls["class"] == 0
+    assert 0 <= cls["auc"]["mean"] <= 1 and cls["pixel_auc"] is None
+    log = open(os.path.join(config["logdir"], "normal_0", "it_0", "log.txt")).read()
+    assert "40 cifar100 images" in log and "100 test images" in log
+
+
+def test_cifar10_from_the_binary_release(tmp_path):
+    rng = np.random.default_rng(1)
+    folder = tmp_path / "data" / "cifar-10-batches-bin"
+    folder.mkdir(parents=True)
+    for name, n in [(f"data_batch_{i}.bin", 20) for i in range(1, 6)] + [("test_batch.bin", 40)]:
+        labels = rng.integers(0, 10, n)
+        images = _class_images(rng, labels, (3, 32, 32))
+        (folder / name).write_bytes(b"".join(bytes([l]) + img.tobytes() for l, img in zip(labels, images)))
+    config = config_for(tmp_path, "-d", "cifar10", "--datadir", str(tmp_path / "data"), "--cls-restrictions", "3",
+                        "-e", "1", "-b", "10", "--acc-batches", "2", "-n", "FCDD_CNN32_S", "--it", "1",
+                        "--supervise-mode", "noise", "--noise-mode", "uniform")
+    summary = run_experiment(config)
+    assert 0 <= summary["classes"][0]["auc"]["mean"] <= 1
