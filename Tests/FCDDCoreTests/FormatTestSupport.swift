@@ -6,7 +6,7 @@ import CTurboJPEG
 @testable import FCDDCore
 
 /// `mkdir -p`.
-func makeDirectories(_ path: String) {
+func makeFormatTestDirectories(_ path: String) {
     var prefix = ""
     for part in path.split(separator: "/", omittingEmptySubsequences: true) {
         prefix += "/" + part
@@ -16,9 +16,9 @@ func makeDirectories(_ path: String) {
 
 /// Writes `bytes` to `dir/relative`, creating the folders on the way; returns the path.
 @discardableResult
-func writeTestFile(_ bytes: [UInt8], _ dir: String, _ relative: String) throws -> String {
+func writeFormatTestFile(_ bytes: [UInt8], _ dir: String, _ relative: String) throws -> String {
     let path = dir + "/" + relative
-    makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+    makeFormatTestDirectories(String(path[..<path.lastIndex(of: "/")!]))
     try writeFileAtomically(bytes, to: path)
     return path
 }

@@ -63,20 +63,20 @@ final class ImageFileTests: XCTestCase {
     func testTruncatedCorruptAndOversizeJPEGsThrow() throws {
         let jpeg = encodeJPEG(gradient(width: 32, height: 32, channels: 3), width: 32, height: 32, format: TJPF_RGB, subsampling: TJSAMP_420)
         for cut in [jpeg.count - 2, jpeg.count / 2, 300, 40, 3] {
-            assertEngineError(try decodeJPEG(Array(jpeg.prefix(cut)), source: "cut.jpg"), contains: ["cut.jpg"])
+            assertReaderError(try decodeJPEG(Array(jpeg.prefix(cut)), source: "cut.jpg"), contains: ["cut.jpg"])
         }
-        assertEngineError(try decodeJPEG(Array(jpeg.dropLast(2)), source: "noeoi.jpg"), contains: ["truncated"])
-        assertEngineError(try decodeJPEG([0xFF, 0xD8], source: "soi.jpg"), contains: ["soi.jpg", "not a JPEG"])
+        assertReaderError(try decodeJPEG(Array(jpeg.dropLast(2)), source: "noeoi.jpg"), contains: ["truncated"])
+        assertReaderError(try decodeJPEG([0xFF, 0xD8], source: "soi.jpg"), contains: ["soi.jpg", "not a JPEG"])
         var header = jpeg
         for i in 4..<24 { header[i] = UInt8(i * 17 % 256) }
-        assertEngineError(try decodeJPEG(header, source: "hdr.jpg"), contains: ["hdr.jpg", "invalid JPEG header"])
+        assertReaderError(try decodeJPEG(header, source: "hdr.jpg"), contains: ["hdr.jpg", "invalid JPEG header"])
         // Trailing bytes after the end-of-image marker are ignored, as PIL does.
         XCTAssertEqual(try decodeJPEG(jpeg + [0, 1, 2], source: "tail.jpg").width, 32)
         // A frame header claiming 60000 x 60000 pixels is refused before any pixel memory is allocated.
         var huge = jpeg
         let sof = try XCTUnwrap((2..<(huge.count - 9)).first { huge[$0] == 0xFF && huge[$0 + 1] == 0xC0 })
         huge.replaceSubrange((sof + 5)..<(sof + 9), with: [0xEA, 0x60, 0xEA, 0x60])
-        assertEngineError(try decodeJPEG(huge, source: "bomb.jpg"), contains: ["bomb.jpg", "60000 x 60000", "limit"])
+        assertReaderError(try decodeJPEG(huge, source: "bomb.jpg"), contains: ["bomb.jpg", "60000 x 60000", "limit"])
         // Corrupt entropy-coded data is decoded with warnings, as PIL does: an image of the right size, no trap.
         for position in stride(from: jpeg.count / 2, to: jpeg.count - 2, by: 29) {
             var corrupt = jpeg
@@ -89,25 +89,25 @@ final class ImageFileTests: XCTestCase {
         let dir = makeTestDirectory()
         let rgb = gradient(width: 8, height: 8, channels: 3)
         // Deliberately misleading names: the signature decides.
-        let jpegPath = try writeTestFile(encodeJPEG(rgb, width: 8, height: 8, format: TJPF_RGB, subsampling: TJSAMP_444, quality: 100), dir, "photo.png")
+        let jpegPath = try writeFormatTestFile(encodeJPEG(rgb, width: 8, height: 8, format: TJPF_RGB, subsampling: TJSAMP_444, quality: 100), dir, "photo.png")
         let fromJPEG = try readImageFile(path: jpegPath)
         XCTAssertEqual([fromJPEG.channels, fromJPEG.height, fromJPEG.width], [3, 8, 8])
         XCTAssertLessThanOrEqual(maxAbsDifference(fromJPEG.interleaved, rgb), 4)
 
         let rgba = try PNGImage(width: 3, height: 2, channels: 4, pixels: (0..<24).map { UInt8($0 * 10) })
-        let pngPath = try writeTestFile(try rgba.encode(), dir, "mask.JPG")
+        let pngPath = try writeFormatTestFile(try rgba.encode(), dir, "mask.JPG")
         let fromPNG = try readImageFile(path: pngPath)
         XCTAssertEqual(fromPNG, try RawImage(interleaved: (0..<6).flatMap { p in (0..<3).map { UInt8((p * 4 + $0) * 10) } }, height: 2, width: 3, channels: 3))
-        let grayPath = try writeTestFile(try PNGImage(width: 2, height: 2, channels: 1, pixels: [0, 50, 100, 250]).encode(), dir, "g.png")
+        let grayPath = try writeFormatTestFile(try PNGImage(width: 2, height: 2, channels: 1, pixels: [0, 50, 100, 250]).encode(), dir, "g.png")
         XCTAssertEqual(try readImageFile(path: grayPath).pixels, [0, 50, 100, 250])
 
-        let textPath = try writeTestFile(Array("hello".utf8), dir, "notes.png")
-        assertEngineError(try readImageFile(path: textPath), contains: ["notes.png", "not a PNG or JPEG", "68 65 6c 6c 6f"])
-        let emptyPath = try writeTestFile([], dir, "empty.jpg")
-        assertEngineError(try readImageFile(path: emptyPath), contains: ["empty file"])
-        assertEngineError(try readImageFile(path: dir + "/missing.png"), contains: ["missing.png", "cannot open"])
-        let cutPath = try writeTestFile(Array(try rgba.encode().dropLast(12)), dir, "cut.png")
-        assertEngineError(try readImageFile(path: cutPath), contains: ["cut.png"])
+        let textPath = try writeFormatTestFile(Array("hello".utf8), dir, "notes.png")
+        assertReaderError(try readImageFile(path: textPath), contains: ["notes.png", "not a PNG or JPEG", "68 65 6c 6c 6f"])
+        let emptyPath = try writeFormatTestFile([], dir, "empty.jpg")
+        assertReaderError(try readImageFile(path: emptyPath), contains: ["empty file"])
+        assertReaderError(try readImageFile(path: dir + "/missing.png"), contains: ["missing.png", "cannot open"])
+        let cutPath = try writeFormatTestFile(Array(try rgba.encode().dropLast(12)), dir, "cut.png")
+        assertReaderError(try readImageFile(path: cutPath), contains: ["cut.png"])
     }
 
     func testImageFileNames() {
