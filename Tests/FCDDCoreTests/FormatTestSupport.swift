@@ -68,7 +68,7 @@ func encodeJPEG(_ pixels: [UInt8], width: Int, height: Int, format: TJPF, subsam
 }
 
 /// Asserts that `body` throws an EngineError whose message contains every one of `parts`.
-func assertEngineError<T>(_ body: @autoclosure () throws -> T, contains parts: [String],
+func assertReaderError<T>(_ body: @autoclosure () throws -> T, contains parts: [String],
                           file: StaticString = #filePath, line: UInt = #line) {
     do {
         _ = try body()
