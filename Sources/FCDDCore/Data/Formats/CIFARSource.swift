@@ -17,11 +17,18 @@ public struct CIFARImageSource: ImageSource {
     public var count: Int { labels.count }
 
     /// Concatenates parsed batches (e.g. the five CIFAR-10 training batches).
-    public init(variant: CIFARVariant, batches: [CIFARBatch]) {
+    public init(variant: CIFARVariant, batches: [CIFARBatch]) throws {
+        for batch in batches {
+            guard batch.pixels.count == batch.labels.count * cifarImageBytes else {
+                throw EngineError.shapeMismatch("\(variant.rawValue): a batch of \(batch.labels.count) labels needs \(batch.labels.count * cifarImageBytes) pixel bytes, got \(batch.pixels.count)")
+            }
+            guard batch.labels.allSatisfy({ (0..<variant.classCount).contains($0) }) else {
+                throw EngineError.invalidArgument("\(variant.rawValue): labels must be in 0...\(variant.classCount - 1)")
+            }
+        }
         self.variant = variant
         pixels = batches.flatMap(\.pixels)
         labels = batches.flatMap(\.labels)
-        precondition(pixels.count == labels.count * cifarImageBytes)
     }
 
     public func image(at index: Int) throws -> RawImage {
@@ -45,7 +52,7 @@ public struct CIFARImageSource: ImageSource {
             return bytes.first == 0x80 ? try parseCIFARPickle(bytes, variant: variant, source: path)
                                        : try parseCIFARBinary(bytes, variant: variant, source: path)
         }
-        self.init(variant: variant, batches: batches)
+        try self.init(variant: variant, batches: batches)
     }
 
     /// CIFAR-10 train (50,000) or test (10,000) under `datadir` (the original's `--datadir`).

@@ -24,7 +24,9 @@ public struct IDXImageSource: ImageSource {
             throw EngineError.format("\(source): \(images.count) images but \(labels.count) labels")
         }
         guard images.count > 0 else { throw EngineError.format("\(source): the split holds no images") }
-        precondition(images.pixels.count == images.count * images.height * images.width)
+        guard images.height >= 1, images.width >= 1, images.pixels.count == images.count * images.height * images.width else {
+            throw EngineError.shapeMismatch("\(source): \(images.pixels.count) bytes do not form \(images.count) images of \(images.height) x \(images.width)")
+        }
         count = images.count
         // A transposed file stores each image as W x H (rows of the file are columns of the image).
         (height, width) = transposed ? (images.width, images.height) : (images.height, images.width)
