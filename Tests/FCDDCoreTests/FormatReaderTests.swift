@@ -16,7 +16,12 @@ final class FormatReaderTests: XCTestCase {
         XCTAssertEqual(try gunzip(gzipBytes([]), source: "empty.gz"), [])
         // Python's gzip module reads concatenated members as one stream and ignores zero padding.
         XCTAssertEqual(try gunzip(gzipBytes(a) + gzipBytes(b, level: 1) + [0, 0, 0], source: "ab.gz"), a + b)
-        // A size hint (ISIZE trailer) that lies must not matter.
+        // /bin/gzip stores the original file name (FLG.FNAME) and the torchvision downloads carry it too.
+        var named = gzipBytes(b)
+        named[3] |= 0x08
+        named.insert(contentsOf: Array("train-images-idx3-ubyte".utf8) + [0], at: 10)
+        XCTAssertEqual(try gunzip(named, source: "named.gz"), b)
+        // A size hint (ISIZE trailer) that lies is caught by zlib's length check.
         var lying = gzipBytes(b)
         lying.replaceSubrange((lying.count - 4)..., with: [0xFF, 0xFF, 0xFF, 0xFF])
         assertReaderError(try gunzip(lying, source: "lying.gz"), contains: ["lying.gz"])

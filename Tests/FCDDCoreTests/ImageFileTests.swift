@@ -85,6 +85,18 @@ final class ImageFileTests: XCTestCase {
         }
     }
 
+    func testEndOfImageInsideAnEmbeddedThumbnailDoesNotHideTruncation() throws {
+        let main = encodeJPEG(gradient(width: 32, height: 32, channels: 3), width: 32, height: 32, format: TJPF_RGB, subsampling: TJSAMP_420)
+        let thumbnail = encodeJPEG(gradient(width: 8, height: 8, channels: 1), width: 8, height: 8, format: TJPF_GRAY, subsampling: TJSAMP_GRAY)
+        // An EXIF-style APP1 segment right after SOI carries a complete JPEG, with its own FF D9.
+        let payload = Array("Exif".utf8) + [0, 0] + thumbnail
+        let app1: [UInt8] = [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
+        let withThumbnail = Array(main.prefix(2)) + app1 + main.dropFirst(2)
+        XCTAssertEqual(try decodeJPEG(withThumbnail, source: "exif.jpg").width, 32)
+        assertReaderError(try decodeJPEG(Array(withThumbnail.dropLast(2)), source: "exif-cut.jpg"), contains: ["exif-cut.jpg", "truncated"])
+        assertReaderError(try decodeJPEG(Array(withThumbnail.prefix(withThumbnail.count - 40)), source: "exif-cut2.jpg"), contains: ["truncated"])
+    }
+
     func testReadImageFileDetectsTheFormatByContent() throws {
         let dir = makeTestDirectory()
         let rgb = gradient(width: 8, height: 8, channels: 3)

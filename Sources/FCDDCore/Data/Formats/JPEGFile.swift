@@ -66,7 +66,7 @@ public func decodeJPEG(_ bytes: [UInt8], source: String) throws -> RawImage {
 private func endsWithEndOfImage(_ bytes: [UInt8]) -> Bool {
     var at = 2
     while at + 1 < bytes.count {
-        guard bytes[at] == 0xFF else { return false }
+        guard bytes[at] == 0xFF else { at += 1; continue }  // stray bytes: libjpeg skips them too (with a warning)
         let marker = bytes[at + 1]
         if marker == 0xFF { at += 1; continue }  // fill byte
         if marker == 0xDA { break }               // start of scan
