@@ -35,7 +35,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FCDDCoreTests",
-            dependencies: ["FCDDCore"],
+            // zlib and TurboJPEG also write the gzip and JPEG files that the format tests read.
+            dependencies: ["FCDDCore", "CZlib", "CTurboJPEG"],
             path: "Tests/FCDDCoreTests",
             exclude: ["Fixtures"]
         ),

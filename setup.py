@@ -24,7 +24,8 @@ class BuildWithSwift(build_py):
             raise SystemExit(
                 "error: fcdd-swift needs the Swift toolchain (`swift` on PATH, Swift 5.9 or newer) to build its "
                 "native engine libfcdd.so; install it from https://www.swift.org/install/ and retry "
-                "`pip install .` (the system packages libopenblas-dev, libpng-dev and pkg-config are needed too: "
+                "`pip install .` (the system packages libopenblas-dev, libpng-dev, zlib1g-dev, libturbojpeg0-dev and pkg-config "
+                "are needed too: "
                 "scripts/install-deps.sh)")
         print("building the Swift engine:", " ".join(SWIFT_BUILD), flush=True)
         try:

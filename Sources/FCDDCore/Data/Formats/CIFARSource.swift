@@ -17,11 +17,18 @@ public struct CIFARImageSource: ImageSource {
     public var count: Int { labels.count }
 
     /// Concatenates parsed batches (e.g. the five CIFAR-10 training batches).
-    public init(variant: CIFARVariant, batches: [CIFARBatch]) {
+    public init(variant: CIFARVariant, batches: [CIFARBatch]) throws {
+        for batch in batches {
+            guard batch.pixels.count == batch.labels.count * cifarImageBytes else {
+                throw EngineError.shapeMismatch("\(variant.rawValue): a batch of \(batch.labels.count) labels needs \(batch.labels.count * cifarImageBytes) pixel bytes, got \(batch.pixels.count)")
+            }
+            guard batch.labels.allSatisfy({ (0..<variant.classCount).contains($0) }) else {
+                throw EngineError.invalidArgument("\(variant.rawValue): labels must be in 0...\(variant.classCount - 1)")
+            }
+        }
         self.variant = variant
         pixels = batches.flatMap(\.pixels)
         labels = batches.flatMap(\.labels)
-        precondition(pixels.count == labels.count * cifarImageBytes)
     }
 
     public func image(at index: Int) throws -> RawImage {
@@ -45,15 +52,17 @@ public struct CIFARImageSource: ImageSource {
             return bytes.first == 0x80 ? try parseCIFARPickle(bytes, variant: variant, source: path)
                                        : try parseCIFARBinary(bytes, variant: variant, source: path)
         }
-        self.init(variant: variant, batches: batches)
+        try self.init(variant: variant, batches: batches)
     }
 
     /// CIFAR-10 train (50,000) or test (10,000) under `datadir` (the original's `--datadir`).
     public static func cifar10(datadir: String, train: Bool) throws -> CIFARImageSource {
         let python = train ? (1...5).map { "data_batch_\($0)" } : ["test_batch"]
         let locations = [
-            DatasetLocation(folder: joinPath(datadir, "cifar-10-batches-py"), files: python.map { [$0] }),
-            DatasetLocation(folder: joinPath(datadir, "cifar-10-batches-bin"), files: python.map { [$0 + ".bin"] }),
+            DatasetFileSearch.Location(folder: DatasetFileSearch.join(datadir, "cifar-10-batches-py"),
+                                       files: python.map { [$0] }),
+            DatasetFileSearch.Location(folder: DatasetFileSearch.join(datadir, "cifar-10-batches-bin"),
+                                       files: python.map { [$0 + ".bin"] }),
         ]
         return try load(.cifar10, train: train, locations: locations,
                         layout: "<datadir>/cifar-10-batches-py/{data_batch_1..5, test_batch} (python release, as torchvision extracts it) or <datadir>/cifar-10-batches-bin/{data_batch_1..5.bin, test_batch.bin} (binary release)")
@@ -62,18 +71,18 @@ public struct CIFARImageSource: ImageSource {
     /// CIFAR-100 train (50,000) or test (10,000) under `datadir` (the original's `--datadir`), fine labels.
     public static func cifar100(datadir: String, train: Bool) throws -> CIFARImageSource {
         let name = train ? "train" : "test"
-        var locations: [DatasetLocation] = []
-        for root in [joinPath(datadir, "cifar100"), datadir] {
-            locations.append(DatasetLocation(folder: joinPath(root, "cifar-100-python"), files: [[name]]))
-            locations.append(DatasetLocation(folder: joinPath(root, "cifar-100-binary"), files: [[name + ".bin"]]))
+        var locations: [DatasetFileSearch.Location] = []
+        for root in [DatasetFileSearch.join(datadir, "cifar100"), datadir] {
+            locations.append(.init(folder: DatasetFileSearch.join(root, "cifar-100-python"), files: [[name]]))
+            locations.append(.init(folder: DatasetFileSearch.join(root, "cifar-100-binary"), files: [[name + ".bin"]]))
         }
         return try load(.cifar100, train: train, locations: locations,
                         layout: "<datadir>/cifar100/cifar-100-python/{train, test} (python release, where the original's CIFAR-100 OE source has torchvision extract it) or <datadir>/cifar100/cifar-100-binary/{train.bin, test.bin} (binary release)")
     }
 
-    private static func load(_ variant: CIFARVariant, train: Bool, locations: [DatasetLocation],
+    private static func load(_ variant: CIFARVariant, train: Bool, locations: [DatasetFileSearch.Location],
                              layout: String) throws -> CIFARImageSource {
-        let paths = try locateDatasetFiles(dataset: "\(variant.rawValue) \(train ? "train" : "test")",
+        let paths = try DatasetFileSearch.locate(dataset: "\(variant.rawValue) \(train ? "train" : "test")",
                                            locations: locations, layout: layout)
         return try CIFARImageSource(variant: variant, paths: paths)
     }

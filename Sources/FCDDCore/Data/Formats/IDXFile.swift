@@ -66,7 +66,7 @@ public func readIDXLabels(path: String) throws -> [UInt8] {
     try readIDXFile(path: path, expectedMagic: idxLabelsMagic).values
 }
 
-func bigEndianUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+private func bigEndianUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
     bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | UInt32($1) }
 }
 

@@ -32,7 +32,10 @@ public func decodeJPEG(_ bytes: [UInt8], source: String) throws -> RawImage {
         guard tjDecompressHeader3(handle, input.baseAddress, UInt(input.count), &width, &height, &subsampling, &colorspace) == 0 else {
             throw EngineError.format("\(source): invalid JPEG header (\(libraryMessage()))")
         }
-        guard width >= 1, height >= 1 else { throw EngineError.format("\(source): JPEG size \(width) x \(height) is empty") }
+        // A stream of tables only (or one whose frame header was not reached) reports a 0 x 0 size.
+        guard width >= 1, height >= 1 else {
+            throw EngineError.format("\(source): invalid JPEG header (no image frame found, size \(width) x \(height))")
+        }
         guard Int(width) * Int(height) <= jpegMaxPixels else {
             throw EngineError.format("\(source): JPEG of \(width) x \(height) pixels exceeds the limit of \(jpegMaxPixels) pixels (PIL's decompression-bomb limit)")
         }
@@ -63,7 +66,7 @@ public func decodeJPEG(_ bytes: [UInt8], source: String) throws -> RawImage {
 private func endsWithEndOfImage(_ bytes: [UInt8]) -> Bool {
     var at = 2
     while at + 1 < bytes.count {
-        guard bytes[at] == 0xFF else { return false }
+        guard bytes[at] == 0xFF else { at += 1; continue }  // stray bytes: libjpeg skips them too (with a warning)
         let marker = bytes[at + 1]
         if marker == 0xFF { at += 1; continue }  // fill byte
         if marker == 0xDA { break }               // start of scan

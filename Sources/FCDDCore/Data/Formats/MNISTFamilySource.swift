@@ -24,7 +24,9 @@ public struct IDXImageSource: ImageSource {
             throw EngineError.format("\(source): \(images.count) images but \(labels.count) labels")
         }
         guard images.count > 0 else { throw EngineError.format("\(source): the split holds no images") }
-        precondition(images.pixels.count == images.count * images.height * images.width)
+        guard images.height >= 1, images.width >= 1, images.pixels.count == images.count * images.height * images.width else {
+            throw EngineError.shapeMismatch("\(source): \(images.pixels.count) bytes do not form \(images.count) images of \(images.height) x \(images.width)")
+        }
         count = images.count
         // A transposed file stores each image as W x H (rows of the file are columns of the image).
         (height, width) = transposed ? (images.width, images.height) : (images.height, images.width)
@@ -57,10 +59,10 @@ public struct IDXImageSource: ImageSource {
     public static func fashionMNIST(datadir: String, train: Bool) throws -> IDXImageSource {
         let prefix = train ? "train" : "t10k"
         let stems = ["\(prefix)-images-idx3-ubyte", "\(prefix)-labels-idx1-ubyte"]
-        let folders = ["FashionMNIST", "MyFashionMNIST"].map { joinPath(datadir, $0, "raw") }
-        let paths = try locateDatasetFiles(
+        let folders = ["FashionMNIST", "MyFashionMNIST"].map { DatasetFileSearch.join(datadir, $0, "raw") }
+        let paths = try DatasetFileSearch.locate(
             dataset: "Fashion-MNIST \(train ? "train" : "test")",
-            locations: folders.map { DatasetLocation(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
+            locations: folders.map { DatasetFileSearch.Location(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
             layout: "<datadir>/FashionMNIST/raw/\(stems[0])[.gz] and \(stems[1])[.gz] (torchvision's FashionMNIST raw folder; the original's MyFashionMNIST/raw is accepted too)")
         return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1])
     }
@@ -69,11 +71,12 @@ public struct IDXImageSource: ImageSource {
     /// files store every image transposed and the original's `OEEMNIST` transposes them back (6.7).
     public static func emnistLetters(datadir: String) throws -> IDXImageSource {
         let stems = ["emnist-letters-train-images-idx3-ubyte", "emnist-letters-train-labels-idx1-ubyte"]
-        let root = joinPath(datadir, "emnist")
-        let folders = [joinPath(root, "EMNIST", "raw"), joinPath(root, "OEEMNIST", "raw"), joinPath(root, "EMNIST", "raw", "gzip")]
-        let paths = try locateDatasetFiles(
+        let root = DatasetFileSearch.join(datadir, "emnist")
+        let folders = [DatasetFileSearch.join(root, "EMNIST", "raw"), DatasetFileSearch.join(root, "OEEMNIST", "raw"),
+                       DatasetFileSearch.join(root, "EMNIST", "raw", "gzip")]
+        let paths = try DatasetFileSearch.locate(
             dataset: "EMNIST letters train",
-            locations: folders.map { DatasetLocation(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
+            locations: folders.map { DatasetFileSearch.Location(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
             layout: "<datadir>/emnist/EMNIST/raw/\(stems[0])[.gz] and \(stems[1])[.gz] (torchvision's EMNIST raw folder under <datadir>/emnist, as the original's OE source uses; its OEEMNIST/raw and the official gzip/ folder are accepted too)")
         return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1], transposed: true)
     }
