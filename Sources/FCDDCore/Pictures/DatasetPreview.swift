@@ -54,7 +54,7 @@ public enum DatasetPreview {
     }
 
     /// Prepends a black column of int(1.8 * w) pixels and writes header i in white with its baseline at
-    /// y = h - 10 * thickness + (h + 2) * i, where OpenCV's `putText` puts it. The glyph size follows the
+    /// y = h - 10 * thickness + (h + 2) * i, where OpenCV's `putText` puts it (moved down for tiny tiles). The glyph size follows the
     /// original's font scale 0.5 + 0.5 * (w // 40) (Hershey capitals are ~22 px at scale 1), limited so
     /// that a 4-letter header fits the column.
     static func withHeaderColumn(_ grid: Picture, headers: [String], tileHeight h: Int, tileWidth w: Int) -> Picture {
@@ -66,7 +66,8 @@ public enum DatasetPreview {
         let glyphScale = max(1, min(Int((22 * fontScale / Double(BitmapFont.glyphHeight)).rounded()),
                                     column / (4 * BitmapFont.advance)))
         for (i, header) in headers.enumerated() where !header.isEmpty {
-            let baseline = h - 10 * thickness + (h + 2) * i
+            // Tiles smaller than OpenCV's offset would put the first header above the picture.
+            let baseline = max(h - 10 * thickness, BitmapFont.glyphHeight * glyphScale) + (h + 2) * i
             canvas.drawText(header, x: 0, y: baseline - BitmapFont.glyphHeight * glyphScale, scale: glyphScale,
                             color: (255, 255, 255))
         }

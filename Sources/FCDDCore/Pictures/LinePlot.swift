@@ -153,7 +153,7 @@ public struct LinePlot {
         return (lo - pad)...(hi + pad)
     }
 
-    /// Tick positions inside `range` with a step of 1, 2 or 5 times a power of ten giving 4 to 10 ticks,
+    /// Tick positions inside `range` with a step of 1, 2 or 5 times a power of ten giving at most 9 ticks,
     /// and the number of decimals that prints them exactly.
     static func ticks(_ range: ClosedRange<Double>) -> (values: [Double], decimals: Int) {
         let span = range.upperBound - range.lowerBound
@@ -162,7 +162,7 @@ public struct LinePlot {
         search: while true {
             for m in [1.0, 2.0, 5.0] {
                 step = m * power10(exponent)
-                if span / step <= 10 { break search }
+                if span / step <= 8 { break search }
             }
             exponent += 1
         }
