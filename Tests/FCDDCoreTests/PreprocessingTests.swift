@@ -73,15 +73,6 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertEqual(picked, (0..<240).map { UInt8(min(Int(floorf(Float($0) * scale)), 332) % 256) })
     }
 
-    func testNearestOnFloatTensorsMatchesTorch() throws {
-        let img = Ref.pattern(channels: 3, height: 7, width: 9)
-        let t = TensorTransforms.toTensor(img)
-        let r = try TensorTransforms.resizedNearest(t, height: 11, width: 13)
-        XCTAssertEqual(r.shape, [3, 11, 13])
-        XCTAssertEqual(r.data, Ref.nearestTorch11x13.map { Float($0) / 255 })
-        XCTAssertThrowsError(try TensorTransforms.resizedNearest(Tensor(zeros: [4]), height: 2, width: 2))
-    }
-
     func testResizeTargetShorterSide() {
         XCTAssertEqual(ResizeTarget.shorterSide(256).outputSize(height: 300, width: 400).height, 256)
         XCTAssertEqual(ResizeTarget.shorterSide(256).outputSize(height: 300, width: 400).width, 341)

@@ -8,10 +8,7 @@ enum NearestResize {
     /// For every output position along one axis, the input position it copies.
     static func sourceIndices(input: Int, output: Int) -> [Int] {
         precondition(input >= 1 && output >= 1)
-        if input == output { return Array(0..<output) }
-        if output == 2 * input { return (0..<output).map { $0 >> 1 } }
-        let scale = Float(input) / Float(output)
-        return (0..<output).map { min(Int((Float($0) * scale).rounded(.down)), input - 1) }
+        return torchNearestSourceIndices(input: input, output: output)
     }
 
     /// Resizes one H x W plane (row-major) to `outHeight` x `outWidth`.

@@ -116,10 +116,11 @@ public final class ExperimentRunner {
         }
 
         _ = keepGoing(.phase("testing"))
+        try RunPictures.trainingPictures(trainer.loader, network: network, config: config, directory: dir, seed: seed)
         guard let outputs = try TestPass.run(network: network, test: data.test, gaussStd: config.gaussStd,
                                              shouldContinue: { !self.stopped }) else { return result }
         if Set(outputs.labels).count == 2 {
-            let roc = try ROCCurve(labels: outputs.labels, scores: outputs.scores.map(Double.init))
+            let roc = try ROCCurve.compute(labels: outputs.labels, scores: outputs.scores.map(Double.init))
             result.auc = roc.auc
             result.roc = roc
             try dir.writeJSON("roc.json", roc.json)
@@ -128,18 +129,22 @@ public final class ExperimentRunner {
         } else {
             dir.log("the test split has only one label; no ROC")
         }
-        if let pixels = try TestPass.pooledPixels(outputs, test: data.test) {
-            if Set(pixels.labels).count == 2 {
-                let roc = try ROCCurve(pixelLabels: pixels.labels, scores: pixels.scores)
+        if data.test.hasGroundTruth {
+            let ranking: PixelRanking?
+            do { ranking = try TestPass.pixelRanking(outputs, test: data.test) } catch let e as EngineError {
+                // The original turns failed pixel-level scoring into a warning (reference 8.3).
+                dir.log("no pixel-level ROC: \(e)")
+                ranking = nil
+            }
+            if let ranking = ranking {
+                let roc = ranking.roc()
                 result.pixelAUC = roc.auc
                 result.pixelROC = roc
                 try RunPictures.rocCurve(roc, path: dir.file("gtmap_roc_curve.png"))
                 dir.log("##### GTMAP ROC TEST SCORE \(roc.auc) #####")
-            } else {
-                dir.log("the ground-truth maps hold only one label; no pixel-level ROC")
             }
         }
-        try RunPictures.testPictures(outputs, test: data.test, config: config, directory: dir)
+        try RunPictures.testPictures(outputs, network: network, config: config, directory: dir, seed: seed)
         return result
     }
 

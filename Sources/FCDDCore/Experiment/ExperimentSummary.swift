@@ -40,4 +40,29 @@ public enum ExperimentSummary {
                 ("auc", .number(classMeans.reduce(0, +) / Double(classMeans.count))), ("pixel_auc", pixelMean)])),
         ])
     }
+
+    /// ROC pictures of the summary (reference 8.7-8.8): per class `normal_<c>/roc.png` with every
+    /// repetition and the dotted mean, and at the root `roc.png` with the per-class mean curves; the same
+    /// for pixel-level curves (`gtmap_roc.png`) when every run has one.
+    public static func drawCurves(_ results: [RunResult], logdir: String) throws {
+        var rng = RandomSource(seed: 0x5EED_C0DE)
+        for (kind, file) in [(false, "roc.png"), (true, "gtmap_roc.png")] {
+            func curve(_ r: RunResult) -> ROCCurve? { kind ? r.pixelROC : r.roc }
+            var classCurves = [ROCCurve](), classNames = [String]()
+            var classes = [Int]()
+            for r in results where !classes.contains(r.nominalClass) { classes.append(r.nominalClass) }
+            for c in classes {
+                let runs = results.filter { $0.nominalClass == c }
+                let curves = runs.compactMap(curve)
+                guard !curves.isEmpty, curves.count == runs.count else { continue }
+                try StandardPlots.manyROC(curves, labels: runs.map { "it \($0.iteration)" }, random: &rng)
+                    .write(path: "\(logdir)/normal_\(c)/\(file)")
+                classCurves.append(try meanROC(curves, random: &rng))
+                classNames.append(runs[0].className)
+            }
+            if !classCurves.isEmpty && classCurves.count == classes.count {
+                try StandardPlots.manyROC(classCurves, labels: classNames, random: &rng).write(path: "\(logdir)/\(file)")
+            }
+        }
+    }
 }

@@ -60,9 +60,12 @@ public enum Prediction {
                 let score = Double(result.scores[k])
                 csv += "\(csvField(request.inputs[i])),\(score)\n"
                 let overlayPath = request.outputDirectory + "/" + names[i]
-                try HeatmapOverlay.write(image: loaded[k].input, channels: spec.shape[0], side: spec.shape[1],
-                                         heatmap: Array(result.heatmaps!.data[(k * spec.shape[1] * spec.shape[2])..<((k + 1) * spec.shape[1] * spec.shape[2])]),
-                                         path: overlayPath)
+                // Local normalisation with quantile 0.97, as the original's prediction script draws them.
+                let hw = spec.shape[1] * spec.shape[2]
+                try HeatmapOverlay.render(image: Tensor(shape: spec.shape, data: loaded[k].input),
+                                          heatmap: Tensor(shape: [1, spec.shape[1], spec.shape[2]],
+                                                          data: Array(result.heatmaps!.data[(k * hw)..<((k + 1) * hw)])),
+                                          quantile: 0.97).write(path: overlayPath)
                 results.append(.object([("path", .string(request.inputs[i])), ("score", .number(score)),
                                         ("heatmap", .string(overlayPath))]))
                 if !report(.object([("event", .string("image")), ("index", .number(Double(i))),

@@ -12,6 +12,8 @@ public struct TestOutputs {
     public var heatmaps: Tensor
     /// N x H x W ground-truth maps at network resolution in {0, 1}, when the split has them.
     public var groundTruth: [Float]?
+    /// (N, C, H, W) preprocessed inputs, kept for the heatmap pictures.
+    public var inputs: Tensor
 }
 
 public enum TestPass {
@@ -21,7 +23,7 @@ public enum TestPass {
     public static func run(network: Network, test: TestSampleSource, gaussStd: Double,
                            shouldContinue: () -> Bool = { true }) throws -> TestOutputs? {
         let shape = test.itemShape, hw = shape[1] * shape[2]
-        var labels = [Int](), scores = [Float](), maps = [Tensor](), heat = [Tensor](), gts = [Float]()
+        var labels = [Int](), scores = [Float](), maps = [Tensor](), heat = [Tensor](), gts = [Float](), inputs = [Tensor]()
         var start = 0
         while start < test.count {
             guard shouldContinue() else { return nil }
@@ -30,6 +32,7 @@ public enum TestPass {
             let samples = try Parallel.map(end - start) { try test.sample(at: first + $0) }
             let x = Tensor(shape: [samples.count] + shape, data: samples.flatMap { $0.image })
             let result = try network.inspect(x, heatmaps: true, gaussStd: gaussStd)
+            inputs.append(x)
             labels += samples.map { $0.label }
             scores += result.scores
             if let m = result.scoreMaps { maps.append(m) }
@@ -45,33 +48,20 @@ public enum TestPass {
             start = end
         }
         return TestOutputs(labels: labels, scores: scores, scoreMaps: maps.isEmpty ? nil : Tensor.concatenate(maps),
-                           heatmaps: Tensor.concatenate(heat), groundTruth: test.hasGroundTruth ? gts : nil)
+                           heatmaps: Tensor.concatenate(heat), groundTruth: test.hasGroundTruth ? gts : nil,
+                           inputs: Tensor.concatenate(inputs))
     }
 
-    /// Pixel scores and labels pooled over all test images of the class (reference 8.3): each heatmap is
-    /// resized with PyTorch's nearest rule (src = floor(dst * in / out)) to the resolution of its
-    /// original ground-truth map. Returns nil when the split has no maps.
-    public static func pooledPixels(_ outputs: TestOutputs, test: TestSampleSource) throws -> (labels: [UInt8], scores: [Float])? {
+    /// The pixel-level ranking of reference 8.3: every heatmap resized with PyTorch nearest to its
+    /// original ground-truth map and all pixels of the class pooled. nil when the split has no maps.
+    public static func pixelRanking(_ outputs: TestOutputs, test: TestSampleSource) throws -> PixelRanking? {
         guard test.hasGroundTruth else { return nil }
-        let h = outputs.heatmaps.shape[2], w = outputs.heatmaps.shape[3]
-        var labels = [UInt8](), scores = [Float]()
-        for i in 0..<test.count {
+        let masks = try (0..<test.count).map { i -> GroundTruthMask in
             guard let gt = try test.originalGroundTruth(at: i) else {
                 throw EngineError.notFound("test image \(i) has no ground-truth map; the pixel-level AUC needs one for every test image")
             }
-            let gh = gt.height, gw = gt.width
-            labels.reserveCapacity(labels.count + gh * gw)
-            scores.reserveCapacity(scores.count + gh * gw)
-            let base = i * h * w
-            let rows = torchNearestSourceIndices(input: h, output: gh), cols = torchNearestSourceIndices(input: w, output: gw)
-            for y in 0..<gh {
-                let sy = rows[y]
-                for x in 0..<gw {
-                    scores.append(outputs.heatmaps.data[base + sy * w + cols[x]])
-                    labels.append(gt.pixels[y * gw + x] > 0 ? 1 : 0)
-                }
-            }
+            return try GroundTruthMask(grayImage: gt)
         }
-        return (labels, scores)
+        return try PixelRanking(scoreMaps: outputs.heatmaps, groundTruth: masks)
     }
 }

@@ -125,32 +125,6 @@ public enum TensorTransforms {
         }
     }
 
-    /// PyTorch `F.interpolate(mode="nearest")` over the last two dimensions of a tensor of rank >= 2
-    /// (e.g. heatmaps to the ground-truth resolution): src = min(floor(dst * Float(in) / Float(out)), in - 1).
-    public static func resizedNearest(_ x: Tensor, height outH: Int, width outW: Int) throws -> Tensor {
-        guard x.rank >= 2, outH >= 1, outW >= 1 else {
-            throw EngineError.invalidArgument("nearest resize of \(x.shape) to \(outH) x \(outW) is not possible")
-        }
-        let inH = x.shape[x.rank - 2], inW = x.shape[x.rank - 1]
-        let rows = torchNearestSourceIndices(input: inH, output: outH)
-        let cols = torchNearestSourceIndices(input: inW, output: outW)
-        let planes = x.count / max(inH * inW, 1)
-        var shape = x.shape
-        shape[x.rank - 2] = outH; shape[x.rank - 1] = outW
-        var out = Tensor(zeros: shape)
-        x.data.withUnsafeBufferPointer { src in
-            out.data.withUnsafeMutableBufferPointer { dst in
-                for p in 0..<planes {
-                    for y in 0..<outH {
-                        let s = p * inH * inW + rows[y] * inW, d = (p * outH + y) * outW
-                        for xx in 0..<outW { dst[d + xx] = src[s + cols[xx]] }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
     /// Unbiased standard deviation (torch `Tensor.std()`), two-pass in double.
     static func standardDeviation(_ v: [Float]) -> Double {
         guard v.count > 1 else { return .nan }

@@ -1,0 +1,97 @@
+// The pictures of one run (reference 8.4-8.6), drawn by the engine as PNG: the loss history, ROC curves,
+// the heatmap overview of the test set (`heatmaps_global.png`) and of training samples
+// (`train_heatmaps_global.png`), the paper pictures per label, and the dataset preview.
+
+enum RunPictures {
+    static func lossCurve(_ history: [EpochRecord], path: String) throws {
+        guard !history.isEmpty else { return }
+        try StandardPlots.lossHistory(err: history.map { $0.loss }).write(path: path)
+    }
+
+    static func rocCurve(_ roc: ROCCurve, path: String) throws {
+        try StandardPlots.roc(roc).write(path: path)
+    }
+
+    static func settings(_ config: ExperimentConfig) -> HeatmapPictureSettings {
+        HeatmapPictureSettings(quantile: config.quantile, maxResolution: config.resdown)
+    }
+
+    /// The rows of the pictures for the network family: FCDD/AE anomaly heatmaps against their raw maps,
+    /// HSC gradient maps (blurred with `--blur-heatmaps`, reference 4.7; AE rows are never blurred, Q10).
+    static func pictureData(inputs: Tensor, labels: [Int], scores: [Float], scoreMaps: Tensor?, heatmaps: Tensor,
+                            groundTruth: [Float]?, network: Network, config: ExperimentConfig) throws -> HeatmapPictureData {
+        let shape = Array(inputs.shape.dropFirst())
+        let gt = groundTruth.map { Tensor(shape: [inputs.batch, 1, shape[1], shape[2]], data: $0) }
+        let scoresD = scores.map(Double.init)
+        switch network.kind {
+        case .fcdd, .ae:
+            return HeatmapPictureData(inputs: inputs, labels: labels, imageScores: scoresD,
+                                      heatmaps: HeatmapRows(maps: heatmaps, reference: scoreMaps ?? heatmaps), groundTruth: gt)
+        case .hsc:
+            var maps = heatmaps
+            if config.blurHeatmaps { maps = try blurred(maps, network: network, std: config.gaussStd) }
+            return HeatmapPictureData(inputs: inputs, labels: labels, imageScores: scoresD,
+                                      gradientHeatmaps: HeatmapRows(maps: maps, reference: heatmaps), groundTruth: gt)
+        }
+    }
+
+    /// Gaussian blur with the receptive field of the corresponding FCDD net as kernel size (odd).
+    static func blurred(_ maps: Tensor, network: Network, std: Double) throws -> Tensor {
+        guard let fcdd = network.correspondingFCDD else { return maps }
+        let reference = try NetworkRegistry.make(fcdd, inShape: network.inShape, bias: true, seed: 0)
+        guard var r = reference.reception?.r else { return maps }
+        if r % 2 == 0 { r -= 1 }
+        var out = maps
+        try GaussianBlur(size: r, sigma: std).apply(&out.data, planes: maps.batch * maps.shape[1],
+                                                    height: maps.shape[2], width: maps.shape[3])
+        return out
+    }
+
+    static func testPictures(_ outputs: TestOutputs, network: Network, config: ExperimentConfig, directory: RunDirectory,
+                             seed: UInt64) throws {
+        let data = try pictureData(inputs: outputs.inputs, labels: outputs.labels, scores: outputs.scores,
+                                   scoreMaps: outputs.scoreMaps, heatmaps: outputs.heatmaps,
+                                   groundTruth: outputs.groundTruth, network: network, config: config)
+        var rng = RandomSource(seed: mixSeed(seed, 0x9_1C7))
+        if try OverviewPicture.write(data, settings: settings(config), directory: directory.path, random: &rng) == nil {
+            directory.log("Heatmap 'heatmaps' cannot be generated. For some labels there are too few samples!")
+        }
+        for picture in try PaperPictures.write(data, settings: settings(config), directory: directory.path, random: &rng)
+        where picture.normalisation == .local {
+            directory.log(PaperPictures.logLine(label: picture.label, indices: picture.indices))
+        }
+    }
+
+    /// Samples of the training loader (with augmentation and artificial anomalies) until every label has
+    /// `perLabel` samples or the epoch ends: the source of `ds_preview.png` and `train_heatmaps_global.png`.
+    static func trainingSamples(_ loader: BatchLoader, perLabel: Int = 20) throws -> Batch? {
+        let order = loader.order(epoch: 0)
+        var parts = [Batch](), counts = [Float: Int]()
+        var b = 0
+        while b < loader.batchesPerEpoch {
+            let batch = try loader.batch(b, of: order, epoch: 1_000_000)   // a stream of its own
+            parts.append(batch)
+            for l in batch.labels { counts[l, default: 0] += 1 }
+            b += 1
+            if counts.count >= 2 && counts.values.allSatisfy({ $0 >= perLabel }) { break }
+        }
+        return parts.isEmpty ? nil : Batch.concatenate(parts)
+    }
+
+    static func trainingPictures(_ loader: BatchLoader, network: Network, config: ExperimentConfig,
+                                 directory: RunDirectory, seed: UInt64) throws {
+        guard let batch = try trainingSamples(loader) else { return }
+        let labels = batch.labels.map { Int($0) }
+        try DatasetPreview.render(inputs: batch.images, labels: labels, groundTruth: batch.groundTruth,
+                                  nominalLabel: config.nominalLabel).write(path: directory.file("ds_preview.png"))
+        let result = try network.inspect(batch.images, heatmaps: true, gaussStd: config.gaussStd)
+        let data = try pictureData(inputs: batch.images, labels: labels, scores: result.scores, scoreMaps: result.scoreMaps,
+                                   heatmaps: result.heatmaps!, groundTruth: batch.groundTruth?.data, network: network,
+                                   config: config)
+        var rng = RandomSource(seed: mixSeed(seed, 0x7_2A1))
+        if try OverviewPicture.write(data, settings: settings(config), directory: directory.path, name: "train_heatmaps",
+                                     random: &rng) == nil {
+            directory.log("Heatmap 'train_heatmaps' cannot be generated. For some labels there are too few samples!")
+        }
+    }
+}
