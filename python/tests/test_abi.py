@@ -29,8 +29,9 @@ def tool_output(*cmd):
 
 def test_header_declares_the_expected_functions():
     names = declared_functions()
-    assert len(names) == 36, sorted(names)
-    assert {"fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_last_error"} <= names
+    assert len(names) == 40, sorted(names)
+    assert {"fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_last_error",
+            "fcdd_experiment_run", "fcdd_predict_run", "fcdd_image_read", "fcdd_png_write"} <= names
 
 
 def test_every_declared_function_is_exported_by_the_loaded_library():
