@@ -27,4 +27,47 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
         XCTAssertEqual(outcome.summary["classes"]?.arrayValue?.first?["class_name"]?.stringValue, "wood")
         XCTAssertNotEqual(outcome.summary["mean"]?["pixel_auc"], .null)
     }
+
+    func testHSCBaselineOnSynthetic() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        let json = tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "CNN32",
+                              [("classes", .array([.number(0)])), ("objective", .string("hsc")), ("batch_size", .number(64)),
+                               ("blur_heatmaps", .bool(true))])
+        let outcome = try runExperiment(json)
+        let r = try XCTUnwrap(outcome.results.first)
+        XCTAssertEqual(r.className, "fabric")
+        XCTAssertNotNil(r.auc)
+        // HSC heatmaps are gradient maps; the synthetic masks give a pixel AUC for them too.
+        XCTAssertNotNil(r.pixelAUC)
+        try checkRunFolder(r, config: json, epochs: 1, net: "CNN32")
+        let (info, _) = try Snapshot.read(path: r.directory + "/snapshot.safetensors")
+        XCTAssertEqual(info.objective, .hsc)
+        try checkSummary(outcome, logdir: tmp + "/log")
+        XCTAssertEqual(outcome.summary["objective"]?.stringValue, "hsc")
+    }
+
+    func testAutoencoderBaselineOnSynthetic() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        let json = tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "AE32",
+                              [("classes", .array([.number(2)])), ("objective", .string("ae")), ("batch_size", .number(64)),
+                               ("supervise_mode", .string("unsupervised"))])
+        let outcome = try runExperiment(json)
+        let r = try XCTUnwrap(outcome.results.first)
+        XCTAssertEqual(r.className, "tiles")
+        XCTAssertNotNil(r.auc)
+        XCTAssertNotNil(r.pixelAUC)
+        let log = try checkRunFolder(r, config: json, epochs: 1, net: "AE32")
+        XCTAssertTrue(log.contains("1000 samples"), "unsupervised: the nominal images only; \(log)")
+        try checkSummary(outcome, logdir: tmp + "/log")
+    }
+
+    func testObjectiveAndNetworkMustMatch() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S", [("objective", .string("ae"))]),
+                              isInvalidArgument, containing: ["objective 'ae' needs a ae network", "FCDD_CNN32_S"])
+        // A 224 network on 32x32 data builds (FCDD nets are fully convolutional) only if the data are large
+        // enough; HSC nets have dense layers of a fixed size.
+        assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "CNN224", [("objective", .string("hsc"))]),
+                              isInvalidArgument, containing: ["CNN224", "224x224", "32x32"])
+    }
 }
