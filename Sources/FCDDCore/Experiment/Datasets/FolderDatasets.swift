@@ -39,10 +39,12 @@ enum FolderDatasets {
             let data = ImageNet30(dataDirectory: config.datadir)
             let spec = try PipelineSpec.imagenet(preprocessing: preproc)
             let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
-            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
+            // The dataset's own folders first: a missing ImageNet-30 should not be reported only after
+            // walking (or failing on) the outlier pool, which for ImageNet-22k takes hours.
             let train = try data.trainSplit(nominalClass: c)
             let test = try data.testSplit(nominalClass: c)
             let order = try data.testOrder(testCount: test.count)
+            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             log(order.note)
             return PreparedDataset(
                 className: ImageNet30.classNames[c],
@@ -57,13 +59,14 @@ enum FolderDatasets {
             let data = PascalVOC2007(dataDirectory: config.datadir)
             let spec = try PipelineSpec.pascalVOC(preprocessing: preproc, nominalLabel: config.nominalLabel)
             let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
-            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             let train = try data.trainSplit()
+            let testSplit = try data.testSplit()   // checked before the outlier pool, as for ImageNet-30
+            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             let stretch: (RawImage) -> RawImage = { $0.contrastStretched() }
             var samples = SupervisedTrainingSamples(raw: train, supervisor: try DatasetCatalog.supervisor(config, outliers: outliers),
                                                     pipeline: trainPipe, labelOf: { _ in config.nominalLabel }, rawShape: spec.rawShape)
             samples.keptImageAdjustment = stretch
-            var test = PipelineTestSamples(raw: try data.testSplit(), pipeline: testPipe, nominalLabel: config.nominalLabel, originalMaps: nil)
+            var test = PipelineTestSamples(raw: testSplit, pipeline: testPipe, nominalLabel: config.nominalLabel, originalMaps: nil)
             test.keptImageAdjustment = stretch
             return PreparedDataset(className: "horse", train: samples, test: test, preprocessing: spec.json)
 
@@ -84,7 +87,6 @@ enum FolderDatasets {
             let spec = try PipelineSpec.custom(preprocessing: preproc, mean: stats.mean, std: stats.std,
                                                groundTruthMaps: config.groundTruthMaps, nominalLabel: config.nominalLabel)
             let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
-            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             let test = try data.testSplit(nominalClass: c)
             var originalMaps: ((Int) throws -> RawImage)? = nil
             if config.groundTruthMaps {
@@ -96,6 +98,8 @@ enum FolderDatasets {
                     return m
                 }
             }
+            // After the dataset's own files (and maps) are known to be complete, as for ImageNet-30.
+            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             return PreparedDataset(
                 className: data.classNames[c],
                 train: SupervisedTrainingSamples(raw: train, supervisor: try DatasetCatalog.supervisor(config, outliers: outliers),
