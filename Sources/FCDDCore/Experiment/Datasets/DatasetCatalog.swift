@@ -48,6 +48,11 @@ public enum DatasetCatalog {
         if (noise == .mvtec || noise == .mvtecGT) && config.dataset != .mvtec {
             throw EngineError.invalidArgument("noise mode '\(noise.rawValue)' uses MVTec-AD defects and only works with -d mvtec")
         }
+        if config.dataset == .mvtec && config.nominalLabel != 0 {
+            // Checked here because MVTec's labels are fixed below (nominal 0); ignoring the option would
+            // give the supervisor's anomalies label 0 too and train on a single label.
+            throw EngineError.invalidArgument("mvtec: nominal label 1 is refused (the original transforms MVTec test labels twice and inverts them); use nominal_label 0")
+        }
         if config.dataset == .imagenet && (mode == .malformedNormal || mode == .malformedNormalGT) {
             throw EngineError.invalidArgument("imagenet supports the supervise modes unsupervised, other and noise (as the original)")
         }

@@ -49,9 +49,11 @@ enum FolderDatasets {
             return PreparedDataset(
                 className: ImageNet30.classNames[c],
                 train: SupervisedTrainingSamples(raw: train, supervisor: try DatasetCatalog.supervisor(config, outliers: outliers),
-                                                 pipeline: trainPipe, labelOf: { train.isAnomalous(at: $0) ? 1 : 0 },
+                                                 pipeline: trainPipe,
+                                                 labelOf: { train.isAnomalous(at: $0) ? 1 - config.nominalLabel : config.nominalLabel },
                                                  rawShape: spec.rawShape),
-                test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: 0, originalMaps: nil, order: order.permutation),
+                test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: config.nominalLabel, originalMaps: nil,
+                                          order: order.permutation),
                 preprocessing: spec.json)
 
         case .pascalvoc:
