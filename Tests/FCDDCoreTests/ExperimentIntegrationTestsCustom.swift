@@ -135,6 +135,20 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         try checkSummary(outcome, logdir: tmp + "/log")
     }
 
+    func testOneVsRestWithMapsScoresPixelsOfTheNominalClass() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeCustomOneVsRest(tmp + "/data")
+        // Maps for the test images of class a (one with a defect, one without).
+        try writePNG(rectangleMask(height: 30, width: 30, rows: 5..<15, cols: 5..<15), tmp + "/data/custom/test_maps/a/sub/img0.png")
+        try writePNG(rectangleMask(height: 30, width: 30, rows: 0..<0, cols: 0..<0), tmp + "/data/custom/test_maps/a/sub/img1.png")
+        let json = customConfig(tmp, [("one_vs_rest", .bool(true)), ("ground_truth_maps", .bool(true))])
+        let outcome = try runExperiment(json)
+        let r = try XCTUnwrap(outcome.results.first)
+        XCTAssertNotNil(r.auc)
+        XCTAssertNotNil(r.pixelAUC, "pixel AUC over the nominal class's test images")
+        try checkRunFolder(r, config: json, epochs: 1, net: "FCDD_CNN224")
+    }
+
     func testWrongLayoutsAndMissingDataAreExplained() throws {
         let tmp = try makeTemporaryDirectory(self)
         assertExperimentFails(customConfig(tmp), isNotFound,
@@ -148,7 +162,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         try writeCustomNormalAnomalous(tmp2 + "/data", maps: false)
         // The normal/anomalous tree read as one-vs-rest would label the anomalous folders nominal.
         assertExperimentFails(customConfig(tmp2, [("one_vs_rest", .bool(true))]), isFormat,
-                              containing: ["anomalous", tmp2 + "/data/custom/test/bolts", "one-vs-rest"])
+                              containing: [tmp2 + "/data/custom/train/bolts/anomalous", "normal/anomalous layout", "one-vs-rest"])
         // An anomalous test image without its map, with ground-truth maps on.
         try writePNG(rectangleMask(height: 40, width: 52, rows: 0..<4, cols: 0..<4), tmp2 + "/data/custom/test_maps/bolts/anomalous/a0.png")
         assertExperimentFails(customConfig(tmp2, [("ground_truth_maps", .bool(true))]), isNotFound,

@@ -92,6 +92,22 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         XCTAssertEqual(Set(trainLabels), [0, 1])
     }
 
+    func testImageNet30HonoursNominalLabelOne() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeMiniImageNet30(tmp + "/data")
+        _ = try writeMiniImageNet22k(tmp + "/data")
+        let config = try ExperimentConfig(json: imagenetConfig(tmp, [("nominal_label", .number(1))]))
+        let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
+        // Labels swap (reference 7.1): the nominal class is label 1 and positive, the other 29 classes 0.
+        let labels = try (0..<data.test.count).map { try data.test.sample(at: $0).label }
+        XCTAssertEqual(labels.filter { $0 == 1 }.count, 1)
+        XCTAssertEqual(labels.count, 30)
+        // Training: nominal images 1, outlier images 0 (both labels occur).
+        var rng = RandomSource(seed: 2)
+        let trainLabels = try (0..<40).map { try data.train.sample(at: $0 % data.train.count, rng: &rng).label }
+        XCTAssertEqual(Set(trainLabels), [0, 1])
+    }
+
     func testImageNet30WithImageNet1kOutlierExposure() throws {
         let tmp = try makeTemporaryDirectory(self)
         try writeMiniImageNet30(tmp + "/data")

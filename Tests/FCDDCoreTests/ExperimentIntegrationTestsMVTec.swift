@@ -139,6 +139,9 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
         // Outlier exposure from ImageNet is not offered for MVTec-AD.
         assertExperimentFails(mvtecConfig(tmp, [("supervise_mode", .string("noise")), ("noise_mode", .string("imagenet22k"))]),
                               isInvalidArgument, containing: ["mvtec", "imagenet22k"])
+        // Nominal label 1 is refused for MVTec-AD (the original inverts its test labels), not ignored.
+        assertExperimentFails(mvtecConfig(tmp, [("nominal_label", .number(1))]), isInvalidArgument,
+                              containing: ["mvtec", "nominal label 1"])
         // A class index beyond the 15 classes.
         assertExperimentFails(mvtecConfig(tmp, [("classes", .array([.number(15)]))]), isInvalidArgument,
                               containing: ["class 15 does not exist"])
