@@ -48,17 +48,16 @@ public enum TestPass {
                            heatmaps: Tensor.concatenate(heat), groundTruth: test.hasGroundTruth ? gts : nil)
     }
 
-    /// Pixel scores and labels pooled over all test images of the class (reference 8.3): each heatmap is
+    /// Pixel scores and labels pooled over the test images of the class (reference 8.3): each heatmap is
     /// resized with PyTorch's nearest rule (src = floor(dst * in / out)) to the resolution of its
-    /// original ground-truth map. Returns nil when the split has no maps.
+    /// original ground-truth map. Images without an original map (custom one-vs-rest: other classes)
+    /// are left out. Returns nil when the split has no maps or no image has one.
     public static func pooledPixels(_ outputs: TestOutputs, test: TestSampleSource) throws -> (labels: [UInt8], scores: [Float])? {
         guard test.hasGroundTruth else { return nil }
         let h = outputs.heatmaps.shape[2], w = outputs.heatmaps.shape[3]
         var labels = [UInt8](), scores = [Float]()
         for i in 0..<test.count {
-            guard let gt = try test.originalGroundTruth(at: i) else {
-                throw EngineError.notFound("test image \(i) has no ground-truth map; the pixel-level AUC needs one for every test image")
-            }
+            guard let gt = try test.originalGroundTruth(at: i) else { continue }
             let gh = gt.height, gw = gt.width
             labels.reserveCapacity(labels.count + gh * gw)
             scores.reserveCapacity(scores.count + gh * gw)
@@ -72,6 +71,6 @@ public enum TestPass {
                 }
             }
         }
-        return (labels, scores)
+        return labels.isEmpty ? nil : (labels, scores)
     }
 }

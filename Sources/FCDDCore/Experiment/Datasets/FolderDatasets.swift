@@ -90,15 +90,14 @@ enum FolderDatasets {
                                                groundTruthMaps: config.groundTruthMaps, nominalLabel: config.nominalLabel)
             let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
             let test = try data.testSplit(nominalClass: c)
-            var originalMaps: ((Int) throws -> RawImage)? = nil
+            var originalMaps: ((Int) throws -> RawImage?)? = nil
             if config.groundTruthMaps {
+                // Maps of the nominal class's test images (all test images in the normal/anomalous layout);
+                // one-vs-rest test images of other classes are left out of the pixel AUC, as in the original.
                 let (indices, maps) = try data.originalResolutionTestMaps(nominalClass: c)
                 var byIndex = [Int: RawImage]()
                 for (i, m) in zip(indices, maps) { byIndex[i] = m }
-                originalMaps = { i in
-                    guard let m = byIndex[i] else { throw EngineError.notFound("custom: no ground-truth map for test image \(test.files[i])") }
-                    return m
-                }
+                originalMaps = { byIndex[$0] }
             }
             // After the dataset's own files (and maps) are known to be complete, as for ImageNet-30.
             let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
