@@ -115,6 +115,21 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         XCTAssertNotEqual(outcome.summary["mean"]?["pixel_auc"], .null)
     }
 
+    func testNominalLabelOneSwapsPipelineAndOriginalMapsAlike() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeCustomNormalAnomalous(tmp + "/data", maps: true)
+        let config = try ExperimentConfig(json: customConfig(tmp, [("ground_truth_maps", .bool(true)), ("nominal_label", .number(1))]))
+        let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
+        for i in 0..<data.test.count {
+            let s = try data.test.sample(at: i)
+            let gt = try XCTUnwrap(s.groundTruth)
+            let original = try XCTUnwrap(try data.test.originalGroundTruth(at: i))
+            // Nominal images (label 1) are 1 everywhere in both; anomalies have 0 on the defect.
+            XCTAssertEqual(!gt.contains(0), s.label == 1, "test map \(i)")
+            XCTAssertEqual(original.pixels.allSatisfy { $0 == 255 }, s.label == 1, "original map \(i)")
+        }
+    }
+
     func testOneVsRestLayoutWithOtherSupervision() throws {
         let tmp = try makeTemporaryDirectory(self)
         try writeCustomOneVsRest(tmp + "/data")

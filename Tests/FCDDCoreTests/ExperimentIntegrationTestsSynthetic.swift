@@ -70,4 +70,22 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "CNN224", [("objective", .string("hsc"))]),
                               isInvalidArgument, containing: ["CNN224", "224x224", "32x32"])
     }
+
+    /// With nominal label 1 the maps swap with the labels (reference 7.1): label-1 (nominal) images have
+    /// all-one maps, and the original-resolution maps used for the pixel AUC follow the same convention.
+    func testNominalLabelOneSwapsTestMapsWithTheLabels() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        let config = try ExperimentConfig(json: tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
+                                                           [("nominal_label", .number(1))]))
+        let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
+        for i in [0, 1, 99, 100, 101, 150, 199] {
+            let s = try data.test.sample(at: i)
+            XCTAssertEqual(s.label, i < 100 ? 1 : 0, "image \(i): good images are nominal = label 1")
+            let gt = try XCTUnwrap(s.groundTruth)
+            if i < 100 { XCTAssertFalse(gt.contains(0), "image \(i): a nominal image is label 1 everywhere") }
+            else { XCTAssertTrue(gt.contains(0) && gt.contains(1), "image \(i): defect pixels 0, the rest 1") }
+            let original = try XCTUnwrap(try data.test.originalGroundTruth(at: i))
+            XCTAssertEqual(original.pixels.allSatisfy { $0 == 255 }, i < 100, "image \(i)")
+        }
+    }
 }

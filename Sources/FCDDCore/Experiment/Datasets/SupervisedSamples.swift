@@ -74,15 +74,22 @@ struct PipelineTestSamples: TestSampleSource {
             // Datasets whose maps are not part of the item pipeline: nearest-resize the original map.
             if let original = try originalMaps!(index) {
                 let (h, w) = (itemShape[1], itemShape[2])
-                map = original.resizedNearestTorch(height: h, width: w).pixels.map { $0 > 0 ? 1 : 0 }
+                let swap = nominalLabel == 1
+                map = original.resizedNearestTorch(height: h, width: w).pixels.map { ($0 > 0) != swap ? 1 : 0 }
             }
         }
         return TestSample(image: item.image.data, label: anomalous == (nominalLabel == 0) ? 1 : 0, groundTruth: map)
     }
 
+    /// In the label convention, like the item pipeline's maps: with nominal label 1 the map is swapped
+    /// (reference 7.1, pixel value 0 -> nominal label), so that the pixel-level AUC counts label-1 pixels
+    /// as positive exactly as the image-level AUC counts label-1 images.
     func originalGroundTruth(at position: Int) throws -> RawImage? {
-        guard let maps = originalMaps else { return nil }
-        return try maps(order?[position] ?? position)
+        guard let maps = originalMaps, var map = try maps(order?[position] ?? position) else { return nil }
+        if nominalLabel == 1 {
+            for i in map.pixels.indices { map.pixels[i] = map.pixels[i] > 0 ? 0 : 255 }
+        }
+        return map
     }
 }
 
