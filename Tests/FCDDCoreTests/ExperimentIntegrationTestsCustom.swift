@@ -115,6 +115,39 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         XCTAssertNotEqual(outcome.summary["mean"]?["pixel_auc"], .null)
     }
 
+    /// The command line's default for custom data: noise with ImageNet-22k outliers (shorter side 248, so
+    /// not square), with and without ground-truth maps.
+    func testImageNet22kOutlierExposureWithAndWithoutMaps() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeCustomNormalAnomalous(tmp + "/data", maps: true)
+        _ = try writeMiniImageNet22k(tmp + "/data")
+        for maps in [false, true] {
+            let json = customConfig(tmp, [("supervise_mode", .string("noise")), ("noise_mode", .string("imagenet22k")),
+                                          ("ground_truth_maps", .bool(maps)), ("logdir", .string(tmp + "/log-\(maps)"))])
+            let config = try ExperimentConfig(json: json)
+            let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
+            var rng = RandomSource(seed: 4)
+            var labels = Set<Float>()
+            for i in 0..<24 {
+                let s = try data.train.sample(at: i % data.train.count, rng: &rng)
+                XCTAssertEqual(s.image.count, 3 * 224 * 224)
+                if maps {
+                    let gt = try XCTUnwrap(s.groundTruth)
+                    XCTAssertEqual(gt.count, 224 * 224)
+                    // Outlier images are anomalous everywhere.
+                    if s.label == 1 { XCTAssertFalse(gt.contains(0)) }
+                }
+                labels.insert(s.label)
+            }
+            XCTAssertEqual(labels, [0, 1])
+            let outcome = try runExperiment(json)
+            let r = try XCTUnwrap(outcome.results.first)
+            let log = try checkRunFolder(r, config: json, epochs: 1, net: "FCDD_CNN224")
+            XCTAssertTrue(log.contains("outlier exposure: 6 ImageNet-22k images"), log)
+            XCTAssertEqual(r.pixelAUC != nil, maps)
+        }
+    }
+
     func testNominalLabelOneSwapsPipelineAndOriginalMapsAlike() throws {
         let tmp = try makeTemporaryDirectory(self)
         try writeCustomNormalAnomalous(tmp + "/data", maps: true)
@@ -223,6 +256,49 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         let doneLog = try readTextFile(d.directory + "/log.txt")
         XCTAssertTrue(doneLog.contains("resumed from"), doneLog)
         XCTAssertFalse(doneLog.contains("training FCDD_CNN224"), doneLog)
+    }
+
+    func testAllClassesAndRepetitionsWithTheirSummary() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeCustomNormalAnomalous(tmp + "/data", maps: false)
+        let json = customConfig(tmp, [("classes", .array([])), ("it", .number(2))])
+        let outcome = try runExperiment(json)
+        // No class restriction: both classes, each twice, seeds seed + i.
+        XCTAssertEqual(outcome.results.map { "\($0.className)/\($0.iteration)" }, ["bolts/0", "bolts/1", "nuts/0", "nuts/1"])
+        for r in outcome.results {
+            try checkRunFolder(r, config: json, epochs: 1, net: "FCDD_CNN224")
+            XCTAssertEqual(try readJSONFile(r.directory + "/config.json")["run_seed"]?.intValue, 3 + r.iteration)
+        }
+        try checkSummary(outcome, logdir: tmp + "/log")
+        for entry in outcome.summary["classes"]?.arrayValue ?? [] {
+            XCTAssertEqual(entry["runs"]?.arrayValue?.count, 2)
+            XCTAssertEqual(entry["auc"]?["n"]?.intValue, 2)
+            XCTAssertNotNil(entry["auc"]?["std"]?.doubleValue)
+        }
+    }
+
+    func testStopRequestKeepsAResumableSnapshotAndSkipsTheRest() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeCustomNormalAnomalous(tmp + "/data", maps: false)
+        let config = try ExperimentConfig(json: customConfig(tmp, [("classes", .array([])), ("epochs", .number(3)), ("batch_size", .number(2))]))
+        var steps = 0
+        let runner = ExperimentRunner(config: config) { event in
+            if case .progress = event { steps += 1; return steps < 2 }   // Ctrl-C at the second of two steps of the first epoch
+            return true
+        }
+        let summary = try runner.run()
+        XCTAssertTrue(runner.stopped)
+        XCTAssertEqual(runner.results.count, 1, "the second class is not started")
+        let r = try XCTUnwrap(runner.results.first)
+        XCTAssertNil(r.auc, "no test after a stop")
+        XCTAssertFalse(fileExists(r.directory + "/roc.json"))
+        let (info, _) = try Snapshot.read(path: r.directory + "/snapshot.safetensors")
+        XCTAssertEqual(info.completedEpochs, 0)
+        XCTAssertEqual(info.totalEpochs, 3)
+        let log = try readTextFile(r.directory + "/log.txt")
+        XCTAssertTrue(log.contains("stopped after 0 complete epochs; resume with --load \(r.directory)/snapshot.safetensors"), log)
+        XCTAssertEqual(try readJSONFile(tmp + "/log/summary.json"), summary)
+        XCTAssertEqual(summary["mean"], .null)
     }
 
     func testLoadErrorsAndUnwritableLogDirectory() throws {

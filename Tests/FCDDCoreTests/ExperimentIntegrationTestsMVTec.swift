@@ -91,6 +91,9 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
             XCTAssertEqual(data.train.count, (c == 0 ? 3 : 2) * 10)
             XCTAssertTrue(data.train.hasGroundTruth, "the MVTec training set is a ground-truth dataset")
         }
+        // The cache is built once and then reused.
+        XCTAssertEqual(lines.filter { $0.hasPrefix("MVTec-AD: ") }.map { $0.hasSuffix("(built)") }, [true, false])
+        XCTAssertTrue(lines.last { $0.hasPrefix("MVTec-AD: ") }?.hasSuffix("(reused)") ?? false, "\(lines)")
     }
 
     func testSemiSupervisedRealDefectsWithOELimitOne() throws {
