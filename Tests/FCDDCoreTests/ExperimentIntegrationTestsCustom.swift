@@ -248,6 +248,13 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         // The learning rate continues the schedule: epoch 1 of lambda 0.985.
         XCTAssertEqual(history["lr"]?.arrayValue?.first?.doubleValue ?? 0, 1e-3 * 0.985, accuracy: 1e-12)
 
+        // Another optimiser than the snapshot's: its state cannot be continued.
+        assertExperimentFails(tinyConfig("custom", datadir: tmp + "/data", logdir: tmp + "/adam", net: "FCDD_CNN224",
+                                         [("classes", .array([.number(0)])), ("preproc", .string("aug1")), ("epochs", .number(2)),
+                                          ("load", .string(snapshot)),
+                                          ("optimizer", .object([("type", .string("adam")), ("lr", .number(1e-3)), ("weight_decay", .number(0))]))]),
+                              isInvalidArgument, containing: [snapshot, "sgd", "adam"])
+
         // All requested epochs already done: nothing is trained, the test still runs.
         let done = try runExperiment(tinyConfig("custom", datadir: tmp + "/data", logdir: tmp + "/tested", net: "FCDD_CNN224",
                                                 [("classes", .array([.number(0)])), ("preproc", .string("aug1")), ("load", .string(snapshot))]))
