@@ -215,6 +215,10 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         try writePNG(rectangleMask(height: 40, width: 52, rows: 0..<4, cols: 0..<4), tmp2 + "/data/custom/test_maps/bolts/anomalous/a0.png")
         assertExperimentFails(customConfig(tmp2, [("ground_truth_maps", .bool(true))]), isNotFound,
                               containing: [tmp2 + "/data/custom/test/bolts/anomalous/a1.png", "test_maps"])
+        // A damaged training image is named (it is read for the normalisation constants).
+        try writeText("garbage", tmp2 + "/data/custom/train/bolts/normal/n2.png")
+        assertExperimentFails(customConfig(tmp2), isFormat, containing: [tmp2 + "/data/custom/train/bolts/normal/n2.png"])
+        try writePNG(patternImage(channels: 3, height: 40, width: 52, seed: 2), tmp2 + "/data/custom/train/bolts/normal/n2.png")
         // Offline supervision is not offered for custom data (as in the original).
         assertExperimentFails(customConfig(tmp2, [("offline_supervision", .bool(true))]), isInvalidArgument,
                               containing: ["not available for custom"])

@@ -55,6 +55,8 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         let tmp = try makeTemporaryDirectory(self)
         try writeMiniImageNet30(tmp + "/data")
         let root22k = try writeMiniImageNet22k(tmp + "/data")
+        // The release has a few unreadable files: they become black images with a warning, not an error.
+        try writeText("broken", root22k + "/n00006024/n00006024_broken.JPEG")
         let json = imagenetConfig(tmp)
         let outcome = try runExperiment(json)
         let r = try XCTUnwrap(outcome.results.first)
@@ -62,8 +64,8 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         XCTAssertNotNil(r.auc)
         XCTAssertNil(r.pixelAUC, "ImageNet-30 has no ground-truth maps")
         let log = try checkRunFolder(r, config: json, epochs: 1, net: "FCDD_CNN224")
-        // Six outlier images; the acorn synset is excluded from the pool.
-        XCTAssertTrue(log.contains("outlier exposure: 6 ImageNet-22k images"), log)
+        // Seven outlier files; the acorn synset is excluded from the pool.
+        XCTAssertTrue(log.contains("outlier exposure: 7 ImageNet-22k images"), log)
         XCTAssertTrue(log.contains("4 samples"), log)
         // Without the original's order file the sorted order is kept, and the log says so.
         XCTAssertTrue(log.contains(ImageNet30.testOrderFileName), log)
@@ -235,6 +237,11 @@ final class ExperimentIntegrationTestsPascalVOC: XCTestCase {
         assertExperimentFails(vocConfig(tmp), isNotFound,
                               containing: ["synset-words", tmp + "/data/imagenet/LOC_synset_mapping.txt"])
         try writeImageNet1kForVOC(tmp + "/data")
+        // A malformed annotation.
+        let annotation = tmp + "/data/pascalvoc/VOCdevkit/VOC2007/Annotations/t3.xml"
+        try writeText("<annotation><object><name>car</name></annotation>", annotation)
+        assertExperimentFails(vocConfig(tmp), isFormat, containing: [annotation])
+        try writeText("<annotation><object><name>car</name></object></annotation>", annotation)
         // An id listed in val.txt without its image.
         try FileManager.default.removeItem(atPath: tmp + "/data/pascalvoc/VOCdevkit/VOC2007/JPEGImages/v2.jpg")
         assertExperimentFails(vocConfig(tmp), isNotFound, containing: ["JPEGImages/v2.jpg", "val.txt"])

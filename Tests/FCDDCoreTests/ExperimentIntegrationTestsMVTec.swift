@@ -127,6 +127,10 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
         try FileManager.default.removeItem(atPath: tmp + "/data/mvtec/bottle/ground_truth/contamination/001_mask.png")
         assertExperimentFails(mvtecConfig(tmp), isNotFound,
                               containing: ["contamination/001.png", "ground_truth/contamination/001_mask.png"])
+        // A damaged image: the cache cannot be built, and the file is named.
+        try writePNG(rectangleMask(height: 64, width: 64, rows: 0..<1, cols: 0..<1), tmp + "/data/mvtec/bottle/ground_truth/contamination/001_mask.png")
+        try writeText("not an image", tmp + "/data/mvtec/bottle/train/good/001.png")
+        assertExperimentFails(mvtecConfig(tmp), isFormat, containing: [tmp + "/data/mvtec/bottle/train/good/001.png"])
     }
 
     func testRejectedOptionCombinations() throws {
