@@ -44,6 +44,18 @@ func writeMiniImageNet22k(_ datadir: String) throws -> String {
     return root
 }
 
+/// A little-endian int64 .npy file with one dimension, as numpy.save writes it (format 1.0).
+func writeNumpyInt64(_ values: [Int], _ path: String) throws {
+    var header = "{'descr': '<i8', 'fortran_order': False, 'shape': (\(values.count),), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+    bytes += Array(header.utf8)
+    for v in values { for b in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: Int64(v) >> (8 * Int64(b)))) } }
+    try makeParents(path)
+    try writeFileAtomically(bytes, to: path)
+}
+
 final class ExperimentIntegrationTestsImageNet: XCTestCase {
     func imagenetConfig(_ tmp: String, _ extra: [(String, JSONValue)] = []) -> JSONValue {
         tinyConfig("imagenet", datadir: tmp + "/data", logdir: tmp + "/log", net: "FCDD_CNN224",
@@ -92,6 +104,24 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         var rng = RandomSource(seed: 5)
         let trainLabels = try (0..<40).map { try data.train.sample(at: $0 % data.train.count, rng: &rng).label }
         XCTAssertEqual(Set(trainLabels), [0, 1])
+    }
+
+    func testFixedTestOrderFileIsUsedAndChecked() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeMiniImageNet30(tmp + "/data")
+        _ = try writeMiniImageNet22k(tmp + "/data")
+        let orderFile = tmp + "/data/imagenet/" + ImageNet30.testOrderFileName
+        try writeNumpyInt64(Array((0..<30).reversed()), orderFile)
+        let config = try ExperimentConfig(json: imagenetConfig(tmp))
+        var lines = [String]()
+        let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { lines.append($0) }
+        XCTAssertTrue(lines.contains("ImageNet-30: fixed test order from \(orderFile)"), "\(lines)")
+        // Class 0 (acorn, n12267677) is last in sorted-wnid order, so first in the reversed order.
+        XCTAssertEqual(try data.test.sample(at: 0).label, 0)
+        XCTAssertEqual(try (1..<30).map { try data.test.sample(at: $0).label }, Array(repeating: 1, count: 29))
+        // An order file for another test split size is refused with its path.
+        try writeNumpyInt64(Array(0..<1500), orderFile)
+        assertExperimentFails(imagenetConfig(tmp), isFormat, containing: [orderFile, "not a permutation of 0..<30"])
     }
 
     func testImageNet30HonoursNominalLabelOne() throws {

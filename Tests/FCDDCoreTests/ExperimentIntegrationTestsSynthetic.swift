@@ -69,6 +69,13 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
         // enough; HSC nets have dense layers of a fixed size.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "CNN224", [("objective", .string("hsc"))]),
                               isInvalidArgument, containing: ["CNN224", "224x224", "32x32"])
+        // The synthetic dataset has no outlier-exposure source.
+        assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
+                                         [("supervise_mode", .string("noise")), ("noise_mode", .string("imagenet"))]),
+                              isInvalidArgument, containing: ["synthetic dataset has no outlier-exposure source"])
+        // Unknown noise modes are named.
+        assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S", [("noise_mode", .string("confeti"))]),
+                              { _ in true }, containing: ["confeti"])
     }
 
     /// With nominal label 1 the maps swap with the labels (reference 7.1): label-1 (nominal) images have
