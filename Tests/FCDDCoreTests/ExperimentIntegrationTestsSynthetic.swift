@@ -72,7 +72,7 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
         // The synthetic dataset has no outlier-exposure source.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
                                          [("supervise_mode", .string("noise")), ("noise_mode", .string("imagenet"))]),
-                              isInvalidArgument, containing: ["synthetic dataset has no outlier-exposure source"])
+                              isInvalidArgument, containing: ["synthetic dataset has no outlier-exposure source", "imagenet", "confetti"])
         // Unknown noise modes are named.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S", [("noise_mode", .string("confeti"))]),
                               { _ in true }, containing: ["confeti"])
