@@ -111,6 +111,22 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
         try checkSummary(outcome, logdir: tmp + "/log")
     }
 
+    /// The HSC baseline on a ground-truth dataset: the loss ignores the maps, the gradient heatmaps still
+    /// get a pixel AUC. (AE224 works too but adds about 15 s in a debug build; the AE path is covered on synthetic data.)
+    func testHSCBaselineOnMVTec() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeMiniMVTec(tmp + "/data")
+        for (objective, net, mode) in [("hsc", "CNN224", "malformed_normal")] {
+            let json = mvtecConfig(tmp, [("classes", .array([.number(1)])), ("objective", .string(objective)), ("net", .string(net)),
+                                         ("supervise_mode", .string(mode)), ("logdir", .string(tmp + "/log-" + objective))])
+            let outcome = try runExperiment(json)
+            let r = try XCTUnwrap(outcome.results.first)
+            XCTAssertNotNil(r.auc, objective)
+            XCTAssertNotNil(r.pixelAUC, objective)
+            try checkRunFolder(r, config: json, epochs: 1, net: net)
+        }
+    }
+
     func testMissingTreeNamesTheExpectedLayout() throws {
         let tmp = try makeTemporaryDirectory(self)
         assertExperimentFails(mvtecConfig(tmp), isNotFound,
