@@ -61,7 +61,7 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
         try checkSummary(outcome, logdir: tmp + "/log")
     }
 
-    func testObjectiveAndNetworkMustMatch() throws {
+    func testOptionErrors() throws {
         let tmp = try makeTemporaryDirectory(self)
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S", [("objective", .string("ae"))]),
                               isInvalidArgument, containing: ["objective 'ae' needs a ae network", "FCDD_CNN32_S"])
@@ -73,6 +73,10 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
                                          [("supervise_mode", .string("noise")), ("noise_mode", .string("imagenet"))]),
                               isInvalidArgument, containing: ["synthetic dataset has no outlier-exposure source", "imagenet", "confetti"])
+        // A repeated class would write twice into the same run folder.
+        assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
+                                         [("classes", .array([.number(1), .number(0), .number(1)]))]),
+                              isInvalidArgument, containing: ["classes must not repeat"])
         // Unknown noise modes are named.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S", [("noise_mode", .string("confeti"))]),
                               { _ in true }, containing: ["confeti"])
