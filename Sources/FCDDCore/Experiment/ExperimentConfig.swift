@@ -142,6 +142,8 @@ public struct ExperimentConfig {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw EngineError.invalidArgument(message) } }
         try check(iterations >= 1, "'it' must be >= 1, got \(iterations)")
         try check(classes.allSatisfy { $0 >= 0 }, "class indices must be >= 0")
+        // A repeated class would run twice into the same normal_<c>/it_<i> folders and count twice in the summary.
+        try check(Set(classes).count == classes.count, "classes must not repeat, got \(classes)")
         try check(epochs >= 0, "epochs must be >= 0, got \(epochs)")
         try check(batchSize >= 1, "batch size must be >= 1, got \(batchSize)")
         try check(accBatches >= 1, "acc_batches must be >= 1, got \(accBatches)")

@@ -77,6 +77,9 @@ public final class ExperimentRunner {
         var completed = 0
         if let path = config.load {
             let (info, file) = try Snapshot.read(path: path)
+            guard info.optimizer.kind == config.optimizer.kind else {
+                throw EngineError.invalidArgument("\(path) holds \(info.optimizer.kind.rawValue) optimiser state, but this run uses \(config.optimizer.kind.rawValue); resume with the snapshot's optimiser")
+            }
             try Snapshot.restore(file, info: info, into: network, optimizer: optimizer, source: path)
             completed = min(info.completedEpochs, config.epochs)
             scheduler.setEpoch(info.completedEpochs)

@@ -22,7 +22,9 @@ public protocol TestSampleSource {
     var hasGroundTruth: Bool { get }
     func sample(at index: Int) throws -> TestSample
     /// The ground-truth map at the image's original resolution (one channel, 0/255), for the pixel-level
-    /// AUC of reference 8.3; nil when the dataset has no maps.
+    /// AUC of reference 8.3; nil when the dataset has no maps, and for test images that take no part in
+    /// the pixel-level AUC (custom one-vs-rest: the images of the other classes, as in the original, whose
+    /// pixel AUC covers the nominal class's test images).
     func originalGroundTruth(at index: Int) throws -> RawImage?
 }
 

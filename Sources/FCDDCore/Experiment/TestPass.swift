@@ -53,15 +53,19 @@ public enum TestPass {
     }
 
     /// The pixel-level ranking of reference 8.3: every heatmap resized with PyTorch nearest to its
-    /// original ground-truth map and all pixels of the class pooled. nil when the split has no maps.
+    /// original ground-truth map and all pixels pooled. Images without an original map (custom
+    /// one-vs-rest: the other classes) are left out. nil when the split has no maps or no image has one.
     public static func pixelRanking(_ outputs: TestOutputs, test: TestSampleSource) throws -> PixelRanking? {
         guard test.hasGroundTruth else { return nil }
-        let masks = try (0..<test.count).map { i -> GroundTruthMask in
-            guard let gt = try test.originalGroundTruth(at: i) else {
-                throw EngineError.notFound("test image \(i) has no ground-truth map; the pixel-level AUC needs one for every test image")
-            }
-            return try GroundTruthMask(grayImage: gt)
+        var masks = [GroundTruthMask](), kept = [Int]()
+        for i in 0..<test.count {
+            guard let gt = try test.originalGroundTruth(at: i) else { continue }
+            masks.append(try GroundTruthMask(grayImage: gt))
+            kept.append(i)
         }
-        return try PixelRanking(scoreMaps: outputs.heatmaps, groundTruth: masks)
+        guard !kept.isEmpty else { return nil }
+        let maps = kept.count == test.count ? outputs.heatmaps
+            : Tensor.concatenate(kept.map { outputs.heatmaps.items($0..<($0 + 1)) })
+        return try PixelRanking(scoreMaps: maps, groundTruth: masks)
     }
 }

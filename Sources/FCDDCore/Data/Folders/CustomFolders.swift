@@ -8,7 +8,9 @@
 // * an image's label comes from the label folder directly below its class folder, also for images in
 //   deeper sub-folders (the original used the immediate parent folder, labelling normal/x/y.png anomalous);
 // * a class folder with only `nominal/` (no `normal/`) is accepted, as `nominal` is a synonym everywhere else;
-// * stray files where only folders belong, and empty class folders, are errors instead of being skipped.
+// * stray files where only folders belong, and empty class folders, are errors instead of being skipped;
+// * in the one-vs-rest layout a class folder with an `anomalous` sub-folder is an error (the tree is in
+//   the other layout; the original would have labelled those anomalies nominal).
 
 /// The two layouts of custom datasets.
 public enum CustomFolderLayout: Equatable {
@@ -96,6 +98,13 @@ public struct CustomFolderDataset {
             var relative = [String]()   // relative to classDir
             switch layout {
             case .oneVsRest:
+                // A normal/anomalous tree read one-vs-rest would silently train on its anomalous folders as
+                // nominal images and test them as nominal: refuse it and name the other layout.
+                if let label = try DirectoryListing.entries(of: classDir, what: "custom dataset class folder").first(where: {
+                    $0.lowercased() == "anomalous" && DirectoryListing.kind(of: DirectoryListing.join(classDir, $0)) == .directory
+                }) {
+                    throw EngineError.format("custom dataset: \(DirectoryListing.join(classDir, label)) looks like the normal/anomalous layout, but the dataset is read one-vs-rest, where every image below a class folder is of that class; drop --one-vs-rest, or rename the folder; \(expected)")
+                }
                 relative = try DirectoryListing.imageFiles(under: classDir, recursive: true, what: "custom dataset class folder")
             case .normalAnomalous:
                 let inside = try DirectoryListing.entries(of: classDir, what: "custom dataset class folder")

@@ -48,6 +48,14 @@ public enum DatasetCatalog {
         if (noise == .mvtec || noise == .mvtecGT) && config.dataset != .mvtec {
             throw EngineError.invalidArgument("noise mode '\(noise.rawValue)' uses MVTec-AD defects and only works with -d mvtec")
         }
+        if config.dataset == .synthetic && mode == .noise && noise.isOutlierExposure {
+            throw EngineError.invalidArgument("the synthetic dataset has no outlier-exposure source for noise mode '\(noise.rawValue)'; use a synthetic noise mode such as confetti")
+        }
+        if config.dataset == .mvtec && config.nominalLabel != 0 {
+            // Checked here because MVTec's labels are fixed below (nominal 0); ignoring the option would
+            // give the supervisor's anomalies label 0 too and train on a single label.
+            throw EngineError.invalidArgument("mvtec: nominal label 1 is refused (the original transforms MVTec test labels twice and inverts them); use nominal_label 0")
+        }
         if config.dataset == .imagenet && (mode == .malformedNormal || mode == .malformedNormalGT) {
             throw EngineError.invalidArgument("imagenet supports the supervise modes unsupervised, other and noise (as the original)")
         }
@@ -90,10 +98,6 @@ enum SyntheticSetup {
         }
         let spec = try PipelineSpec.generic(preprocessing: preproc, channels: 3, height: side, width: side, constants: constants)
         let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
-        let supervisor = try DatasetCatalog.supervisor(config, outliers: nil)
-        if supervisor.noise.isOutlierExposure && supervisor.isActive {
-            throw EngineError.invalidArgument("the synthetic dataset has no outlier-exposure source; use a synthetic noise mode such as confetti")
-        }
         log("synthetic textures '\(texture.name)': \(train.count) nominal training images, \(test.count) test images (\(test.count - 100) with defects)")
         var rng = RandomSource(seed: mixSeed(seed, 0x0FF1))
         let trainSamples = try DatasetCatalog.trainingSamples(config, raw: train, distinct: train.count, pipeline: trainPipe,

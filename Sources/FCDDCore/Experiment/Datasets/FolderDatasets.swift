@@ -39,17 +39,21 @@ enum FolderDatasets {
             let data = ImageNet30(dataDirectory: config.datadir)
             let spec = try PipelineSpec.imagenet(preprocessing: preproc)
             let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
-            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
+            // The dataset's own folders first: a missing ImageNet-30 should not be reported only after
+            // walking (or failing on) the outlier pool, which for ImageNet-22k takes hours.
             let train = try data.trainSplit(nominalClass: c)
             let test = try data.testSplit(nominalClass: c)
             let order = try data.testOrder(testCount: test.count)
+            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             log(order.note)
             return PreparedDataset(
                 className: ImageNet30.classNames[c],
                 train: SupervisedTrainingSamples(raw: train, supervisor: try DatasetCatalog.supervisor(config, outliers: outliers),
-                                                 pipeline: trainPipe, labelOf: { train.isAnomalous(at: $0) ? 1 : 0 },
+                                                 pipeline: trainPipe,
+                                                 labelOf: { train.isAnomalous(at: $0) ? 1 - config.nominalLabel : config.nominalLabel },
                                                  rawShape: spec.rawShape),
-                test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: 0, originalMaps: nil, order: order.permutation),
+                test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: config.nominalLabel, originalMaps: nil,
+                                          order: order.permutation),
                 preprocessing: spec.json)
 
         case .pascalvoc:
@@ -57,13 +61,14 @@ enum FolderDatasets {
             let data = PascalVOC2007(dataDirectory: config.datadir)
             let spec = try PipelineSpec.pascalVOC(preprocessing: preproc, nominalLabel: config.nominalLabel)
             let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
-            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             let train = try data.trainSplit()
+            let testSplit = try data.testSplit()   // checked before the outlier pool, as for ImageNet-30
+            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             let stretch: (RawImage) -> RawImage = { $0.contrastStretched() }
             var samples = SupervisedTrainingSamples(raw: train, supervisor: try DatasetCatalog.supervisor(config, outliers: outliers),
                                                     pipeline: trainPipe, labelOf: { _ in config.nominalLabel }, rawShape: spec.rawShape)
             samples.keptImageAdjustment = stretch
-            var test = PipelineTestSamples(raw: try data.testSplit(), pipeline: testPipe, nominalLabel: config.nominalLabel, originalMaps: nil)
+            var test = PipelineTestSamples(raw: testSplit, pipeline: testPipe, nominalLabel: config.nominalLabel, originalMaps: nil)
             test.keptImageAdjustment = stretch
             return PreparedDataset(className: "horse", train: samples, test: test, preprocessing: spec.json)
 
@@ -84,18 +89,18 @@ enum FolderDatasets {
             let spec = try PipelineSpec.custom(preprocessing: preproc, mean: stats.mean, std: stats.std,
                                                groundTruthMaps: config.groundTruthMaps, nominalLabel: config.nominalLabel)
             let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
-            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             let test = try data.testSplit(nominalClass: c)
-            var originalMaps: ((Int) throws -> RawImage)? = nil
+            var originalMaps: ((Int) throws -> RawImage?)? = nil
             if config.groundTruthMaps {
+                // Maps of the nominal class's test images (all test images in the normal/anomalous layout);
+                // one-vs-rest test images of other classes are left out of the pixel AUC, as in the original.
                 let (indices, maps) = try data.originalResolutionTestMaps(nominalClass: c)
                 var byIndex = [Int: RawImage]()
                 for (i, m) in zip(indices, maps) { byIndex[i] = m }
-                originalMaps = { i in
-                    guard let m = byIndex[i] else { throw EngineError.notFound("custom: no ground-truth map for test image \(test.files[i])") }
-                    return m
-                }
+                originalMaps = { byIndex[$0] }
             }
+            // After the dataset's own files (and maps) are known to be complete, as for ImageNet-30.
+            let outliers = usesOE ? try imageNetOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log) : nil
             return PreparedDataset(
                 className: data.classNames[c],
                 train: SupervisedTrainingSamples(raw: train, supervisor: try DatasetCatalog.supervisor(config, outliers: outliers),

@@ -50,8 +50,9 @@ struct PipelineTestSamples: TestSampleSource {
     let raw: AnomalyLabeledSource
     let pipeline: ItemPipeline
     let nominalLabel: Int
-    /// Original-resolution maps for the pixel-level AUC; nil when the dataset has none.
-    let originalMaps: ((Int) throws -> RawImage)?
+    /// Original-resolution maps for the pixel-level AUC; nil when the dataset has none. The closure
+    /// returns nil for an image outside the pixel-level evaluation (custom one-vs-rest: other classes).
+    let originalMaps: ((Int) throws -> RawImage?)?
     /// Maps test positions to raw indices (ImageNet-30's fixed test order); nil = identity.
     var order: [Int]? = nil
     var keptImageAdjustment: ((RawImage) -> RawImage)? = nil
@@ -71,15 +72,24 @@ struct PipelineTestSamples: TestSampleSource {
         var map = item.groundTruth?.data
         if map == nil, originalMaps != nil {
             // Datasets whose maps are not part of the item pipeline: nearest-resize the original map.
-            let original = try originalMaps!(index)
-            let (h, w) = (itemShape[1], itemShape[2])
-            map = original.resizedNearestTorch(height: h, width: w).pixels.map { $0 > 0 ? 1 : 0 }
+            if let original = try originalMaps!(index) {
+                let (h, w) = (itemShape[1], itemShape[2])
+                let swap = nominalLabel == 1
+                map = original.resizedNearestTorch(height: h, width: w).pixels.map { ($0 > 0) != swap ? 1 : 0 }
+            }
         }
         return TestSample(image: item.image.data, label: anomalous == (nominalLabel == 0) ? 1 : 0, groundTruth: map)
     }
 
+    /// In the label convention, like the item pipeline's maps: with nominal label 1 the map is swapped
+    /// (reference 7.1, pixel value 0 -> nominal label), so that the pixel-level AUC counts label-1 pixels
+    /// as positive exactly as the image-level AUC counts label-1 images.
     func originalGroundTruth(at position: Int) throws -> RawImage? {
-        try originalMaps.map { try $0(order?[position] ?? position) }
+        guard let maps = originalMaps, var map = try maps(order?[position] ?? position) else { return nil }
+        if nominalLabel == 1 {
+            for i in map.pixels.indices { map.pixels[i] = map.pixels[i] > 0 ? 0 : 255 }
+        }
+        return map
     }
 }
 
