@@ -33,22 +33,21 @@ struct RankedScores<Score: BinaryFloatingPoint> {
         try self.init(positives: positives, negatives: negatives, metric: metric)
     }
 
-    /// Takes ownership of already split scores (the pixel-level evaluation pools them this way).
-    init(positives: [Score], negatives: [Score], metric: String) throws {
+    /// Takes ownership of already split scores (the pixel-level evaluation pools them this way). The
+    /// arrays are consumed and sorted in place, so a caller passing them on as its last use keeps no copy.
+    init(positives: consuming [Score], negatives: consuming [Score], metric: String) throws {
         guard !positives.isEmpty, !negatives.isEmpty else {
             let missing = positives.isEmpty ? "positive (label 1)" : "negative (label 0)"
             throw EngineError.invalidArgument("\(metric): only one class present, no \(missing) samples; the metric is undefined")
         }
-        for list in [positives, negatives] {
-            if let bad = list.first(where: { !$0.isFinite }) {
-                throw EngineError.invalidArgument("\(metric): scores must be finite, found \(bad)")
-            }
+        if let bad = positives.first(where: { !$0.isFinite }) ?? negatives.first(where: { !$0.isFinite }) {
+            throw EngineError.invalidArgument("\(metric): scores must be finite, found \(bad)")
         }
+        // The two sorts are independent; for pixel data the negatives dominate, so threads buy little.
+        positives.sort()
+        negatives.sort()
         self.positives = positives
         self.negatives = negatives
-        // The two sorts are independent; for pixel data the negatives dominate, so threads buy little.
-        self.positives.sort()
-        self.negatives.sort()
     }
 
     /// Visits every distinct score from the highest to the lowest with the cumulative counts of positives
