@@ -1,6 +1,6 @@
 // Whole experiments on the embedded synthetic dataset: FCDD with offline supervision, the HSC and AE
-// baselines, resuming with `load`, and the run-level errors (snapshot of another network, a file where the
-// log directory should be).
+// baselines, nominal label 1 with maps, and option errors. (Resuming and the run-level errors are tested on
+// custom folders, which are cheaper: ExperimentIntegrationTestsCustom.)
 import Foundation
 import XCTest
 @testable import FCDDCore
