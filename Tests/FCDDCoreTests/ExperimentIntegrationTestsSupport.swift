@@ -104,12 +104,20 @@ func checkRunFolder(_ result: RunResult, config: JSONValue, epochs: Int, net: St
         let roc = try readJSONFile(dir + "/roc.json")
         XCTAssertEqual(roc["auc"]?.doubleValue, auc, file: file, line: line)
         XCTAssertTrue(log.contains("##### ROC TEST SCORE \(auc) #####"), file: file, line: line)
+        let points = roc["fpr"]?.arrayValue?.count ?? 0
+        XCTAssertTrue(points >= 2 && roc["tpr"]?.arrayValue?.count == points && roc["ths"]?.arrayValue?.count == points,
+                      "roc.json curve", file: file, line: line)
+        for picture in ["roc_curve.png", "err.png", "ds_preview.png", "heatmaps_paper_local_lbl0.png",
+                        "heatmaps_paper_global_lbl1.png"] {
+            XCTAssertNoThrow(try PNGImage.read(path: dir + "/" + picture), picture, file: file, line: line)
+        }
     } else {
         XCTAssertFalse(fileExists(dir + "/roc.json"), file: file, line: line)
     }
     if let pixel = result.pixelAUC {
         XCTAssertTrue((0...1).contains(pixel), "pixel AUC \(pixel)", file: file, line: line)
         XCTAssertTrue(log.contains("##### GTMAP ROC TEST SCORE \(pixel) #####"), file: file, line: line)
+        XCTAssertNoThrow(try PNGImage.read(path: dir + "/gtmap_roc_curve.png"), file: file, line: line)
     } else {
         XCTAssertFalse(log.contains("GTMAP ROC TEST SCORE"), file: file, line: line)
     }
