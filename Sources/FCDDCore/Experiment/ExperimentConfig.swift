@@ -49,6 +49,8 @@ public struct ExperimentConfig {
     public var vggWeights: String?
     /// Engine threads (nil: all cores).
     public var threads: Int?
+    /// Free text stored with the configuration (`--readme`).
+    public var readme = ""
 
     public init() {}
 
@@ -56,7 +58,7 @@ public struct ExperimentConfig {
         "dataset", "datadir", "logdir", "classes", "it", "seed", "net", "objective", "bias", "preproc",
         "supervise_mode", "noise_mode", "oe_limit", "offline_supervision", "nominal_label", "one_vs_rest",
         "ground_truth_maps", "epochs", "batch_size", "acc_batches", "optimizer", "scheduler", "gauss_std",
-        "quantile", "resdown", "blur_heatmaps", "load", "vgg_weights", "threads",
+        "quantile", "resdown", "blur_heatmaps", "load", "vgg_weights", "threads", "readme",
     ]
 
     /// Parses and validates the JSON the command line builds. Errors name the offending key.
@@ -135,6 +137,7 @@ public struct ExperimentConfig {
         load = try string("load")
         vggWeights = try string("vgg_weights")
         threads = try int("threads")
+        readme = try string("readme") ?? readme
         try validate()
     }
 
@@ -180,6 +183,7 @@ public struct ExperimentConfig {
             ("gauss_std", .number(gaussStd)), ("quantile", .number(quantile)), ("resdown", .number(Double(resdown))),
             ("blur_heatmaps", .bool(blurHeatmaps)), ("load", opt(load) { .string($0) }),
             ("vgg_weights", opt(vggWeights) { .string($0) }), ("threads", opt(threads) { .number(Double($0)) }),
+            ("readme", .string(readme)),
         ])
     }
 }

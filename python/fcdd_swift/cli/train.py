@@ -114,7 +114,7 @@ def resolve(args):
                       "weight_decay": pick("weight_decay", args.weight_decay)},
         "scheduler": scheduler, "gauss_std": pick("gauss_std", args.gauss_std), "quantile": pick("quantile", args.quantile),
         "resdown": pick("resdown", args.resdown), "blur_heatmaps": args.blur_heatmaps, "load": args.load,
-        "vgg_weights": vgg, "threads": args.threads,
+        "vgg_weights": vgg, "threads": args.threads, "readme": args.readme,
     }
 
 
