@@ -8,6 +8,8 @@ import Glibc
 public final class LeakyReLU: Layer {
     public let slope: Float
     private var input: Tensor?
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
     public init(slope: Float = 0.01) { self.slope = slope }
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
@@ -16,7 +18,7 @@ public final class LeakyReLU: Layer {
         let s = slope
         return x.data.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
-            return Tensor.filled(shape: x.shape) { yb, count in
+            return outputStorage.tensor(x.shape) { yb, count in
                 forEachElementChunk(count) { range in
                     // Branch-free select, so that the loop vectorises.
                     for i in range { let v = xb[i]; yb[i] = v > 0 ? v : v * s }
@@ -31,7 +33,7 @@ public final class LeakyReLU: Layer {
         return x.data.withUnsafeBufferPointer { xp in
         dy.data.withUnsafeBufferPointer { dp in
             let xb = xp.baseAddress!, db = dp.baseAddress!
-            return Tensor.filled(shape: dy.shape) { gb, count in
+            return gradientStorage.tensor(dy.shape) { gb, count in
                 forEachElementChunk(count) { range in
                     for i in range { let g = db[i]; gb[i] = xb[i] > 0 ? g : g * s }
                 }
@@ -45,13 +47,15 @@ public final class LeakyReLU: Layer {
 /// ReLU, `max(x, 0)`.
 public final class ReLU: Layer {
     private var output: Tensor?
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
     public init() {}
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let y = x.data.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
-            return Tensor.filled(shape: x.shape) { yb, count in
+            return outputStorage.tensor(x.shape) { yb, count in
                 forEachElementChunk(count) { range in
                     for i in range { let v = xb[i]; yb[i] = v > 0 ? v : 0 }
                 }
@@ -66,7 +70,7 @@ public final class ReLU: Layer {
         return y.data.withUnsafeBufferPointer { yp in
         dy.data.withUnsafeBufferPointer { dp in
             let yb = yp.baseAddress!, db = dp.baseAddress!
-            return Tensor.filled(shape: dy.shape) { gb, count in
+            return gradientStorage.tensor(dy.shape) { gb, count in
                 forEachElementChunk(count) { range in
                     for i in range { gb[i] = yb[i] > 0 ? db[i] : 0 }
                 }

@@ -18,6 +18,8 @@ public final class BatchNorm: Layer {
     private var mean: [Float] = []         // (C) mean used in the last forward
     private var invStd: [Float] = []       // (C) 1/sqrt(var + eps) used in the last forward
     private var lastWasTraining = false
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
 
     public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
         self.channels = channels; self.eps = eps; self.momentum = momentum
@@ -65,7 +67,7 @@ public final class BatchNorm: Layer {
         inv.withUnsafeMutableBufferPointer { invp in
         variance.withUnsafeMutableBufferPointer { varp in
             let xb = xp.baseAddress!, meanb = meanp.baseAddress!, invb = invp.baseAddress!, varb = varp.baseAddress!
-            return Tensor.filled(shape: x.shape) { yb, _ in
+            return outputStorage.tensor(x.shape) { yb, _ in
                 Parallel.forEachChunk(c) { _, channelRange in
                     for ch in channelRange {
                         if training {
@@ -146,7 +148,7 @@ public final class BatchNorm: Layer {
         }
         let dx: Tensor
         if needInputGrad {
-            dx = Tensor.filled(shape: dy.shape) { dxb, _ in run(dxb) }
+            dx = gradientStorage.tensor(dy.shape) { dxb, _ in run(dxb) }
         } else {
             run(nil)
             dx = Tensor(zeros: [0])
@@ -159,67 +161,4 @@ public final class BatchNorm: Layer {
     }
 
     public func clearCache() { input = nil }
-}
-
-/// Block size of the float partial sums below; blocks are added up in double precision, which keeps
-/// the statistics of large planes (224x224) accurate without paying for double arithmetic per value.
-private let sumBlock = 1024
-
-/// Sum of `count` values.
-@inline(__always)
-private func blockSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
-    var total = 0.0, start = 0
-    while start < count {
-        let end = min(count, start + sumBlock)
-        var acc = SIMD8<Float>(), k = start
-        while k + 8 <= end { acc += UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self); k += 8 }
-        var tail: Float = 0
-        while k < end { tail += p[k]; k += 1 }
-        total += Double(acc.sum() + tail)
-        start = end
-    }
-    return total
-}
-
-/// Sum of `(p[k] - mean)^2` over `count` values.
-@inline(__always)
-private func centredSquareSum(_ p: UnsafePointer<Float>, _ count: Int, _ mean: Double) -> Double {
-    let mu = Float(mean), muv = SIMD8<Float>(repeating: Float(mean))
-    var total = 0.0, start = 0
-    while start < count {
-        let end = min(count, start + sumBlock)
-        var acc = SIMD8<Float>(), k = start
-        while k + 8 <= end {
-            let d = UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self) - muv
-            acc += d * d; k += 8
-        }
-        var tail: Float = 0
-        while k < end { let d = p[k] - mu; tail += d * d; k += 1 }
-        total += Double(acc.sum() + tail)
-        start = end
-    }
-    return total
-}
-
-/// Sums of `dy` and of `dy * (x - mean)` over `count` values.
-@inline(__always)
-private func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
-                          _ mean: Float) -> (dy: Double, dyCentred: Double) {
-    let muv = SIMD8<Float>(repeating: mean)
-    var totalDy = 0.0, totalDyXc = 0.0, start = 0
-    while start < count {
-        let end = min(count, start + sumBlock)
-        var accDy = SIMD8<Float>(), accDyXc = SIMD8<Float>(), k = start
-        while k + 8 <= end {
-            let g = UnsafeRawPointer(dy + k).loadUnaligned(as: SIMD8<Float>.self)
-            let xc = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self) - muv
-            accDy += g; accDyXc += g * xc; k += 8
-        }
-        var tailDy: Float = 0, tailDyXc: Float = 0
-        while k < end { tailDy += dy[k]; tailDyXc += dy[k] * (x[k] - mean); k += 1 }
-        totalDy += Double(accDy.sum() + tailDy)
-        totalDyXc += Double(accDyXc.sum() + tailDyXc)
-        start = end
-    }
-    return (totalDy, totalDyXc)
 }

@@ -5,6 +5,9 @@ public final class MaxPool2d: Layer {
     public let kernel: Int, stride: Int, padding: Int
     private var argmax: [Int32] = []     // (N, C, OH, OW) index into the input plane
     private var inputShape: [Int] = []
+    private var argmaxStorage = ReusableArray<Int32>()   // reused across calls
+    private var outputStorage = ReusableArray<Float>()
+    private var gradientStorage = ReusableArray<Float>()
 
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding
@@ -24,26 +27,27 @@ public final class MaxPool2d: Layer {
         let n = x.batch, c = x.shape[1], h = x.shape[2], w = x.shape[3]
         let g = WindowGeometry(channels: c, inH: h, inW: w, kernel: kernel, stride: stride, padding: padding)
         let oh = g.outH, ow = g.outW
-        var idx = [Int32](unsafeUninitializedCapacity: n * c * oh * ow) { _, initialized in initialized = n * c * oh * ow }
+        argmax = []  // hand the previous indices back to their storage
         let pairs = kernel == 2 && stride == 2 && padding == 0
-        let y = x.data.withUnsafeBufferPointer { xp in
-        idx.withUnsafeMutableBufferPointer { ip in
-            let xb = xp.baseAddress!, ib = ip.baseAddress!
-            return Tensor.filled(shape: [n, c, oh, ow]) { yb, _ in
-                Parallel.forEachChunk(n * c) { _, range in
-                    for plane in range {
-                        let src = xb + plane * h * w
-                        let dst = yb + plane * oh * ow, arg = ib + plane * oh * ow
-                        if pairs {
-                            Self.pool2x2(src, w: w, oh: oh, ow: ow, dst, arg)
-                        } else {
-                            self.poolWindows(src, h: h, w: w, oh: oh, ow: ow, dst, arg)
+        var y = Tensor(zeros: [0])
+        argmax = argmaxStorage.take(n * c * oh * ow) { ib in
+            y = x.data.withUnsafeBufferPointer { xp in
+                let xb = xp.baseAddress!
+                return outputStorage.tensor([n, c, oh, ow]) { yb, _ in
+                    Parallel.forEachChunk(n * c) { _, range in
+                        for plane in range {
+                            let src = xb + plane * h * w
+                            let dst = yb + plane * oh * ow, arg = ib + plane * oh * ow
+                            if pairs {
+                                Self.pool2x2(src, w: w, oh: oh, ow: ow, dst, arg)
+                            } else {
+                                self.poolWindows(src, h: h, w: w, oh: oh, ow: ow, dst, arg)
+                            }
                         }
                     }
                 }
             }
-        }}
-        argmax = idx
+        }
         inputShape = x.shape
         return y
     }
@@ -99,7 +103,7 @@ public final class MaxPool2d: Layer {
         return dy.data.withUnsafeBufferPointer { dp in
         argmax.withUnsafeBufferPointer { ap in
             let db = dp.baseAddress!, ab = ap.baseAddress!
-            return Tensor.filled(shape: inputShape) { xb, _ in
+            return gradientStorage.tensor(inputShape) { xb, _ in
                 Parallel.forEachChunk(planes) { _, range in
                     for p in range {
                         let plane = xb + p * hw, grads = db + p * ohw, args = ab + p * ohw
