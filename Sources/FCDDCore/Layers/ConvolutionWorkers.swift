@@ -1,11 +1,12 @@
 // What Conv2d and ConvTranspose2d share: images are split over the engine's workers, each with its
 // own column buffer and, in backward, its own partial weight gradient (OpenBLAS runs single-threaded
-// inside). The buffers are kept from one call to the next (see ReusableStorage.swift).
+// inside). Column buffers are kept from one call to the next (see ReusableStorage.swift); partial
+// gradients are always kept (one weight-sized array per worker, like an optimiser's state).
 
 /// Per-worker scratch memory of one convolution layer.
 final class ConvolutionWorkers {
     private var columns: [ReusableArray<Float>] = []
-    private var partials: [ReusableArray<Float>] = []
+    private var partials: [Float] = []   // (workers, weight count)
 
     /// Runs `body(range, col)` over `n` images in parallel; `col` has `columnCount` values of scratch.
     func forEachImageChunk(_ n: Int, columnCount: Int,
@@ -27,36 +28,32 @@ final class ConvolutionWorkers {
                   _ body: @escaping (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void) {
         let workers = min(n, Parallel.threads)
         grow(workers)
+        if partials.count < workers * weightCount {
+            partials = [Float](repeating: 0, count: workers * weightCount)
+        }
         columns.withUnsafeMutableBufferPointer { cp in
         partials.withUnsafeMutableBufferPointer { pp in
-            let cb = cp.baseAddress!, pb = pp.baseAddress!
+            let cb = cp.baseAddress!, pb = pp.baseAddress
             Parallel.forEachChunk(n, maxWorkers: workers) { worker, range in
                 cb[worker].withScratch(max(columnCount, 1)) { col in
-                    if weightCount == 0 { body(range, col, nil); return }
-                    pb[worker].withScratch(weightCount) { dw in
-                        dw.initialize(repeating: 0, count: weightCount)
-                        body(range, col, dw)
-                    }
+                    guard weightCount > 0, let pb else { body(range, col, nil); return }
+                    let dw = pb + worker * weightCount
+                    dw.initialize(repeating: 0, count: weightCount)
+                    body(range, col, dw)
                 }
             }
-            guard weightCount > 0 else { return }
+            guard weightCount > 0, let pb else { return }
             grad.data.withUnsafeMutableBufferPointer { gp in
                 for w in 0..<workers {
-                    pb[w].withScratch(weightCount) { dw in for i in 0..<weightCount { gp[i] += dw[i] } }
+                    let dw = pb + w * weightCount
+                    for i in 0..<weightCount { gp[i] += dw[i] }
                 }
             }
         }}
     }
 
-    /// Frees the scratch memory.
-    func release() {
-        columns = []
-        partials = []
-    }
-
     private func grow(_ workers: Int) {
         while columns.count < workers { columns.append(ReusableArray()) }
-        while partials.count < workers { partials.append(ReusableArray()) }
     }
 }
 

@@ -5,11 +5,17 @@
 // call, writes into it again if nobody else holds it any more (the consumer has dropped its cache).
 // Value semantics are untouched: while anybody still holds the old output, a fresh array is used.
 //
-// The price is that a network keeps its activation and gradient buffers between steps, i.e. the
-// memory of one step stays reserved (the peak is unchanged). `release()` frees it.
+// Only arrays of at most `keepLimit` bytes are kept. For small tensors the page faults cost as much as
+// the arithmetic; large ones (a VGG on 224x224 images) carry so much arithmetic per byte that fresh
+// pages hardly matter there, while keeping every layer's output and gradient would raise the peak
+// memory (gradients of all layers would exist at once instead of two at a time). What is kept stays
+// reserved between calls.
 
 /// One reusable array, for one output of a layer (or one scratch buffer of a worker).
 struct ReusableArray<Element> {
+    /// Largest array, in bytes, that is kept for the next call.
+    static var keepLimit: Int { 16 << 20 }
+
     private var array: [Element] = []
 
     /// An array of `count` elements whose contents are unspecified until `fill` writes them; `fill`
@@ -18,6 +24,8 @@ struct ReusableArray<Element> {
     mutating func take(_ count: Int, _ fill: (UnsafeMutablePointer<Element>) -> Void) -> [Element] {
         prepare(count)
         array.withUnsafeMutableBufferPointer { p in if count > 0 { fill(p.baseAddress!) } }
+        if count * MemoryLayout<Element>.stride <= Self.keepLimit { return array }
+        defer { array = [] }
         return array
     }
 
@@ -25,11 +33,9 @@ struct ReusableArray<Element> {
     @inline(__always)
     mutating func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Element>) -> R) -> R {
         if array.count < count || !isUniquelyReferenced(&array) { allocate(count) }
+        defer { if count * MemoryLayout<Element>.stride > Self.keepLimit { array = [] } }
         return array.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }
-
-    /// Drops the kept array.
-    mutating func release() { array = [] }
 
     private mutating func prepare(_ count: Int) {
         if array.count != count || !isUniquelyReferenced(&array) { allocate(count) }
