@@ -1,24 +1,16 @@
 // What Conv2d and ConvTranspose2d share: images are split over the engine's workers, each with its
 // own column buffer and, in backward, its own partial weight gradient (OpenBLAS runs single-threaded
-// inside). Column buffers are kept from one call to the next (see ReusableStorage.swift); partial
-// gradients are always kept (one weight-sized array per worker, like an optimiser's state).
+// inside). Column buffers are the worker pool's scratch memory, which all layers share; partial
+// gradients are kept per layer (one weight-sized array per worker, like an optimiser's state).
 
 /// Per-worker scratch memory of one convolution layer.
 final class ConvolutionWorkers {
-    private var columns: [ReusableArray<Float>] = []
     private var partials: [Float] = []   // (workers, weight count)
 
     /// Runs `body(range, col)` over `n` images in parallel; `col` has `columnCount` values of scratch.
     func forEachImageChunk(_ n: Int, columnCount: Int,
                            _ body: @escaping (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let workers = min(n, Parallel.threads)
-        grow(workers)
-        columns.withUnsafeMutableBufferPointer { cp in
-            let cb = cp.baseAddress!
-            Parallel.forEachChunk(n, maxWorkers: workers) { worker, range in
-                cb[worker].withScratch(max(columnCount, 1)) { body(range, $0) }
-            }
-        }
+        Parallel.forEachChunk(n, scratchCount: columnCount) { _, range, col in body(range, col) }
     }
 
     /// The backward pass: runs `body(range, col, dw)` over `n` images in parallel, where `dw` is the
@@ -27,20 +19,16 @@ final class ConvolutionWorkers {
     func backward(_ n: Int, columnCount: Int, weightCount: Int, into grad: inout Tensor,
                   _ body: @escaping (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void) {
         let workers = min(n, Parallel.threads)
-        grow(workers)
         if partials.count < workers * weightCount {
             partials = [Float](repeating: 0, count: workers * weightCount)
         }
-        columns.withUnsafeMutableBufferPointer { cp in
         partials.withUnsafeMutableBufferPointer { pp in
-            let cb = cp.baseAddress!, pb = pp.baseAddress
-            Parallel.forEachChunk(n, maxWorkers: workers) { worker, range in
-                cb[worker].withScratch(max(columnCount, 1)) { col in
-                    guard weightCount > 0, let pb else { body(range, col, nil); return }
-                    let dw = pb + worker * weightCount
-                    dw.initialize(repeating: 0, count: weightCount)
-                    body(range, col, dw)
-                }
+            let pb = pp.baseAddress
+            Parallel.forEachChunk(n, maxWorkers: workers, scratchCount: columnCount) { worker, range, col in
+                guard weightCount > 0, let pb else { body(range, col, nil); return }
+                let dw = pb + worker * weightCount
+                dw.initialize(repeating: 0, count: weightCount)
+                body(range, col, dw)
             }
             guard weightCount > 0, let pb else { return }
             grad.data.withUnsafeMutableBufferPointer { gp in
@@ -49,11 +37,7 @@ final class ConvolutionWorkers {
                     for i in 0..<weightCount { gp[i] += dw[i] }
                 }
             }
-        }}
-    }
-
-    private func grow(_ workers: Int) {
-        while columns.count < workers { columns.append(ReusableArray()) }
+        }
     }
 }
 

@@ -37,8 +37,27 @@ public enum Parallel {
         let chunks = (0..<workers).map { w -> Range<Int> in
             (w * count / workers)..<((w + 1) * count / workers)
         }
-        if WorkerPool.shared.tryRun(chunks, body) { return }
+        if WorkerPool.shared.tryRun(chunks, scratchCount: 0, { w, r, _ in body(w, r) }) { return }
         runOnNewThreads(chunks, body)
+    }
+
+    /// Like `forEachChunk`, and hands each worker `scratchCount` floats of scratch memory that only it
+    /// uses during the call (contents unspecified). The pool's workers keep their scratch from call to
+    /// call, so layers that run one after the other share it instead of each allocating its own.
+    static func forEachChunk(_ count: Int, maxWorkers: Int? = nil, scratchCount: Int,
+                             _ body: @escaping (_ worker: Int, _ range: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+        let workers = min(count, maxWorkers ?? threads)
+        guard count > 0 else { return }
+        singleThreadedBLAS
+        let chunks = (0..<max(workers, 1)).map { w -> Range<Int> in
+            (w * count / max(workers, 1))..<((w + 1) * count / max(workers, 1))
+        }
+        if WorkerPool.shared.tryRun(chunks, scratchCount: scratchCount, body) { return }
+        // The pool is busy: private scratch for this call.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchCount, 1) * chunks.count)
+        defer { scratch.deallocate() }
+        let body1 = { (w: Int, r: Range<Int>) in body(w, r, scratch + w * max(scratchCount, 1)) }
+        if chunks.count == 1 { body1(0, chunks[0]) } else { runOnNewThreads(chunks, body1) }
     }
 
     /// The fallback: one new thread per chunk but the first, which runs on the caller.
@@ -83,6 +102,21 @@ private final class WorkerPool: @unchecked Sendable {
         let ticket = Atomic<Int>(0)
     }
 
+    /// Scratch memory of one worker (index 0 is the caller's), kept for the next call.
+    private struct Scratch {
+        var pointer: UnsafeMutablePointer<Float>?
+        var capacity = 0
+
+        mutating func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+            if let pointer, capacity >= count { return pointer }
+            pointer?.deallocate()
+            capacity = max(count, 1)
+            pointer = .allocate(capacity: capacity)
+            return pointer!
+        }
+    }
+    private var scratch: [Scratch] = []
+
     /// Held by the one caller that currently owns the pool.
     private var ownership = pthread_mutex_t()
     /// Guards the sleep and wake-up of helpers and of the waiting caller.
@@ -90,7 +124,7 @@ private final class WorkerPool: @unchecked Sendable {
     private var wake = pthread_cond_t()
     private var done = pthread_cond_t()
     private let remaining = Atomic<Int>(0)
-    private var job: (chunks: [Range<Int>], body: (Int, Range<Int>) -> Void)?
+    private var job: (chunks: [Range<Int>], scratch: [UnsafeMutablePointer<Float>], body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void)?
     private var helpers: [Helper] = []   // helper h runs chunk h + 1
 
     /// Polls of an atomic before a thread goes to sleep; short enough not to steal a busy machine's cores.
@@ -105,7 +139,8 @@ private final class WorkerPool: @unchecked Sendable {
 
     /// Runs chunk 0 on the caller and the others on helpers; false (nothing run) if the pool is busy
     /// or helpers cannot be started.
-    func tryRun(_ chunks: [Range<Int>], _ body: @escaping (Int, Range<Int>) -> Void) -> Bool {
+    func tryRun(_ chunks: [Range<Int>], scratchCount: Int,
+                _ body: @escaping (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Bool {
         guard pthread_mutex_trylock(&ownership) == 0 else { return false }
         defer { pthread_mutex_unlock(&ownership) }
         let needed = chunks.count - 1
@@ -114,14 +149,17 @@ private final class WorkerPool: @unchecked Sendable {
             guard start(helper, index: helpers.count) else { return false }
             helpers.append(helper)
         }
-        job = (chunks, body)
+        while scratch.count < chunks.count { scratch.append(Scratch()) }
+        let pointers = (0..<chunks.count).map { scratch[$0].reserve(scratchCount) }
+        if needed == 0 { body(0, chunks[0], pointers[0]); return true }
+        job = (chunks, pointers, body)
         remaining.store(needed, ordering: .releasing)
         pthread_mutex_lock(&lock)
         for h in 0..<needed { helpers[h].ticket.add(1, ordering: .releasing) }
         pthread_cond_broadcast(&wake)
         pthread_mutex_unlock(&lock)
 
-        body(0, chunks[0])
+        body(0, chunks[0], pointers[0])
 
         var polls = 0
         while remaining.load(ordering: .acquiring) != 0 && polls < Self.spinPolls { polls += 1 }
@@ -159,7 +197,7 @@ private final class WorkerPool: @unchecked Sendable {
             }
             seen += 1
             let job = self.job!
-            job.body(index + 1, job.chunks[index + 1])
+            job.body(index + 1, job.chunks[index + 1], job.scratch[index + 1])
             if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
                 pthread_mutex_lock(&lock)
                 pthread_cond_broadcast(&done)

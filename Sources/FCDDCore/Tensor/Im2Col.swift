@@ -51,10 +51,12 @@ func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutable
                     let src = plane + ih * g.inW
                     if s == 1 {
                         // Contiguous run: only the borders can fall outside the row.
-                        let lo = max(0, p - kw), hi = min(g.outW, g.inW + p - kw)
-                        for ow in 0..<min(lo, g.outW) { dst[ow] = 0 }
-                        if hi > lo { (dst + lo).update(from: src + (lo - p + kw), count: hi - lo) }
-                        for ow in max(hi, 0)..<g.outW where ow >= lo { dst[ow] = 0 }
+                        // Rows are short (7 to 224 values): an inline loop beats a memmove call.
+                        let lo = min(max(0, p - kw), g.outW), hi = max(min(g.outW, g.inW + p - kw), lo)
+                        let shifted = src + (kw - p)
+                        for ow in 0..<lo { dst[ow] = 0 }
+                        for ow in lo..<hi { dst[ow] = shifted[ow] }
+                        for ow in hi..<g.outW { dst[ow] = 0 }
                     } else {
                         for ow in 0..<g.outW {
                             let iw = ow * s - p + kw
@@ -82,6 +84,13 @@ func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ x: UnsafeMutable
                     if ih < 0 || ih >= g.inH { continue }
                     let src = row + oh * g.outW
                     let dst = plane + ih * g.inW
+                    if s == 1 {
+                        // Only the borders can fall outside the row; the rest is one vectorisable run.
+                        let lo = min(max(0, p - kw), g.outW), hi = max(min(g.outW, g.inW + p - kw), lo)
+                        let shifted = dst + (kw - p)
+                        for ow in lo..<hi { shifted[ow] += src[ow] }
+                        continue
+                    }
                     for ow in 0..<g.outW {
                         let iw = ow * s - p + kw
                         if iw >= 0 && iw < g.inW { dst[iw] += src[ow] }
