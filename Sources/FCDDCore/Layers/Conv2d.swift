@@ -46,16 +46,17 @@ public final class Conv2d: Layer {
         let outChannels = self.outChannels
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
         let colSize = g.isPointwise ? 0 : g.colRows * ohw
+        let scratchSize = colSize == 0 ? 0 : scratchCount(g)
         let biasValues = bias?.value.data
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
             let xb = xp.baseAddress!, wb = wp.baseAddress!
             return outputStorage.tensor([n, outChannels, g.outH, g.outW]) { yb, _ in
-                workers.forEachImageChunk(n, columnCount: colSize) { range, col in
+                workers.forEachImageChunk(n, columnCount: scratchSize) { range, col in
                     for i in range {
                         let xi = xb + i * inItem, yi = yb + i * outChannels * ohw
                         var src = UnsafePointer(xi)
-                        if colSize > 0 { im2col(xi, g, col); src = UnsafePointer(col) }
+                        if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
                         sgemm(transA: false, transB: false, m: outChannels, n: ohw, k: g.colRows,
                               a: wb, lda: g.colRows, b: src, ldb: ohw, beta: 0, c: yi, ldc: ohw)
                         if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: ohw, biasValues) }
@@ -76,18 +77,19 @@ public final class Conv2d: Layer {
         if let b = bias, b.trainable { accumulateChannelSums(dy, into: &b.grad) }
         if !wantW && !needInputGrad { return Tensor(zeros: [0]) }
         let colSize = g.isPointwise ? 0 : g.colRows * ohw
+        let scratchSize = colSize == 0 ? 0 : scratchCount(g)
         let run = { (dxb: UnsafeMutablePointer<Float>?) in
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
             self.weight.value.data.withUnsafeBufferPointer { wp in
                 let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!
-                self.workers.backward(n, columnCount: colSize, weightCount: wantW ? self.weight.value.count : 0,
+                self.workers.backward(n, columnCount: scratchSize, weightCount: wantW ? self.weight.value.count : 0,
                                       into: &self.weight.grad) { range, col, dw in
                     for i in range {
                         let xi = xb + i * inItem, dyi = dyb + i * outChannels * ohw
                         if let dw {
                             var src = UnsafePointer(xi)
-                            if colSize > 0 { im2col(xi, g, col); src = UnsafePointer(col) }
+                            if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
                             // dW (OC, CKK) += dY (OC, OHW) * col^T (OHW, CKK)
                             sgemm(transA: false, transB: true, m: outChannels, n: g.colRows, k: ohw,
                                   a: dyi, lda: ohw, b: src, ldb: ohw, beta: 1, c: dw, ldc: g.colRows)
@@ -113,4 +115,19 @@ public final class Conv2d: Layer {
     }
 
     public func clearCache() { input = nil }
+
+    /// Scratch floats per worker: the column matrix, and for stride 1 the padded image behind it.
+    private func scratchCount(_ g: WindowGeometry) -> Int {
+        g.colRows * g.colCols + (g.stride == 1 ? im2colSlack + paddedImageCount(g) : 0)
+    }
+
+    /// im2col into `col`, through the faster padded copy when the stride is 1.
+    @inline(__always)
+    private static func unfold(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>) {
+        if g.stride == 1 {
+            im2colStride1(x, g, col, padded: col + g.colRows * g.colCols + im2colSlack)
+        } else {
+            im2col(x, g, col)
+        }
+    }
 }

@@ -100,3 +100,47 @@ func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ x: UnsafeMutable
         }
     }
 }
+
+/// Extra floats that `im2colStride1` may write past the end of `col`, and read past the padded image.
+let im2colSlack = 8
+
+/// Floats of scratch that `im2colStride1` needs for the zero-padded copy of one image.
+func paddedImageCount(_ g: WindowGeometry) -> Int {
+    g.channels * (g.inH + 2 * g.padding) * (g.inW + 2 * g.padding) + im2colSlack
+}
+
+/// `im2col` for stride 1, the common case, through a zero-padded copy of the image in `padded`
+/// (`paddedImageCount` floats): every row of `col` is then a plain shifted copy without bounds checks,
+/// done in SIMD8 steps that may run up to `im2colSlack` floats past a row (the next row overwrites
+/// them) and past the end of `col` (which therefore needs `im2colSlack` spare floats).
+func im2colStride1(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
+                   padded: UnsafeMutablePointer<Float>) {
+    precondition(g.stride == 1)
+    let k = g.kernel, p = g.padding
+    let ph = g.inH + 2 * p, pw = g.inW + 2 * p
+    padded.initialize(repeating: 0, count: paddedImageCount(g))
+    for c in 0..<g.channels {
+        for ih in 0..<g.inH {
+            let src = x + (c * g.inH + ih) * g.inW, dst = padded + (c * ph + ih + p) * pw + p
+            for iw in 0..<g.inW { dst[iw] = src[iw] }
+        }
+    }
+    let ohw = g.outH * g.outW, ow = g.outW
+    for c in 0..<g.channels {
+        for kh in 0..<k {
+            for kw in 0..<k {
+                let row = col + ((c * k + kh) * k + kw) * ohw
+                let base = padded + (c * ph + kh) * pw + kw
+                for oh in 0..<g.outH {
+                    let src = UnsafeRawPointer(base + oh * pw), dst = UnsafeMutableRawPointer(row + oh * ow)
+                    var q = 0
+                    while q < ow {
+                        dst.storeBytes(of: src.loadUnaligned(fromByteOffset: q * 4, as: SIMD8<Float>.self),
+                                       toByteOffset: q * 4, as: SIMD8<Float>.self)
+                        q += 8
+                    }
+                }
+            }
+        }
+    }
+}
