@@ -8,25 +8,37 @@ import Glibc
 public final class LeakyReLU: Layer {
     public let slope: Float
     private var input: Tensor?
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
     public init(slope: Float = 0.01) { self.slope = slope }
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x
-        var y = x
         let s = slope
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices where p[i] <= 0 { p[i] *= s } }
-        return y
+        return x.data.withUnsafeBufferPointer { xp in
+            let xb = xp.baseAddress!
+            return outputStorage.tensor(x.shape) { yb, count in
+                forEachElementChunk(count) { range in
+                    // Branch-free select, so that the loop vectorises.
+                    for i in range { let v = xb[i]; yb[i] = v > 0 ? v : v * s }
+                }
+            }
+        }
     }
 
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
         guard let x = input else { preconditionFailure("LeakyReLU.backward without forward") }
-        var dx = dy
         let s = slope
-        x.data.withUnsafeBufferPointer { xp in
-            dx.data.withUnsafeMutableBufferPointer { p in for i in p.indices where !(xp[i] > 0) { p[i] *= s } }
-        }
-        return dx
+        return x.data.withUnsafeBufferPointer { xp in
+        dy.data.withUnsafeBufferPointer { dp in
+            let xb = xp.baseAddress!, db = dp.baseAddress!
+            return gradientStorage.tensor(dy.shape) { gb, count in
+                forEachElementChunk(count) { range in
+                    for i in range { let g = db[i]; gb[i] = xb[i] > 0 ? g : g * s }
+                }
+            }
+        }}
     }
 
     public func clearCache() { input = nil }
@@ -35,23 +47,35 @@ public final class LeakyReLU: Layer {
 /// ReLU, `max(x, 0)`.
 public final class ReLU: Layer {
     private var output: Tensor?
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
     public init() {}
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = x
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices where !(p[i] > 0) { p[i] = 0 } }
+        let y = x.data.withUnsafeBufferPointer { xp in
+            let xb = xp.baseAddress!
+            return outputStorage.tensor(x.shape) { yb, count in
+                forEachElementChunk(count) { range in
+                    for i in range { let v = xb[i]; yb[i] = v > 0 ? v : 0 }
+                }
+            }
+        }
         output = y
         return y
     }
 
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
         guard let y = output else { preconditionFailure("ReLU.backward without forward") }
-        var dx = dy
-        y.data.withUnsafeBufferPointer { yp in
-            dx.data.withUnsafeMutableBufferPointer { p in for i in p.indices where !(yp[i] > 0) { p[i] = 0 } }
-        }
-        return dx
+        return y.data.withUnsafeBufferPointer { yp in
+        dy.data.withUnsafeBufferPointer { dp in
+            let yb = yp.baseAddress!, db = dp.baseAddress!
+            return gradientStorage.tensor(dy.shape) { gb, count in
+                forEachElementChunk(count) { range in
+                    for i in range { gb[i] = yb[i] > 0 ? db[i] : 0 }
+                }
+            }
+        }}
     }
 
     public func clearCache() { output = nil }

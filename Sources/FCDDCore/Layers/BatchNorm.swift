@@ -14,9 +14,12 @@ public final class BatchNorm: Layer {
     public let runningMean: Buffer         // (C)
     public let runningVar: Buffer          // (C)
     public let batchesTracked: Buffer      // scalar, int64 in PyTorch
-    private var xhat: Tensor?              // normalised input, cached for backward
+    private var input: Tensor?             // (N, C, H, W) or (N, C), cached for backward
+    private var mean: [Float] = []         // (C) mean used in the last forward
     private var invStd: [Float] = []       // (C) 1/sqrt(var + eps) used in the last forward
     private var lastWasTraining = false
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
 
     public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
         self.channels = channels; self.eps = eps; self.momentum = momentum
@@ -42,104 +45,120 @@ public final class BatchNorm: Layer {
         shape.count == 4 ? shape[0] * shape[2] * shape[3] : shape[0]
     }
 
+    // Both passes run over channel chunks in parallel; the normalised input is recomputed in backward
+    // from the cached input and statistics rather than stored, which saves a tensor-sized write.
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let n = x.batch, c = channels, plane = x.itemCount / c
         let m = n * plane
-        var y = Tensor(zeros: x.shape)
-        var xh = Tensor(zeros: x.shape)
         var mean = [Float](repeating: 0, count: c), inv = [Float](repeating: 0, count: c)
-        x.data.withUnsafeBufferPointer { xp in
+        var variance = [Double](repeating: 0, count: c)  // biased batch variance per channel
+        let eps = self.eps
+        if !training {
             for ch in 0..<c {
-                if training {
-                    // Two-pass statistics in double precision: the mean first, then centred squares.
-                    var s = 0.0
-                    for i in 0..<n {
-                        let base = (i * c + ch) * plane
-                        for k in 0..<plane { s += Double(xp[base + k]) }
-                    }
-                    let mu = s / Double(m)
-                    var q = 0.0
-                    for i in 0..<n {
-                        let base = (i * c + ch) * plane
-                        for k in 0..<plane { let d = Double(xp[base + k]) - mu; q += d * d }
-                    }
-                    let biasedVar = q / Double(m)
-                    let unbiased = m > 1 ? q / Double(m - 1) : biasedVar
-                    mean[ch] = Float(mu)
-                    inv[ch] = Float(1.0 / (biasedVar + Double(eps)).squareRoot())
-                    runningMean.value.data[ch] = (1 - momentum) * runningMean.value.data[ch] + momentum * Float(mu)
-                    runningVar.value.data[ch] = (1 - momentum) * runningVar.value.data[ch] + momentum * Float(unbiased)
-                } else {
-                    mean[ch] = runningMean.value.data[ch]
-                    inv[ch] = 1 / (runningVar.value.data[ch] + eps).squareRoot()
-                }
+                mean[ch] = runningMean.value.data[ch]
+                inv[ch] = 1 / (runningVar.value.data[ch] + eps).squareRoot()
             }
         }
-        x.data.withUnsafeBufferPointer { xp in
-        y.data.withUnsafeMutableBufferPointer { yp in
-        xh.data.withUnsafeMutableBufferPointer { hp in
-            for ch in 0..<c {
-                let g = weight?.value.data[ch] ?? 1, b = bias?.value.data[ch] ?? 0
-                let mu = mean[ch], iv = inv[ch]
-                for i in 0..<n {
-                    let base = (i * c + ch) * plane
-                    for k in 0..<plane {
-                        let h = (xp[base + k] - mu) * iv
-                        hp[base + k] = h
-                        yp[base + k] = h * g + b
+        let gamma = weight?.value.data ?? [Float](repeating: 1, count: c)
+        let beta = bias?.value.data ?? [Float](repeating: 0, count: c)
+        let y = x.data.withUnsafeBufferPointer { xp in
+        mean.withUnsafeMutableBufferPointer { meanp in
+        inv.withUnsafeMutableBufferPointer { invp in
+        variance.withUnsafeMutableBufferPointer { varp in
+            let xb = xp.baseAddress!, meanb = meanp.baseAddress!, invb = invp.baseAddress!, varb = varp.baseAddress!
+            return outputStorage.tensor(x.shape) { yb, _ in
+                Parallel.forEachChunk(c) { _, channelRange in
+                    for ch in channelRange {
+                        if training {
+                            // Two-pass statistics, accumulated in double precision across planes.
+                            var s = 0.0
+                            for i in 0..<n { s += blockSum(xb + (i * c + ch) * plane, plane) }
+                            let mu = s / Double(m)
+                            var q = 0.0
+                            for i in 0..<n { q += centredSquareSum(xb + (i * c + ch) * plane, plane, mu) }
+                            varb[ch] = q / Double(m)
+                            meanb[ch] = Float(mu)
+                            invb[ch] = Float(1.0 / (q / Double(m) + Double(eps)).squareRoot())
+                        }
+                        let scale = gamma[ch] * invb[ch], mu = meanb[ch], shift = beta[ch]
+                        for i in 0..<n {
+                            let base = (i * c + ch) * plane
+                            let src = xb + base, dst = yb + base
+                            for k in 0..<plane { dst[k] = (src[k] - mu) * scale + shift }
+                        }
                     }
                 }
             }
-        }}}
-        if training { batchesTracked.value.data[0] += 1 }
-        xhat = xh
+        }}}}
+        if training {
+            for ch in 0..<c {
+                let unbiased = m > 1 ? variance[ch] * Double(m) / Double(m - 1) : variance[ch]
+                runningMean.value.data[ch] = (1 - momentum) * runningMean.value.data[ch] + momentum * mean[ch]
+                runningVar.value.data[ch] = (1 - momentum) * runningVar.value.data[ch] + momentum * Float(unbiased)
+            }
+            batchesTracked.value.data[0] += 1
+        }
+        input = x
+        self.mean = mean
         invStd = inv
         lastWasTraining = training
         return y
     }
 
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
-        guard let xh = xhat else { preconditionFailure("BatchNorm.backward without forward") }
+        guard let x = input else { preconditionFailure("BatchNorm.backward without forward") }
         let n = dy.batch, c = channels, plane = dy.itemCount / c
-        let m = Float(n * plane)
-        var dx = Tensor(zeros: needInputGrad ? dy.shape : [0])
-        dy.data.withUnsafeBufferPointer { dp in
-        xh.data.withUnsafeBufferPointer { hp in
-        dx.data.withUnsafeMutableBufferPointer { dxp in
-            for ch in 0..<c {
-                var sumDy = 0.0, sumDyXh = 0.0
-                for i in 0..<n {
-                    let base = (i * c + ch) * plane
-                    for k in 0..<plane {
-                        sumDy += Double(dp[base + k])
-                        sumDyXh += Double(dp[base + k] * hp[base + k])
-                    }
-                }
-                if let w = weight, w.trainable { w.grad.data[ch] += Float(sumDyXh) }
-                if let b = bias, b.trainable { b.grad.data[ch] += Float(sumDy) }
-                guard needInputGrad else { continue }
-                let g = weight?.value.data[ch] ?? 1
-                let scale = g * invStd[ch]
-                if lastWasTraining {
-                    // d/dx of (x - mean) * invStd with batch statistics:
-                    // dx = g*invStd * (dy - mean(dy) - xhat * mean(dy*xhat))
-                    let meanDy = Float(sumDy) / m, meanDyXh = Float(sumDyXh) / m
-                    for i in 0..<n {
-                        let base = (i * c + ch) * plane
-                        for k in 0..<plane {
-                            dxp[base + k] = scale * (dp[base + k] - meanDy - hp[base + k] * meanDyXh)
+        let m = Double(n * plane)
+        var sumDy = [Double](repeating: 0, count: c), sumDyXh = [Double](repeating: 0, count: c)
+        let gamma = weight?.value.data ?? [Float](repeating: 1, count: c)
+        let mean = self.mean, invStd = self.invStd, training = lastWasTraining
+        let run: (UnsafeMutablePointer<Float>?) -> Void = { dxb in
+            x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dp in
+            sumDy.withUnsafeMutableBufferPointer { sdp in
+            sumDyXh.withUnsafeMutableBufferPointer { sdxp in
+                let xb = xp.baseAddress!, db = dp.baseAddress!
+                let sdb = sdp.baseAddress!, sdxb = sdxp.baseAddress!
+                Parallel.forEachChunk(c) { _, channelRange in
+                    for ch in channelRange {
+                        let mu = mean[ch], iv = invStd[ch]
+                        var sDy = 0.0, sDyXc = 0.0
+                        for i in 0..<n {
+                            let base = (i * c + ch) * plane
+                            let sums = gradientSums(db + base, xb + base, plane, mu)
+                            sDy += sums.dy; sDyXc += sums.dyCentred
+                        }
+                        sdb[ch] = sDy
+                        sdxb[ch] = sDyXc * Double(iv)   // sum of dy * xhat
+                        guard let dxb else { continue }
+                        let scale = gamma[ch] * iv
+                        // d/dx of (x - mean) * invStd with batch statistics:
+                        // dx = g*invStd * (dy - mean(dy) - xhat * mean(dy*xhat)); eval mode: g*invStd*dy.
+                        let meanDy = training ? Float(sDy / m) : 0
+                        let xcScale = training ? Float(sDyXc * Double(iv) / m) * iv : 0
+                        for i in 0..<n {
+                            let base = (i * c + ch) * plane
+                            let g = db + base, xs = xb + base, out = dxb + base
+                            for k in 0..<plane { out[k] = scale * (g[k] - meanDy - (xs[k] - mu) * xcScale) }
                         }
                     }
-                } else {
-                    for i in 0..<n {
-                        let base = (i * c + ch) * plane
-                        for k in 0..<plane { dxp[base + k] = scale * dp[base + k] }
-                    }
                 }
-            }
-        }}}
+            }}}}
+        }
+        let dx: Tensor
+        if needInputGrad {
+            dx = gradientStorage.tensor(dy.shape) { dxb, _ in run(dxb) }
+        } else {
+            run(nil)
+            dx = Tensor(zeros: [0])
+        }
+        for ch in 0..<c {
+            if let w = weight, w.trainable { w.grad.data[ch] += Float(sumDyXh[ch]) }
+            if let b = bias, b.trainable { b.grad.data[ch] += Float(sumDy[ch]) }
+        }
         return dx
     }
 
-    public func clearCache() { xhat = nil }
+    public func clearCache() { input = nil }
 }

@@ -1,6 +1,5 @@
 // 2-D convolution (PyTorch nn.Conv2d semantics, square kernels, groups = 1) by im2col + sgemm, one
-// matrix product per image; images are split over the engine's workers, each with its own column
-// buffer and its own partial weight gradient, so OpenBLAS runs single-threaded inside.
+// matrix product per image; images are split over the engine's workers (ConvolutionWorkers.swift).
 
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int
@@ -8,6 +7,9 @@ public final class Conv2d: Layer {
     public let weight: Parameter          // (OC, C, K, K)
     public let bias: Parameter?           // (OC)
     private var input: Tensor?            // (N, C, H, W), cached for backward
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
+    private let workers = ConvolutionWorkers()
 
     /// PyTorch default initialisation: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     /// fan_in = C*K*K (kaiming_uniform with a = sqrt(5)).
@@ -43,27 +45,25 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let outChannels = self.outChannels
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
-        var y = Tensor(zeros: [n, outChannels, g.outH, g.outW])
         let colSize = g.isPointwise ? 0 : g.colRows * ohw
-        x.data.withUnsafeBufferPointer { xp in
-        y.data.withUnsafeMutableBufferPointer { yp in
+        let scratchSize = colSize == 0 ? 0 : scratchCount(g)
+        let biasValues = bias?.value.data
+        let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-            let xb = xp.baseAddress!, yb = yp.baseAddress!, wb = wp.baseAddress!
-            Parallel.forEachChunk(n) { _, range in
-                var col = [Float](repeating: 0, count: colSize)
-                col.withUnsafeMutableBufferPointer { cp in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!
+            return outputStorage.tensor([n, outChannels, g.outH, g.outW]) { yb, _ in
+                workers.forEachImageChunk(n, columnCount: scratchSize) { range, col in
                     for i in range {
-                        let xi = xb + i * inItem
+                        let xi = xb + i * inItem, yi = yb + i * outChannels * ohw
                         var src = UnsafePointer(xi)
-                        if colSize > 0 { im2col(xi, g, cp.baseAddress!); src = UnsafePointer(cp.baseAddress!) }
+                        if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
                         sgemm(transA: false, transB: false, m: outChannels, n: ohw, k: g.colRows,
-                              a: wb, lda: g.colRows, b: src, ldb: ohw, beta: 0,
-                              c: yb + i * outChannels * ohw, ldc: ohw)
+                              a: wb, lda: g.colRows, b: src, ldb: ohw, beta: 0, c: yi, ldc: ohw)
+                        if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: ohw, biasValues) }
                     }
                 }
             }
-        }}}
-        if let b = bias { addChannelBias(&y, b.value) }
+        }}
         input = x  // also in eval mode: gradient heatmaps backpropagate through eval-mode layers
         return y
     }
@@ -75,92 +75,59 @@ public final class Conv2d: Layer {
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
         let wantW = weight.trainable
         if let b = bias, b.trainable { accumulateChannelSums(dy, into: &b.grad) }
-        var dx = Tensor(zeros: needInputGrad ? x.shape : [0])
-        if !wantW && !needInputGrad { return dx }
-        let workers = min(n, Parallel.threads)
-        let wCount = weight.value.count
-        var partials = [[Float]](repeating: [], count: workers)
+        if !wantW && !needInputGrad { return Tensor(zeros: [0]) }
         let colSize = g.isPointwise ? 0 : g.colRows * ohw
-        x.data.withUnsafeBufferPointer { xp in
-        dy.data.withUnsafeBufferPointer { dyp in
-        dx.data.withUnsafeMutableBufferPointer { dxp in
-        weight.value.data.withUnsafeBufferPointer { wp in
-        partials.withUnsafeMutableBufferPointer { pp in
-            let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!
-            let dxb = dxp.baseAddress, ppb = pp.baseAddress!
-            Parallel.forEachChunk(n, maxWorkers: workers) { worker, range in
-                var dw = [Float](repeating: 0, count: wantW ? wCount : 0)
-                var col = [Float](repeating: 0, count: max(colSize, needInputGrad ? g.colRows * ohw : 0))
-                col.withUnsafeMutableBufferPointer { cp in
-                dw.withUnsafeMutableBufferPointer { dwp in
+        let scratchSize = colSize == 0 ? 0 : scratchCount(g)
+        let run = { (dxb: UnsafeMutablePointer<Float>?) in
+            x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            self.weight.value.data.withUnsafeBufferPointer { wp in
+                let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!
+                self.workers.backward(n, columnCount: scratchSize, weightCount: wantW ? self.weight.value.count : 0,
+                                      into: &self.weight.grad) { range, col, dw in
                     for i in range {
                         let xi = xb + i * inItem, dyi = dyb + i * outChannels * ohw
-                        if wantW {
+                        if let dw {
                             var src = UnsafePointer(xi)
-                            if colSize > 0 { im2col(xi, g, cp.baseAddress!); src = UnsafePointer(cp.baseAddress!) }
+                            if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
                             // dW (OC, CKK) += dY (OC, OHW) * col^T (OHW, CKK)
                             sgemm(transA: false, transB: true, m: outChannels, n: g.colRows, k: ohw,
-                                  a: dyi, lda: ohw, b: src, ldb: ohw, beta: 1, c: dwp.baseAddress!, ldc: g.colRows)
+                                  a: dyi, lda: ohw, b: src, ldb: ohw, beta: 1, c: dw, ldc: g.colRows)
                         }
-                        if needInputGrad, let dxb = dxb {
-                            let dxi = dxb + i * inItem
-                            if g.isPointwise {
-                                sgemm(transA: true, transB: false, m: g.colRows, n: ohw, k: outChannels,
-                                      a: wb, lda: g.colRows, b: dyi, ldb: ohw, beta: 0, c: dxi, ldc: ohw)
-                            } else {
-                                // dcol (CKK, OHW) = W^T (CKK, OC) * dY (OC, OHW), folded back onto dX.
-                                sgemm(transA: true, transB: false, m: g.colRows, n: ohw, k: outChannels,
-                                      a: wb, lda: g.colRows, b: dyi, ldb: ohw, beta: 0, c: cp.baseAddress!, ldc: ohw)
-                                col2im(cp.baseAddress!, g, dxi)
-                            }
+                        guard let dxb else { continue }
+                        let dxi = dxb + i * inItem
+                        if g.isPointwise {
+                            sgemm(transA: true, transB: false, m: g.colRows, n: ohw, k: outChannels,
+                                  a: wb, lda: g.colRows, b: dyi, ldb: ohw, beta: 0, c: dxi, ldc: ohw)
+                        } else {
+                            // dcol (CKK, OHW) = W^T (CKK, OC) * dY (OC, OHW), folded back onto dX.
+                            sgemm(transA: true, transB: false, m: g.colRows, n: ohw, k: outChannels,
+                                  a: wb, lda: g.colRows, b: dyi, ldb: ohw, beta: 0, c: col, ldc: ohw)
+                            dxi.initialize(repeating: 0, count: inItem)
+                            col2im(col, g, dxi)
                         }
                     }
-                }}
-                (ppb + worker).pointee = dw
-            }
-        }}}}}
-        if wantW { addPartials(partials, into: &weight.grad) }
-        return dx
+                }
+            }}}
+        }
+        guard needInputGrad else { run(nil); return Tensor(zeros: [0]) }
+        return gradientStorage.tensor(x.shape) { dxb, _ in run(dxb) }
     }
 
     public func clearCache() { input = nil }
-}
 
-/// Adds the per-worker partial weight gradients into the parameter's gradient.
-func addPartials(_ partials: [[Float]], into grad: inout Tensor) {
-    grad.data.withUnsafeMutableBufferPointer { gp in
-        for part in partials where !part.isEmpty {
-            for i in 0..<part.count { gp[i] += part[i] }
-        }
+    /// Scratch floats per worker: the column matrix, and for stride 1 the padded image behind it.
+    private func scratchCount(_ g: WindowGeometry) -> Int {
+        g.colRows * g.colCols + (g.stride == 1 ? im2colSlack + paddedImageCount(g) : 0)
     }
-}
 
-/// y[n, c, ...] += b[c]
-func addChannelBias(_ y: inout Tensor, _ b: Tensor) {
-    let n = y.batch, c = y.shape[1], plane = y.itemCount / max(c, 1)
-    y.data.withUnsafeMutableBufferPointer { yp in
-        for i in 0..<n {
-            for ch in 0..<c {
-                let v = b.data[ch], base = (i * c + ch) * plane
-                for k in 0..<plane { yp[base + k] += v }
-            }
-        }
-    }
-}
-
-/// g[c] += sum over n and spatial positions of dy[n, c, ...]
-func accumulateChannelSums(_ dy: Tensor, into g: inout Tensor) {
-    let n = dy.batch, c = dy.shape[1], plane = dy.itemCount / max(c, 1)
-    dy.data.withUnsafeBufferPointer { dp in
-        for ch in 0..<c {
-            var s: Double = 0
-            for i in 0..<n {
-                let base = (i * c + ch) * plane
-                var t: Float = 0
-                for k in 0..<plane { t += dp[base + k] }
-                s += Double(t)
-            }
-            g.data[ch] += Float(s)
+    /// im2col into `col`, through the faster padded copy when the stride is 1.
+    @inline(__always)
+    private static func unfold(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>) {
+        if g.stride == 1 {
+            im2colStride1(x, g, col, padded: col + g.colRows * g.colCols + im2colSlack)
+        } else {
+            im2col(x, g, col)
         }
     }
 }

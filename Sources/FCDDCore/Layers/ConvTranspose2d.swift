@@ -7,6 +7,9 @@ public final class ConvTranspose2d: Layer {
     public let weight: Parameter          // (C, OC, K, K) as in PyTorch
     public let bias: Parameter?           // (OC)
     private var input: Tensor?
+    private var outputStorage = ReusableArray<Float>()   // reused across calls
+    private var gradientStorage = ReusableArray<Float>()
+    private let workers = ConvolutionWorkers()
 
     /// PyTorch default initialisation; note that PyTorch takes fan_in from weight dimension 1, i.e.
     /// fan_in = OC*K*K for transposed convolutions.
@@ -49,28 +52,27 @@ public final class ConvTranspose2d: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let g = geometry(x.shape)
-        let inChannels = self.inChannels
+        let inChannels = self.inChannels, outChannels = self.outChannels
         let n = x.batch, ihw = x.shape[2] * x.shape[3], inItem = x.itemCount
-        let outItem = outChannels * g.inH * g.inW
-        var y = Tensor(zeros: [n, outChannels, g.inH, g.inW])
-        x.data.withUnsafeBufferPointer { xp in
-        y.data.withUnsafeMutableBufferPointer { yp in
+        let outPlane = g.inH * g.inW, outItem = outChannels * outPlane
+        let biasValues = bias?.value.data
+        let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-            let xb = xp.baseAddress!, yb = yp.baseAddress!, wb = wp.baseAddress!
-            Parallel.forEachChunk(n) { _, range in
-                var col = [Float](repeating: 0, count: g.colRows * ihw)
-                col.withUnsafeMutableBufferPointer { cp in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!
+            return outputStorage.tensor([n, outChannels, g.inH, g.inW]) { yb, _ in
+                workers.forEachImageChunk(n, columnCount: g.colRows * ihw) { range, col in
                     for i in range {
                         // col (OC*K*K, IH*IW) = W^T (OC*K*K, C) * x (C, IH*IW)
                         sgemm(transA: true, transB: false, m: g.colRows, n: ihw, k: inChannels,
-                              a: wb, lda: g.colRows, b: xb + i * inItem, ldb: ihw, beta: 0,
-                              c: cp.baseAddress!, ldc: ihw)
-                        col2im(cp.baseAddress!, g, yb + i * outItem)
+                              a: wb, lda: g.colRows, b: xb + i * inItem, ldb: ihw, beta: 0, c: col, ldc: ihw)
+                        let yi = yb + i * outItem
+                        yi.initialize(repeating: 0, count: outItem)
+                        col2im(col, g, yi)
+                        if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: outPlane, biasValues) }
                     }
                 }
             }
-        }}}
-        if let b = bias { addChannelBias(&y, b.value) }
+        }}
         input = x
         return y
     }
@@ -83,44 +85,32 @@ public final class ConvTranspose2d: Layer {
         let outItem = dy.itemCount
         let wantW = weight.trainable
         if let b = bias, b.trainable { accumulateChannelSums(dy, into: &b.grad) }
-        var dx = Tensor(zeros: needInputGrad ? x.shape : [0])
-        if !wantW && !needInputGrad { return dx }
-        let workers = min(n, Parallel.threads)
-        let wCount = weight.value.count
-        var partials = [[Float]](repeating: [], count: workers)
-        x.data.withUnsafeBufferPointer { xp in
-        dy.data.withUnsafeBufferPointer { dyp in
-        dx.data.withUnsafeMutableBufferPointer { dxp in
-        weight.value.data.withUnsafeBufferPointer { wp in
-        partials.withUnsafeMutableBufferPointer { pp in
-            let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!
-            let dxb = dxp.baseAddress, ppb = pp.baseAddress!
-            Parallel.forEachChunk(n, maxWorkers: workers) { worker, range in
-                var dw = [Float](repeating: 0, count: wantW ? wCount : 0)
-                var col = [Float](repeating: 0, count: g.colRows * ihw)
-                col.withUnsafeMutableBufferPointer { cp in
-                dw.withUnsafeMutableBufferPointer { dwp in
+        if !wantW && !needInputGrad { return Tensor(zeros: [0]) }
+        let run = { (dxb: UnsafeMutablePointer<Float>?) in
+            x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            self.weight.value.data.withUnsafeBufferPointer { wp in
+                let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!
+                self.workers.backward(n, columnCount: g.colRows * ihw, weightCount: wantW ? self.weight.value.count : 0,
+                                      into: &self.weight.grad) { range, col, dw in
                     for i in range {
-                        im2col(dyb + i * outItem, g, cp.baseAddress!)
-                        if wantW {
+                        im2col(dyb + i * outItem, g, col)
+                        if let dw {
                             // dW (C, OC*K*K) += x (C, IH*IW) * dcol^T
                             sgemm(transA: false, transB: true, m: inChannels, n: g.colRows, k: ihw,
-                                  a: xb + i * inItem, lda: ihw, b: cp.baseAddress!, ldb: ihw, beta: 1,
-                                  c: dwp.baseAddress!, ldc: g.colRows)
+                                  a: xb + i * inItem, lda: ihw, b: col, ldb: ihw, beta: 1, c: dw, ldc: g.colRows)
                         }
-                        if needInputGrad, let dxb = dxb {
+                        if let dxb {
                             // dx (C, IH*IW) = W (C, OC*K*K) * dcol (OC*K*K, IH*IW)
                             sgemm(transA: false, transB: false, m: inChannels, n: ihw, k: g.colRows,
-                                  a: wb, lda: g.colRows, b: cp.baseAddress!, ldb: ihw, beta: 0,
-                                  c: dxb + i * inItem, ldc: ihw)
+                                  a: wb, lda: g.colRows, b: col, ldb: ihw, beta: 0, c: dxb + i * inItem, ldc: ihw)
                         }
                     }
-                }}
-                (ppb + worker).pointee = dw
-            }
-        }}}}}
-        if wantW { addPartials(partials, into: &weight.grad) }
-        return dx
+                }
+            }}}
+        }
+        guard needInputGrad else { run(nil); return Tensor(zeros: [0]) }
+        return gradientStorage.tensor(x.shape) { dxb, _ in run(dxb) }
     }
 
     public func clearCache() { input = nil }

@@ -5,6 +5,9 @@ public final class MaxPool2d: Layer {
     public let kernel: Int, stride: Int, padding: Int
     private var argmax: [Int32] = []     // (N, C, OH, OW) index into the input plane
     private var inputShape: [Int] = []
+    private var argmaxStorage = ReusableArray<Int32>()   // reused across calls
+    private var outputStorage = ReusableArray<Float>()
+    private var gradientStorage = ReusableArray<Float>()
 
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding
@@ -24,58 +27,92 @@ public final class MaxPool2d: Layer {
         let n = x.batch, c = x.shape[1], h = x.shape[2], w = x.shape[3]
         let g = WindowGeometry(channels: c, inH: h, inW: w, kernel: kernel, stride: stride, padding: padding)
         let oh = g.outH, ow = g.outW
-        var y = Tensor(zeros: [n, c, oh, ow])
-        var idx = [Int32](repeating: 0, count: n * c * oh * ow)
-        x.data.withUnsafeBufferPointer { xp in
-        y.data.withUnsafeMutableBufferPointer { yp in
-        idx.withUnsafeMutableBufferPointer { ip in
-            let xb = xp.baseAddress!, yb = yp.baseAddress!, ib = ip.baseAddress!
-            Parallel.forEachChunk(n * c) { _, range in
-                for plane in range {
-                    let src = xb + plane * h * w
-                    let dst = yb + plane * oh * ow, arg = ib + plane * oh * ow
-                    for r in 0..<oh {
-                        let h0 = r * self.stride - self.padding
-                        for q in 0..<ow {
-                            let w0 = q * self.stride - self.padding
-                            var best = -Float.infinity, at = -1
-                            for kh in 0..<self.kernel {
-                                let ih = h0 + kh
-                                if ih < 0 || ih >= h { continue }
-                                for kw in 0..<self.kernel {
-                                    let iw = w0 + kw
-                                    if iw < 0 || iw >= w { continue }
-                                    let v = src[ih * w + iw]
-                                    if v > best || v.isNaN || at < 0 { best = v; at = ih * w + iw }
-                                    if v.isNaN { break }
-                                }
+        argmax = []  // hand the previous indices back to their storage
+        let pairs = kernel == 2 && stride == 2 && padding == 0
+        var y = Tensor(zeros: [0])
+        argmax = argmaxStorage.take(n * c * oh * ow) { ib in
+            y = x.data.withUnsafeBufferPointer { xp in
+                let xb = xp.baseAddress!
+                return outputStorage.tensor([n, c, oh, ow]) { yb, _ in
+                    Parallel.forEachChunk(n * c) { _, range in
+                        for plane in range {
+                            let src = xb + plane * h * w
+                            let dst = yb + plane * oh * ow, arg = ib + plane * oh * ow
+                            if pairs {
+                                Self.pool2x2(src, w: w, oh: oh, ow: ow, dst, arg)
+                            } else {
+                                self.poolWindows(src, h: h, w: w, oh: oh, ow: ow, dst, arg)
                             }
-                            dst[r * ow + q] = best
-                            arg[r * ow + q] = Int32(at)
                         }
                     }
                 }
             }
-        }}}
-        argmax = idx
+        }
         inputShape = x.shape
         return y
     }
 
+    /// The common 2x2, stride 2 window without padding, unrolled, with exactly the general loop's
+    /// comparisons (a NaN ends the scan of its row).
+    @inline(__always)
+    private static func pool2x2(_ src: UnsafePointer<Float>, w: Int, oh: Int, ow: Int,
+                                _ dst: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Int32>) {
+        for r in 0..<oh {
+            let top = src + 2 * r * w, bottom = top + w
+            let base = Int32(2 * r * w)
+            for q in 0..<ow {
+                let a = top[2 * q], b = top[2 * q + 1], c = bottom[2 * q], d = bottom[2 * q + 1]
+                var best = a, at = base + Int32(2 * q)
+                if !a.isNaN, b > best || b.isNaN { best = b; at = base + Int32(2 * q + 1) }
+                if c > best || c.isNaN { best = c; at = base + Int32(w + 2 * q) }
+                if !c.isNaN, d > best || d.isNaN { best = d; at = base + Int32(w + 2 * q + 1) }
+                dst[r * ow + q] = best
+                arg[r * ow + q] = at
+            }
+        }
+    }
+
+    /// Any window: padding reads as -infinity and never wins.
+    private func poolWindows(_ src: UnsafePointer<Float>, h: Int, w: Int, oh: Int, ow: Int,
+                             _ dst: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Int32>) {
+        for r in 0..<oh {
+            let h0 = r * stride - padding
+            for q in 0..<ow {
+                let w0 = q * stride - padding
+                var best = -Float.infinity, at = -1
+                for kh in 0..<kernel {
+                    let ih = h0 + kh
+                    if ih < 0 || ih >= h { continue }
+                    for kw in 0..<kernel {
+                        let iw = w0 + kw
+                        if iw < 0 || iw >= w { continue }
+                        let v = src[ih * w + iw]
+                        if v > best || v.isNaN || at < 0 { best = v; at = ih * w + iw }
+                        if v.isNaN { break }
+                    }
+                }
+                dst[r * ow + q] = best
+                arg[r * ow + q] = Int32(at)
+            }
+        }
+    }
+
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
-        var dx = Tensor(zeros: inputShape)
         let planes = inputShape[0] * inputShape[1], hw = inputShape[2] * inputShape[3]
         let ohw = dy.itemCount / max(inputShape[1], 1)
-        dy.data.withUnsafeBufferPointer { dp in
-        dx.data.withUnsafeMutableBufferPointer { xp in
-            for p in 0..<planes {
-                for k in 0..<ohw {
-                    let a = Int(argmax[p * ohw + k])
-                    xp[p * hw + a] += dp[p * ohw + k]
+        return dy.data.withUnsafeBufferPointer { dp in
+        argmax.withUnsafeBufferPointer { ap in
+            let db = dp.baseAddress!, ab = ap.baseAddress!
+            return gradientStorage.tensor(inputShape) { xb, _ in
+                Parallel.forEachChunk(planes) { _, range in
+                    for p in range {
+                        let plane = xb + p * hw, grads = db + p * ohw, args = ab + p * ohw
+                        plane.initialize(repeating: 0, count: hw)
+                        for k in 0..<ohw { plane[Int(args[k])] += grads[k] }
+                    }
                 }
             }
         }}
-        return dx
     }
 
     public func clearCache() { argmax = [] }

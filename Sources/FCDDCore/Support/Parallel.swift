@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CBLAS
+import Synchronization
 
 /// The engine's thread budget. Hot loops split work over `threads` workers themselves and keep OpenBLAS
 /// single-threaded inside them, so that the two never oversubscribe the cores.
@@ -20,6 +21,11 @@ public enum Parallel {
 
     /// Runs `body(worker, range)` over `count` items split into contiguous chunks, one per worker.
     /// `body` must only write to memory owned by its range or by its worker index.
+    ///
+    /// The work goes to a persistent pool of parked threads: a training step of a small network makes
+    /// dozens of these calls, and creating threads for each one cost more than the work itself. When
+    /// the pool is already busy (a nested call, or calls from several user threads at once) the chunks
+    /// run on freshly created threads instead, which is slower but never blocks.
     public static func forEachChunk(_ count: Int, maxWorkers: Int? = nil,
                                     _ body: @escaping (_ worker: Int, _ range: Range<Int>) -> Void) {
         let workers = min(count, maxWorkers ?? threads)
@@ -31,9 +37,34 @@ public enum Parallel {
         let chunks = (0..<workers).map { w -> Range<Int> in
             (w * count / workers)..<((w + 1) * count / workers)
         }
+        if WorkerPool.shared.tryRun(chunks, scratchCount: 0, { w, r, _ in body(w, r) }) { return }
+        runOnNewThreads(chunks, body)
+    }
+
+    /// Like `forEachChunk`, and hands each worker `scratchCount` floats of scratch memory that only it
+    /// uses during the call (contents unspecified). The pool's workers keep their scratch from call to
+    /// call, so layers that run one after the other share it instead of each allocating its own.
+    static func forEachChunk(_ count: Int, maxWorkers: Int? = nil, scratchCount: Int,
+                             _ body: @escaping (_ worker: Int, _ range: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+        let workers = min(count, maxWorkers ?? threads)
+        guard count > 0 else { return }
+        singleThreadedBLAS
+        let chunks = (0..<max(workers, 1)).map { w -> Range<Int> in
+            (w * count / max(workers, 1))..<((w + 1) * count / max(workers, 1))
+        }
+        if WorkerPool.shared.tryRun(chunks, scratchCount: scratchCount, body) { return }
+        // The pool is busy: private scratch for this call.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchCount, 1) * chunks.count)
+        defer { scratch.deallocate() }
+        let body1 = { (w: Int, r: Range<Int>) in body(w, r, scratch + w * max(scratchCount, 1)) }
+        if chunks.count == 1 { body1(0, chunks[0]) } else { runOnNewThreads(chunks, body1) }
+    }
+
+    /// The fallback: one new thread per chunk but the first, which runs on the caller.
+    private static func runOnNewThreads(_ chunks: [Range<Int>], _ body: @escaping (Int, Range<Int>) -> Void) {
         var handles = [pthread_t]()
         var boxes = [Unmanaged<WorkBox>]()
-        for w in 1..<workers {
+        for w in 1..<chunks.count {
             let box = Unmanaged.passRetained(WorkBox { body(w, chunks[w]) })
             boxes.append(box)
             var tid = pthread_t()
@@ -58,4 +89,120 @@ public enum Parallel {
 private final class WorkBox {
     let work: () -> Void
     init(_ work: @escaping () -> Void) { self.work = work }
+}
+
+/// Persistent helper threads. The caller publishes a job and then bumps the ticket of each helper it
+/// needs; helpers spin briefly on their ticket (layers of a step follow each other within microseconds)
+/// and then sleep on a condition variable. Only ticketed helpers touch the job, and the caller waits for
+/// all of them before it lets go of the job, so a job is never read after it is gone.
+private final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    private final class Helper {
+        let ticket = Atomic<Int>(0)
+    }
+
+    /// Scratch memory of one worker (index 0 is the caller's), kept for the next call.
+    private struct Scratch {
+        var pointer: UnsafeMutablePointer<Float>?
+        var capacity = 0
+
+        mutating func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+            if let pointer, capacity >= count { return pointer }
+            pointer?.deallocate()
+            capacity = max(count, 1)
+            pointer = .allocate(capacity: capacity)
+            return pointer!
+        }
+    }
+    private var scratch: [Scratch] = []
+
+    /// Held by the one caller that currently owns the pool.
+    private var ownership = pthread_mutex_t()
+    /// Guards the sleep and wake-up of helpers and of the waiting caller.
+    private var lock = pthread_mutex_t()
+    private var wake = pthread_cond_t()
+    private var done = pthread_cond_t()
+    private let remaining = Atomic<Int>(0)
+    private var job: (chunks: [Range<Int>], scratch: [UnsafeMutablePointer<Float>], body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void)?
+    private var helpers: [Helper] = []   // helper h runs chunk h + 1
+
+    /// Polls of an atomic before a thread goes to sleep; short enough not to steal a busy machine's cores.
+    private static let spinPolls = 20_000
+
+    private init() {
+        pthread_mutex_init(&ownership, nil)
+        pthread_mutex_init(&lock, nil)
+        pthread_cond_init(&wake, nil)
+        pthread_cond_init(&done, nil)
+    }
+
+    /// Runs chunk 0 on the caller and the others on helpers; false (nothing run) if the pool is busy
+    /// or helpers cannot be started.
+    func tryRun(_ chunks: [Range<Int>], scratchCount: Int,
+                _ body: @escaping (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Bool {
+        guard pthread_mutex_trylock(&ownership) == 0 else { return false }
+        defer { pthread_mutex_unlock(&ownership) }
+        let needed = chunks.count - 1
+        while helpers.count < needed {
+            let helper = Helper()
+            guard start(helper, index: helpers.count) else { return false }
+            helpers.append(helper)
+        }
+        while scratch.count < chunks.count { scratch.append(Scratch()) }
+        let pointers = (0..<chunks.count).map { scratch[$0].reserve(scratchCount) }
+        if needed == 0 { body(0, chunks[0], pointers[0]); return true }
+        job = (chunks, pointers, body)
+        remaining.store(needed, ordering: .releasing)
+        pthread_mutex_lock(&lock)
+        for h in 0..<needed { helpers[h].ticket.add(1, ordering: .releasing) }
+        pthread_cond_broadcast(&wake)
+        pthread_mutex_unlock(&lock)
+
+        body(0, chunks[0], pointers[0])
+
+        var polls = 0
+        while remaining.load(ordering: .acquiring) != 0 && polls < Self.spinPolls { polls += 1 }
+        if remaining.load(ordering: .acquiring) != 0 {
+            pthread_mutex_lock(&lock)
+            while remaining.load(ordering: .acquiring) != 0 { pthread_cond_wait(&done, &lock) }
+            pthread_mutex_unlock(&lock)
+        }
+        job = nil  // release the closure's captures now rather than at the next call
+        return true
+    }
+
+    private func start(_ helper: Helper, index: Int) -> Bool {
+        let box = Unmanaged.passRetained(WorkBox { [unowned self] in self.helperLoop(helper, index: index) })
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            let box = Unmanaged<WorkBox>.fromOpaque(arg!).takeRetainedValue()
+            box.work()
+            return nil
+        }, box.toOpaque())
+        if rc != 0 { box.release(); return false }
+        pthread_detach(tid)
+        return true
+    }
+
+    private func helperLoop(_ helper: Helper, index: Int) {
+        var seen = 0
+        while true {
+            var polls = 0
+            while helper.ticket.load(ordering: .acquiring) == seen && polls < Self.spinPolls { polls += 1 }
+            if helper.ticket.load(ordering: .acquiring) == seen {
+                pthread_mutex_lock(&lock)
+                while helper.ticket.load(ordering: .acquiring) == seen { pthread_cond_wait(&wake, &lock) }
+                pthread_mutex_unlock(&lock)
+            }
+            seen += 1
+            let job = self.job!
+            job.body(index + 1, job.chunks[index + 1], job.scratch[index + 1])
+            if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                pthread_mutex_lock(&lock)
+                pthread_cond_broadcast(&done)
+                pthread_mutex_unlock(&lock)
+            }
+        }
+    }
 }

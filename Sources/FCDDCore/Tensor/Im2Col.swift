@@ -51,10 +51,12 @@ func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutable
                     let src = plane + ih * g.inW
                     if s == 1 {
                         // Contiguous run: only the borders can fall outside the row.
-                        let lo = max(0, p - kw), hi = min(g.outW, g.inW + p - kw)
-                        for ow in 0..<min(lo, g.outW) { dst[ow] = 0 }
-                        if hi > lo { (dst + lo).update(from: src + (lo - p + kw), count: hi - lo) }
-                        for ow in max(hi, 0)..<g.outW where ow >= lo { dst[ow] = 0 }
+                        // Rows are short (7 to 224 values): an inline loop beats a memmove call.
+                        let lo = min(max(0, p - kw), g.outW), hi = max(min(g.outW, g.inW + p - kw), lo)
+                        let shifted = src + (kw - p)
+                        for ow in 0..<lo { dst[ow] = 0 }
+                        for ow in lo..<hi { dst[ow] = shifted[ow] }
+                        for ow in hi..<g.outW { dst[ow] = 0 }
                     } else {
                         for ow in 0..<g.outW {
                             let iw = ow * s - p + kw
@@ -82,9 +84,60 @@ func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ x: UnsafeMutable
                     if ih < 0 || ih >= g.inH { continue }
                     let src = row + oh * g.outW
                     let dst = plane + ih * g.inW
+                    if s == 1 {
+                        // Only the borders can fall outside the row; the rest is one vectorisable run.
+                        let lo = min(max(0, p - kw), g.outW), hi = max(min(g.outW, g.inW + p - kw), lo)
+                        let shifted = dst + (kw - p)
+                        for ow in lo..<hi { shifted[ow] += src[ow] }
+                        continue
+                    }
                     for ow in 0..<g.outW {
                         let iw = ow * s - p + kw
                         if iw >= 0 && iw < g.inW { dst[iw] += src[ow] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Extra floats that `im2colStride1` may write past the end of `col`, and read past the padded image.
+let im2colSlack = 8
+
+/// Floats of scratch that `im2colStride1` needs for the zero-padded copy of one image.
+func paddedImageCount(_ g: WindowGeometry) -> Int {
+    g.channels * (g.inH + 2 * g.padding) * (g.inW + 2 * g.padding) + im2colSlack
+}
+
+/// `im2col` for stride 1, the common case, through a zero-padded copy of the image in `padded`
+/// (`paddedImageCount` floats): every row of `col` is then a plain shifted copy without bounds checks,
+/// done in SIMD8 steps that may run up to `im2colSlack` floats past a row (the next row overwrites
+/// them) and past the end of `col` (which therefore needs `im2colSlack` spare floats).
+func im2colStride1(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
+                   padded: UnsafeMutablePointer<Float>) {
+    precondition(g.stride == 1)
+    let k = g.kernel, p = g.padding
+    let ph = g.inH + 2 * p, pw = g.inW + 2 * p
+    padded.initialize(repeating: 0, count: paddedImageCount(g))
+    for c in 0..<g.channels {
+        for ih in 0..<g.inH {
+            let src = x + (c * g.inH + ih) * g.inW, dst = padded + (c * ph + ih + p) * pw + p
+            for iw in 0..<g.inW { dst[iw] = src[iw] }
+        }
+    }
+    let ohw = g.outH * g.outW, ow = g.outW
+    for c in 0..<g.channels {
+        for kh in 0..<k {
+            for kw in 0..<k {
+                let row = col + ((c * k + kh) * k + kw) * ohw
+                let base = padded + (c * ph + kh) * pw + kw
+                for oh in 0..<g.outH {
+                    let src = UnsafeRawPointer(base + oh * pw), dst = UnsafeMutableRawPointer(row + oh * ow)
+                    var q = 0
+                    while q < ow {
+                        dst.storeBytes(of: src.loadUnaligned(fromByteOffset: q * 4, as: SIMD8<Float>.self),
+                                       toByteOffset: q * 4, as: SIMD8<Float>.self)
+                        q += 8
                     }
                 }
             }
