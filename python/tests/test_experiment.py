@@ -161,3 +161,38 @@ def test_cifar10_from_the_binary_release(tmp_path):
                         "--supervise-mode", "noise", "--noise-mode", "uniform")
     summary = run_experiment(config)
     assert 0 <= summary["classes"][0]["auc"]["mean"] <= 1
+
+
+def test_viz_ids_redraw_the_samples_of_an_earlier_run(tmp_path, trained):
+    config, _, _ = trained
+    again = config_for(tmp_path, "--cls-restrictions", "0", "-e", "1", "--viz-ids", config["logdir"])
+    run_experiment(again)
+    target = os.path.join(again["logdir"], "normal_0", "it_0", "specific_viz_ids")
+    assert os.path.isfile(os.path.join(target, "heatmaps_paper_local_lbl1.png"))
+    old = open(os.path.join(config["logdir"], "normal_0", "it_0", "log.txt")).read()
+    new = open(os.path.join(again["logdir"], "normal_0", "it_0", "log.txt")).read()
+    assert "specific_viz_ids" in new and "indicies for label 1" in old
+
+
+def test_ctrl_c_in_a_terminal_stops_and_keeps_a_resumable_snapshot(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    logdir = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "fcdd_swift", "train", "--cls-restrictions", "2", "-e", "200",
+                             "--logdir", str(logdir)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ))
+    snapshot = logdir / "normal_2" / "it_0" / "snapshot.safetensors"
+    history = logdir / "normal_2" / "it_0" / "log.txt"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (history.exists() and "training FCDD" in history.read_text()):
+        time.sleep(0.2)
+    time.sleep(3)  # into the first epochs
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    assert "interrupted" in err and "--load" in err
+    _, meta = fs.load_safetensors(str(snapshot), with_metadata=True)
+    info = json.loads(meta["fcdd"])
+    assert 0 <= info["completed_epochs"] < 200 and info["total_epochs"] == 200

@@ -163,7 +163,7 @@ typedef int32_t (*fcdd_event_fn)(const char *event_json, void *user);
  * resolved: dataset, datadir, logdir, classes, it, seed, net, objective, bias, preproc, supervise_mode,
  * noise_mode, oe_limit, offline_supervision, nominal_label, one_vs_rest, ground_truth_maps, epochs,
  * batch_size, acc_batches, optimizer {type, lr, weight_decay, ...}, scheduler {type, gamma, milestones},
- * gauss_std, quantile, resdown, blur_heatmaps, load, vgg_weights, threads, readme). on_event may be NULL. */
+ * gauss_std, quantile, resdown, blur_heatmaps, load, vgg_weights, threads, readme, viz_ids). on_event may be NULL. */
 int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
 
 /* Scores image files with a snapshot: request {"snapshot", "inputs": [paths], "output_dir",

@@ -51,6 +51,8 @@ public struct ExperimentConfig {
     public var threads: Int?
     /// Free text stored with the configuration (`--readme`).
     public var readme = ""
+    /// Log root of an earlier experiment whose paper-picture indices are drawn again (`--viz-ids`).
+    public var vizIds: String?
 
     public init() {}
 
@@ -58,7 +60,7 @@ public struct ExperimentConfig {
         "dataset", "datadir", "logdir", "classes", "it", "seed", "net", "objective", "bias", "preproc",
         "supervise_mode", "noise_mode", "oe_limit", "offline_supervision", "nominal_label", "one_vs_rest",
         "ground_truth_maps", "epochs", "batch_size", "acc_batches", "optimizer", "scheduler", "gauss_std",
-        "quantile", "resdown", "blur_heatmaps", "load", "vgg_weights", "threads", "readme",
+        "quantile", "resdown", "blur_heatmaps", "load", "vgg_weights", "threads", "readme", "viz_ids",
     ]
 
     /// Parses and validates the JSON the command line builds. Errors name the offending key.
@@ -138,6 +140,7 @@ public struct ExperimentConfig {
         vggWeights = try string("vgg_weights")
         threads = try int("threads")
         readme = try string("readme") ?? readme
+        vizIds = try string("viz_ids")
         try validate()
     }
 
@@ -183,7 +186,7 @@ public struct ExperimentConfig {
             ("gauss_std", .number(gaussStd)), ("quantile", .number(quantile)), ("resdown", .number(Double(resdown))),
             ("blur_heatmaps", .bool(blurHeatmaps)), ("load", opt(load) { .string($0) }),
             ("vgg_weights", opt(vggWeights) { .string($0) }), ("threads", opt(threads) { .number(Double($0)) }),
-            ("readme", .string(readme)),
+            ("readme", .string(readme)), ("viz_ids", opt(vizIds) { .string($0) }),
         ])
     }
 }

@@ -60,6 +60,36 @@ enum RunPictures {
         where picture.normalisation == .local {
             directory.log(PaperPictures.logLine(label: picture.label, indices: picture.indices))
         }
+        if let old = config.vizIds {
+            // `--viz-ids`: the same samples as an earlier experiment's paper pictures (reference 8.4 B).
+            let runPath = directory.path.split(separator: "/").suffix(2).joined(separator: "/")   // normal_<c>/it_<i>
+            let logPath = "\(old)/\(runPath)/log.txt"
+            let specific = try vizIndices(logPath: logPath, count: outputs.labels.count)
+            let target = directory.file("specific_viz_ids")
+            try createDirectories(target)
+            try PaperPictures.write(data, settings: settings(config), directory: target, specificIndices: specific, random: &rng)
+            directory.log("paper pictures for the samples of \(logPath) written to \(target)")
+        }
+    }
+
+    /// Parses the paper-picture index lines of an earlier run's log.txt.
+    static func vizIndices(logPath: String, count: Int) throws -> [Int: [Int]] {
+        guard pathExists(logPath) else {
+            throw EngineError.notFound("--viz-ids: \(logPath) does not exist (the earlier experiment must have the same classes and repetitions)")
+        }
+        let text = String(decoding: try readWholeFile(logPath), as: UTF8.self)
+        var out = [Int: [Int]]()
+        for line in text.split(separator: "\n") where line.contains("Interpretation visualization paper image") {
+            let halves = line.split(separator: ":", maxSplits: 1)
+            guard halves.count == 2, let labelWord = halves[0].split(separator: " ").last, let label = Int(labelWord) else { continue }
+            let indices = halves[1].split(whereSeparator: { $0 == "," || $0 == "[" || $0 == "]" || $0 == " " }).compactMap { Int($0) }
+            guard indices.allSatisfy({ $0 >= 0 && $0 < count }) else {
+                throw EngineError.invalidArgument("--viz-ids: \(logPath) names samples outside this test set of \(count) images")
+            }
+            out[label] = indices
+        }
+        guard !out.isEmpty else { throw EngineError.format("--viz-ids: \(logPath) has no paper-picture index lines") }
+        return out
     }
 
     /// Samples of the training loader (with augmentation and artificial anomalies) until every label has

@@ -70,6 +70,9 @@ def add_arguments(p):
     o.add_argument("--resdown", type=int, help="max tile size of the overview pictures (default 64)")
     o.add_argument("--blur-heatmaps", action="store_true", help="blur HSC/AE heatmaps in the pictures")
     o.add_argument("--readme", default="", help="free text stored with the configuration")
+    o.add_argument("--viz-ids", metavar="LOGDIR",
+                   help="log root of an earlier experiment: its paper-picture samples are drawn again into "
+                        "normal_<c>/it_<i>/specific_viz_ids/")
 
 
 def resolve(args):
@@ -115,6 +118,7 @@ def resolve(args):
         "scheduler": scheduler, "gauss_std": pick("gauss_std", args.gauss_std), "quantile": pick("quantile", args.quantile),
         "resdown": pick("resdown", args.resdown), "blur_heatmaps": args.blur_heatmaps, "load": args.load,
         "vgg_weights": vgg, "threads": args.threads, "readme": args.readme,
+        "viz_ids": args.viz_ids,
     }
 
 
@@ -136,6 +140,8 @@ def validate(config):
     need(all(c >= 0 for c in config["classes"]), "class indices must be >= 0")
     if config["load"] is not None:
         need(os.path.isfile(config["load"]), f"--load: {config['load']} is not a file")
+    if config["viz_ids"] is not None:
+        need(os.path.isdir(config["viz_ids"]), f"--viz-ids: {config['viz_ids']} is not a folder")
     if config["vgg_weights"] is not None:
         need(os.path.isfile(config["vgg_weights"]), f"--vgg-weights: {config['vgg_weights']} is not a file")
 
