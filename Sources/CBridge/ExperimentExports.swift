@@ -18,6 +18,12 @@ final class EventSink {
         if !keepGoing { stopRequested = true }
         return !stopRequested
     }
+
+    /// The last event of a call: the result, marked as a summary and with whether it was stopped.
+    func sendSummary(_ result: JSONValue, stopped: Bool) {
+        let fields = result.objectValue ?? [("result", result)]
+        _ = send(.object([("event", .string("summary")), ("stopped", .bool(stopped))] + fields))
+    }
 }
 
 @_cdecl("fcdd_experiment_run")
@@ -28,13 +34,7 @@ public func fcdd_experiment_run(_ config: UnsafePointer<CChar>?, _ callback: Eve
         let parsed = try ExperimentConfig(json: try JSONValue.parse(text))
         let sink = EventSink(callback, user)
         let runner = ExperimentRunner(config: parsed) { sink.send($0.json) }
-        var summary = try runner.run()
-        if case .object(var o) = summary {
-            o.insert(("stopped", .bool(runner.stopped)), at: 0)
-            o.insert(("event", .string("summary")), at: 0)
-            summary = .object(o)
-        }
-        _ = sink.send(summary)
+        sink.sendSummary(try runner.run(), stopped: runner.stopped)
     }
 }
 
@@ -45,12 +45,7 @@ public func fcdd_predict_run(_ request: UnsafePointer<CChar>?, _ callback: Event
         let text = try string(request, "request_json")
         let parsed = try PredictionRequest(json: try JSONValue.parse(text))
         let sink = EventSink(callback, user)
-        var summary = try Prediction.run(parsed) { sink.send($0) }
-        if case .object(var o) = summary {
-            o.insert(("stopped", .bool(sink.stopRequested)), at: 0)
-            o.insert(("event", .string("summary")), at: 0)
-            summary = .object(o)
-        }
-        _ = sink.send(summary)
+        let summary = try Prediction.run(parsed) { sink.send($0) }
+        sink.sendSummary(summary, stopped: sink.stopRequested)
     }
 }
