@@ -49,7 +49,7 @@ public final class ExperimentRunner {
             }
         }
         let summary = ExperimentSummary.make(results, config: config)
-        try writeFileAtomically(Array((summary.prettyPrinted() + "\n").utf8), to: config.logdir + "/summary.json")
+        try writeJSONFile(summary, to: config.logdir + "/summary.json")
         try ExperimentSummary.drawCurves(results, logdir: config.logdir)
         return summary
     }

@@ -2,12 +2,10 @@
 // every repetition with mean and standard deviation, and the mean over classes of the per-class means.
 
 public enum ExperimentSummary {
-    /// Mean and (population, numpy-default) standard deviation; nil for no values.
+    /// Mean and (population, numpy-default) standard deviation; null for no values.
     static func stats(_ values: [Double]) -> JSONValue {
-        guard !values.isEmpty else { return .null }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
-        return .object([("mean", .number(mean)), ("std", .number(variance.squareRoot())), ("n", .number(Double(values.count)))])
+        guard let s = try? AUCSummary(aucs: values) else { return .null }
+        return .object([("mean", .number(s.mean)), ("std", .number(s.std)), ("n", .number(Double(s.count)))])
     }
 
     public static func make(_ results: [RunResult], config: ExperimentConfig) -> JSONValue {

@@ -20,7 +20,7 @@ public final class RunDirectory {
     }
 
     public func writeJSON(_ name: String, _ value: JSONValue) throws {
-        try writeFileAtomically(Array((value.prettyPrinted() + "\n").utf8), to: file(name))
+        try writeJSONFile(value, to: file(name))
     }
 
     public func writeText(_ name: String, _ text: String) throws {

@@ -307,3 +307,8 @@ private struct JSONParser {
         }
     }
 }
+
+/// Writes `value` indented (`prettyPrinted`) with a final newline, atomically.
+public func writeJSONFile(_ value: JSONValue, to path: String) throws {
+    try writeFileAtomically(Array((value.prettyPrinted() + "\n").utf8), to: path)
+}

@@ -19,14 +19,9 @@ public struct BatchLoader {
 
     /// The sample order of `epoch`: a fresh Fisher-Yates permutation per epoch when shuffling.
     public func order(epoch: Int) -> [Int] {
-        var order = Array(0..<source.count)
-        guard shuffle else { return order }
+        guard shuffle else { return Array(0..<source.count) }
         var rng = RandomSource(seed: mixSeed(seed, 0x5EED_0F_0D3E, UInt64(epoch)))
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-        }
-        return order
+        return rng.permutation(source.count)
     }
 
     /// Batch `b` (0-based) of an epoch's `order`.

@@ -44,7 +44,7 @@ extension CustomFolderDataset {
         let nominal = try trainSplit(nominalClass: nominalClass)
         let anomalies = try trainingAnomalies(nominalClass: nominalClass)
         guard anomalies.count > 0 else { return nominal }
-        let drawn = (0..<nominal.count).map { _ in randomIndex(below: anomalies.count, using: &rng) }
+        let drawn = (0..<nominal.count).map { _ in rng.integer(below: anomalies.count) }
         let picked = try anomalies.subset(drawn)
         return FileImageSplit(name: "custom balanced train split", files: nominal.files + picked.files,
                               classLabels: nominal.classLabels + picked.classLabels,

@@ -1,24 +1,13 @@
 // Random subsets for dataset limits (`--oe-limit`, reference 6.7) and balanced training sets (7.7),
 // drawn through the engine's seeded RandomSource so a seed reproduces the same pool.
 
-/// Uniform integer in 0 ..< n without modulo bias (rejection of the incomplete top range).
-func randomIndex(below n: Int, using rng: inout RandomSource) -> Int {
-    precondition(n > 0)
-    let bound = UInt64(n)
-    let accepted = UInt64.max - UInt64.max % bound
-    while true {
-        let v = rng.next()
-        if v < accepted { return Int(v % bound) }
-    }
-}
-
 /// `k` distinct indices of 0 ..< n, uniformly among all k-subsets, sorted ascending (Floyd's algorithm:
 /// O(k) time and memory, so limiting a pool of millions of files stays cheap). `k >= n` gives all.
 func drawWithoutReplacement(_ k: Int, from n: Int, using rng: inout RandomSource) -> [Int] {
     if k >= n { return Array(0..<n) }
     var chosen = Set<Int>(minimumCapacity: k)
     for j in (n - k)..<n {
-        let t = randomIndex(below: j + 1, using: &rng)
+        let t = rng.integer(below: j + 1)
         chosen.insert(chosen.contains(t) ? j : t)
     }
     return chosen.sorted()
