@@ -45,6 +45,7 @@ enum {
 typedef struct fcdd_network fcdd_network;
 typedef struct fcdd_optimizer fcdd_optimizer;
 typedef struct fcdd_tensor_file fcdd_tensor_file;
+typedef struct fcdd_detector fcdd_detector;
 
 /* ---- library ---------------------------------------------------------------------------------- */
 
@@ -169,6 +170,46 @@ int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, voi
 /* Scores image files with a snapshot: request {"snapshot", "inputs": [paths], "output_dir",
  * "gauss_std" (optional)}; writes scores.csv and one heatmap overlay PNG per image into output_dir. */
 int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
+
+/* ---- the in-memory detector (fs.FCDD) ---------------------------------------------------------- */
+
+/* Image blocks are 8-bit, planar: n x c x h x w bytes (c = 1 or 3); masks are n x h x w bytes (0 = nominal
+ * pixel, anything else anomalous). */
+
+/* An unfitted detector from resolved settings: {net, objective, bias, epochs, batch_size, acc_batches,
+ * optimizer {type, lr, weight_decay, ...}, scheduler {type, gamma, milestones}, supervise_mode, noise_mode,
+ * oe_limit, preproc, gauss_std, seed, threads, vgg_weights} (null or absent = default). */
+int32_t fcdd_detector_create(const char *settings_json, fcdd_detector **out);
+void fcdd_detector_free(fcdd_detector *det);
+/* Trains on n images; labels (n values, 0 nominal / 1 known anomaly) and masks may be NULL; oe (outlier
+ * images, oe_n x oe_c x oe_h x oe_w) may be NULL with oe_n = 0. Events: {"event": "start", "epochs",
+ * "steps", "samples", "in_shape", "network"}, "step" (as for experiments), {"event": "epoch", "epoch",
+ * "epochs", "loss", "loss_std", "lr", "seconds", "images"}. A non-zero return from on_event stops
+ * training after the current step; the detector keeps the weights so far and the call returns FCDD_OK. */
+int32_t fcdd_detector_fit(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h, int32_t w,
+                          const int32_t *labels, const uint8_t *masks, const uint8_t *oe, int64_t oe_n,
+                          int32_t oe_c, int32_t oe_h, int32_t oe_w, fcdd_event_fn on_event, void *user);
+/* Anomaly scores (n values) and, when maps is not NULL, heatmaps at the images' size (n x h x w). Images
+ * must have the fitted channel count; another size is resized to the fitted one first. */
+int32_t fcdd_detector_infer(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h, int32_t w,
+                            float *scores, float *maps);
+/* JSON: settings, fitted, data_shape, in_shape, gauss_std, preprocessing, completed_epochs, stopped,
+ * history {loss, loss_std, lr, seconds, images}, user (the extra JSON of save / load). */
+int32_t fcdd_detector_describe(const fcdd_detector *det, char *buf, int64_t cap, int64_t *needed);
+/* Writes the fitted detector as one safetensors file (weights under PyTorch names, settings and
+ * preprocessing in the metadata) atomically; extra_json (may be NULL) is stored and returned by load. */
+int32_t fcdd_detector_save(fcdd_detector *det, const char *path, const char *extra_json);
+int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
+
+/* Metrics as JSON: image_auroc, ap, f1_max, f1_max_threshold, and with maps and masks (both n x h x w)
+ * pixel_auroc, pixel_ap and aupro (up to FPR pro_limit); null where undefined (one class only). */
+int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, const float *maps,
+                      const uint8_t *masks, int32_t h, int32_t w, double pro_limit, char *buf, int64_t cap,
+                      int64_t *needed);
+/* Heatmap overlays: out receives n x h x w x 3 bytes (RGB), the jet-coloured map (normalised per image,
+ * or over all maps when global != 0, at the given quantile) blended with weight alpha over the image. */
+int32_t fcdd_overlay(const uint8_t *images, const float *maps, int64_t n, int32_t c, int32_t h, int32_t w,
+                     double quantile, int32_t global, double alpha, uint8_t *out);
 
 #ifdef __cplusplus
 }

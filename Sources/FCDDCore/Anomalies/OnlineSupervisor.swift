@@ -65,8 +65,8 @@ public struct OnlineSupervisor {
             if !noise.isOutlierExposure && outliers != nil {
                 throw EngineError.invalidArgument("noise mode '\(noise.rawValue)' is synthetic; no outlier source expected")
             }
-            if noise == .mvtecGT && mode != .noise {
-                throw EngineError.invalidArgument("noise mode 'mvtec_gt' only works with supervise mode 'noise'")
+            if noise.usesOutlierMasks && mode != .noise {
+                throw EngineError.invalidArgument("noise mode '\(noise.rawValue)' only works with supervise mode 'noise'")
             }
         }
         self.mode = mode; self.noise = noise; self.anomalousLabel = anomalousLabel
@@ -102,12 +102,12 @@ public struct OnlineSupervisor {
         case .noise:
             let anomaly = noiseImage.clampedImage()
             var gt: RawImage? = nil
-            if noise == .mvtecGT {
-                guard let mask = oeMask else {
-                    throw EngineError.invalidArgument("noise mode 'mvtec_gt': the outlier source returned no mask")
-                }
+            if noise == .mvtecGT && oeMask == nil {
+                throw EngineError.invalidArgument("noise mode 'mvtec_gt': the outlier source returned no mask")
+            }
+            if noise.usesOutlierMasks, let mask = oeMask {
                 guard mask.height == anomaly.height, mask.width == anomaly.width else {
-                    throw EngineError.shapeMismatch("mvtec_gt: mask \(mask.height) x \(mask.width) does not match its image \(anomaly.height) x \(anomaly.width)")
+                    throw EngineError.shapeMismatch("\(noise.rawValue): mask \(mask.height) x \(mask.width) does not match its image \(anomaly.height) x \(anomaly.width)")
                 }
                 gt = mask.channels == 1 ? mask : mask.converted(toChannels: 1)
             } else if groundTruth != nil {

@@ -28,6 +28,11 @@ public enum NoiseMode: String, CaseIterable {
     case solid, confetti
     case cifar100, emnist, imagenet, imagenet22k, mvtec
     case mvtecGT = "mvtec_gt"
+    /// The images given to the in-memory detector (`oe_data` and known anomalies), with their masks.
+    case outlierExposure = "outlier_exposure"
+
+    /// Whether the outlier source's own masks become the ground-truth maps of replaced samples.
+    public var usesOutlierMasks: Bool { self == .mvtecGT || self == .outlierExposure }
 
     /// Whether the anomalies come from another dataset (outlier exposure) rather than a generator.
     public var isOutlierExposure: Bool {

@@ -69,26 +69,8 @@ public struct ExperimentConfig {
         for (key, _) in object where !Self.keys.contains(key) {
             throw EngineError.invalidArgument("unknown experiment option '\(key)'")
         }
-        func string(_ k: String) throws -> String? {
-            guard let v = json[k], v != .null else { return nil }
-            guard let s = v.stringValue else { throw EngineError.invalidArgument("'\(k)' must be a string") }
-            return s
-        }
-        func int(_ k: String) throws -> Int? {
-            guard let v = json[k], v != .null else { return nil }
-            guard let i = v.intValue else { throw EngineError.invalidArgument("'\(k)' must be an integer") }
-            return i
-        }
-        func number(_ k: String) throws -> Double? {
-            guard let v = json[k], v != .null else { return nil }
-            guard let d = v.doubleValue, d.isFinite else { throw EngineError.invalidArgument("'\(k)' must be a finite number") }
-            return d
-        }
-        func bool(_ k: String) throws -> Bool? {
-            guard let v = json[k], v != .null else { return nil }
-            guard let b = v.boolValue else { throw EngineError.invalidArgument("'\(k)' must be true or false") }
-            return b
-        }
+        let fields = JSONFields(json: json)
+        let string = fields.string, int = fields.int, number = fields.number, bool = fields.bool
         if let d = try string("dataset") {
             guard let ds = Dataset(rawValue: d) else {
                 throw EngineError.invalidArgument("unknown dataset '\(d)'; known: \(Dataset.allCases.map { $0.rawValue }.joined(separator: ", "))")

@@ -3,10 +3,14 @@
 
 public enum NetworkFactory {
     public static func make(_ config: ExperimentConfig, inShape: [Int], seed: UInt64) throws -> Network {
-        let net = try NetworkRegistry.make(config.net, inShape: inShape, bias: config.bias, seed: seed)
-        if PretrainedVGG.needsWeights(config.net) {
-            guard let path = config.vggWeights else {
-                throw EngineError.notFound("\(config.net) starts from ImageNet weights: \(PretrainedVGG.howToGetWeights). \(config.net.replacingVGGSuffix()) trains from scratch without them.")
+        try make(config.net, inShape: inShape, bias: config.bias, seed: seed, vggWeights: config.vggWeights)
+    }
+
+    public static func make(_ name: String, inShape: [Int], bias: Bool, seed: UInt64, vggWeights: String?) throws -> Network {
+        let net = try NetworkRegistry.make(name, inShape: inShape, bias: bias, seed: seed)
+        if PretrainedVGG.needsWeights(name) {
+            guard let path = vggWeights else {
+                throw EngineError.notFound("\(name) starts from ImageNet weights: \(PretrainedVGG.howToGetWeights). \(name.replacingVGGSuffix()) trains from scratch without them.")
             }
             try PretrainedVGG.load(into: net, path: path)
         }

@@ -50,6 +50,11 @@ public enum NetworkRegistry {
     /// The family (FCDD, HSC, AE) of a registered network, nil for unknown names.
     public static func kind(of name: String) -> NetworkKind? { entries[name]?.kind }
 
+    /// The input channels and side a registered network insists on (nil where any value works).
+    public static func requirements(of name: String) -> (channels: Int?, side: Int?)? {
+        entries[name].map { ($0.channels, $0.side) }
+    }
+
     /// Builds a network by name for inputs of shape (C, H, W), initialised from `seed`.
     public static func make(_ name: String, inShape: [Int], bias: Bool = true, seed: UInt64 = 0) throws -> Network {
         guard let entry = entries[name] else {

@@ -56,6 +56,16 @@ public enum ChannelStatistics {
         return (lo.map(Double.init), hi.map(Double.init))
     }
 
+    /// The constants a generic pipeline with `preprocessing` needs: mean and std always, and the LCN
+    /// range for lcn/lcnaug1 (how the original's tables were made from the training images).
+    public static func constants(for preprocessing: PreprocessingKind, count: Int, channels: Int,
+                                 image: (Int) throws -> RawImage) throws -> ChannelConstants {
+        let ms = try meanAndStd(count: count, channels: channels, image: image)
+        guard preprocessing == .lcn || preprocessing == .lcnaug1 else { return ChannelConstants(mean: ms.mean, std: ms.std) }
+        let r = try lcnRange(count: count, channels: channels, image: image)
+        return ChannelConstants(mean: ms.mean, std: ms.std, lcnMin: r.min, lcnMax: r.max)
+    }
+
     /// Convenience for images in memory.
     public static func meanAndStd(_ images: [RawImage], resize: ResizeTarget? = nil) throws -> (mean: [Double], std: [Double]) {
         guard let first = images.first else { throw EngineError.invalidArgument("statistics need at least one image") }

@@ -32,7 +32,8 @@ public struct ItemPipeline {
             throw EngineError.shapeMismatch("\(spec.dataset.rawValue): expected \(spec.channels)-channel images, got \(image.channels) channels")
         }
         switch spec.dataset {
-        case .fmnist, .cifar10, .generic: return try fixedSize(image, &rng)
+        case .fmnist, .cifar10: return try fixedSize(image, &rng)
+        case .generic, .genericGT: return try generic(image, groundTruth, &rng)
         case .mvtec: return try mvtec(image, groundTruth, &rng)
         case .imagenet, .pascalvoc, .custom: return try resizedRGB(image, &rng)
         case .customGT: return try customGT(image, groundTruth, &rng)
@@ -62,11 +63,7 @@ public struct ItemPipeline {
         rng.bernoulli(0.5) ? image.horizontallyFlipped() : image
     }
 
-    // MARK: - F-MNIST, CIFAR-10, generic (images at the input size)
-
-    /// Crop padding of the generic pipeline: an eighth of the shorter side, at least 1 (CIFAR-10's 4 for
-    /// 32 pixels, F-MNIST aug1's 3 for 28).
-    static func genericPadding(_ h: Int, _ w: Int) -> Int { max(1, min(h, w) / 8) }
+    // MARK: - F-MNIST, CIFAR-10 (images at the input size)
 
     private func fixedSize(_ input: RawImage, _ rng: inout RandomSource) throws -> ProcessedItem {
         let h = spec.shape[1], w = spec.shape[2]
@@ -85,13 +82,6 @@ public struct ItemPipeline {
                 image = try ColorJitter(all: 0.01).apply(image, &rng)
                 image = try image.randomlyCropped(height: h, width: w, padding: 4, &rng)
                 image = flipMaybe(image, &rng)
-            case (.generic, .lcnaug1):
-                image = try image.randomlyCropped(height: h, width: w, padding: ItemPipeline.genericPadding(h, w), &rng)
-                image = flipMaybe(image, &rng)
-            case (.generic, .aug1):
-                image = try ColorJitter(all: 0.01).apply(image, &rng)
-                image = try image.randomlyCropped(height: h, width: w, padding: ItemPipeline.genericPadding(h, w), &rng)
-                image = flipMaybe(image, &rng)
             default:
                 break   // lcn, none: no augmentation
             }
@@ -101,7 +91,7 @@ public struct ItemPipeline {
             switch (spec.dataset, spec.preprocessing) {
             case (.fmnist, .aug1):
                 TensorTransforms.addGaussianNoise(&x, scale: 0.01, &rng)
-            case (.cifar10, .aug1), (.generic, .aug1):
+            case (.cifar10, .aug1):
                 TensorTransforms.addGaussianNoise(&x, scale: 0.001, &rng)
             case (.cifar10, .aug1BlackCenter):
                 TensorTransforms.addGaussianNoise(&x, scale: 0.001, &rng)
@@ -115,6 +105,42 @@ public struct ItemPipeline {
         }
         try normalise(&x)
         return ProcessedItem(image: x, groundTruth: nil)
+    }
+
+    // MARK: - generic in-memory images (any size, optional ground-truth maps)
+
+    /// Crop padding of the generic pipeline: an eighth of the shorter side, at least 1 (CIFAR-10's 4 for
+    /// 32 pixels, F-MNIST aug1's 3 for 28).
+    static func genericPadding(_ h: Int, _ w: Int) -> Int { max(1, min(h, w) / 8) }
+
+    /// CIFAR-10's augmentation scaled to the image size: aug1 = jitter 0.01, padded random crop, flip,
+    /// noise 0.001; lcnaug1 = padded random crop and flip. Crop and flip act on image and map together.
+    private func generic(_ input: RawImage, _ groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
+        let h = spec.shape[1], w = spec.shape[2]
+        try requireSize(input, spec.rawShape[1], spec.rawShape[2])
+        var image = input
+        var gt = spec.hasGroundTruth ? try mapMatching(groundTruth, input) : nil
+        if image.height != h || image.width != w {
+            image = try image.resized(to: .exact(height: h, width: w))
+            gt = try gt?.resized(to: .exact(height: h, width: w), interpolation: .nearestPIL)
+        }
+        let augmented = training && (spec.preprocessing == .aug1 || spec.preprocessing == .lcnaug1)
+        if augmented {
+            if spec.preprocessing == .aug1 { image = try ColorJitter(all: 0.01).apply(image, &rng) }
+            let padding = ItemPipeline.genericPadding(h, w)
+            let padded = image.zeroPadded(padding)
+            let window = try padded.randomCropWindow(height: h, width: w, &rng)
+            image = try padded.cropped(window)
+            gt = try gt?.zeroPadded(padding).cropped(window)
+            if rng.bernoulli(0.5) {
+                image = image.horizontallyFlipped()
+                gt = gt?.horizontallyFlipped()
+            }
+        }
+        var x = TensorTransforms.toTensor(image)
+        if augmented && spec.preprocessing == .aug1 { TensorTransforms.addGaussianNoise(&x, scale: 0.001, &rng) }
+        try normalise(&x)
+        return ProcessedItem(image: x, groundTruth: gt.map(groundTruthTensor))
     }
 
     // MARK: - MVTec-AD

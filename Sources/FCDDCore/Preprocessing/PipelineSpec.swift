@@ -10,6 +10,8 @@ public enum DatasetKind: String, CaseIterable {
     case customGT = "custom_gtm"
     /// In-memory data of any size with constants computed from the training data.
     case generic
+    /// In-memory data with ground-truth maps (`fs.FCDD.fit(..., gtmaps=...)`).
+    case genericGT = "generic_gtm"
 }
 
 /// `--preproc`.
@@ -43,7 +45,7 @@ public struct PipelineSpec: Equatable {
 
     public var channels: Int { shape[0] }
     /// Whether items carry ground-truth maps.
-    public var hasGroundTruth: Bool { dataset == .mvtec || dataset == .customGT }
+    public var hasGroundTruth: Bool { dataset == .mvtec || dataset == .customGT || dataset == .genericGT }
 
     // MARK: factories
 
@@ -80,10 +82,13 @@ public struct PipelineSpec: Equatable {
     }
 
     /// Arbitrary in-memory images of one size (`channels x height x width`, 1 or 3 channels), with
-    /// constants from `ChannelStatistics` (mean/std for aug1/none, LCN range for lcnaug1/lcn).
+    /// constants from `ChannelStatistics` (mean/std for aug1/none, LCN range for lcnaug1/lcn). Raw images
+    /// of another size (`rawHeight x rawWidth`) are first resized to the input size (PIL bilinear).
     public static func generic(preprocessing: PreprocessingKind, channels: Int, height: Int, width: Int,
-                               constants: ChannelConstants) throws -> PipelineSpec {
-        try make(.generic, preprocessing, nil, constants, raw: [channels, height, width], shape: [channels, height, width])
+                               rawHeight: Int? = nil, rawWidth: Int? = nil, constants: ChannelConstants,
+                               groundTruthMaps: Bool = false) throws -> PipelineSpec {
+        try make(groundTruthMaps ? .genericGT : .generic, preprocessing, nil, constants,
+                 raw: [channels, rawHeight ?? height, rawWidth ?? width], shape: [channels, height, width])
     }
 
     static func make(_ dataset: DatasetKind, _ preprocessing: PreprocessingKind, _ normalClass: Int?,
@@ -102,7 +107,7 @@ public struct PipelineSpec: Equatable {
         case .mvtec: return [.lcnaug1, .aug1, .lcn, .none]
         case .imagenet, .pascalvoc: return [.aug1]
         case .custom, .customGT: return [.aug1, .none]
-        case .generic: return [.lcnaug1, .aug1, .lcn, .none]
+        case .generic, .genericGT: return [.lcnaug1, .aug1, .lcn, .none]
         }
     }
 

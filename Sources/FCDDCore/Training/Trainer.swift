@@ -88,9 +88,11 @@ public final class Trainer {
     /// Optimiser steps per epoch: ceil(batches / accBatches).
     public var stepsPerEpoch: Int { (loader.batchesPerEpoch + options.accBatches - 1) / options.accBatches }
 
-    /// Trains until `options.epochs` epochs are complete. `progress` is called after every step; when it
-    /// returns false the loop stops at once (the current epoch is not counted as completed).
-    public func run(progress: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingOutcome {
+    /// Trains until `options.epochs` epochs are complete. `progress` is called after every step and
+    /// `epochEnded` after every epoch; when either returns false the loop stops at once (an epoch cut
+    /// short is not counted as completed).
+    public func run(progress: (TrainingProgress) -> Bool = { _ in true },
+                    epochEnded: (EpochRecord) -> Bool = { _ in true }) throws -> TrainingOutcome {
         network.train()
         defer { network.clearCaches() }
         while completedEpochs < options.epochs {
@@ -133,6 +135,7 @@ public final class Trainer {
                                        dataSeconds: dataSeconds, images: images))
             scheduler.step()
             completedEpochs += 1
+            if !epochEnded(history[history.count - 1]) { return .stopped }
         }
         return .finished
     }

@@ -34,6 +34,9 @@ public enum DatasetCatalog {
     static func checkSupervision(_ config: ExperimentConfig) throws {
         let noise = try NoiseMode(name: config.noiseMode)
         let mode = try SuperviseMode(name: config.superviseMode.rawValue)
+        if noise == .outlierExposure {
+            throw EngineError.invalidArgument("noise mode 'outlier_exposure' uses the images given to fs.FCDD.fit (oe_data, known anomalies); experiments name an outlier dataset instead (cifar100, emnist, imagenet, imagenet22k, mvtec, mvtec_gt)")
+        }
         if config.offlineSupervision {
             guard [.synthetic, .fmnist, .cifar10, .mvtec].contains(config.dataset) else {
                 throw EngineError.invalidArgument("--offline-supervision is not available for \(config.dataset.rawValue) (as in the original: only fmnist, cifar10 and mvtec, and here synthetic)")
@@ -86,16 +89,7 @@ enum SyntheticSetup {
         let test = try SyntheticTextureSource(texture: texture, train: false, seed: 2021)
         let side = SyntheticTextureSource.side
         let preproc = try PreprocessingKind(name: config.preproc)
-        let constants: ChannelConstants
-        switch preproc {
-        case .lcn, .lcnaug1:
-            let r = try ChannelStatistics.lcnRange(count: train.count, channels: 3) { try train.image(at: $0) }
-            let ms = try ChannelStatistics.meanAndStd(count: train.count, channels: 3) { try train.image(at: $0) }
-            constants = ChannelConstants(mean: ms.mean, std: ms.std, lcnMin: r.min, lcnMax: r.max)
-        default:
-            let ms = try ChannelStatistics.meanAndStd(count: train.count, channels: 3) { try train.image(at: $0) }
-            constants = ChannelConstants(mean: ms.mean, std: ms.std)
-        }
+        let constants = try ChannelStatistics.constants(for: preproc, count: train.count, channels: 3) { try train.image(at: $0) }
         let spec = try PipelineSpec.generic(preprocessing: preproc, channels: 3, height: side, width: side, constants: constants)
         let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
         log("synthetic textures '\(texture.name)': \(train.count) nominal training images, \(test.count) test images (\(test.count - 100) with defects)")

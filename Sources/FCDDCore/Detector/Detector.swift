@@ -1,0 +1,78 @@
+// The in-memory detector behind `fs.FCDD`: trains an FCDD (or HSC / AE) network on images handed over
+// as arrays, scores new images and draws their heatmaps at the images' own resolution. It is the
+// experiment runner without files: the data's size picks the network input, the normalisation constants
+// come from the nominal training images, and anomalies come from the online supervisor (synthetic noise,
+// or the outlier images and labelled anomalies the caller gives).
+
+/// A trained (or not yet trained) detector. Not thread-safe: callers serialise use of one instance.
+public final class Detector {
+    public let settings: DetectorSettings
+    /// Set by `fit` or `load`.
+    public internal(set) var network: Network?
+    /// The test-time preprocessing of the fitted data.
+    public internal(set) var spec: PipelineSpec?
+    /// (C, H, W) of the images the detector was fitted on; new images must have C channels.
+    public internal(set) var dataShape: [Int]?
+    public internal(set) var history: [EpochRecord] = []
+    public internal(set) var completedEpochs = 0
+    /// Whether the last `fit` was stopped before its last epoch.
+    public internal(set) var stopped = false
+
+    public init(settings: DetectorSettings) throws {
+        try settings.validate()
+        self.settings = settings
+    }
+
+    public var isFitted: Bool { network != nil }
+
+    /// The square network input side for `height x width` images: the images' own side when they are
+    /// square and at most 256 pixels, else their longer side capped at 224 (the receptive-field
+    /// upsampling and the original networks assume square inputs); networks with dense layers insist on
+    /// their own side.
+    public static func inputSide(net: String, height: Int, width: Int) -> Int {
+        if let side = NetworkRegistry.requirements(of: net)?.side { return side }
+        if height == width && height <= 256 { return height }
+        return min(max(height, width), 224)
+    }
+
+    /// Channels the network sees for `dataChannels`-channel images (VGG networks are RGB-only, the
+    /// 28x28 autoencoders gray-only; images are converted on the fly).
+    public static func networkChannels(net: String, dataChannels: Int) -> Int {
+        NetworkRegistry.requirements(of: net)?.channels ?? dataChannels
+    }
+
+    func requireFitted() throws -> (Network, PipelineSpec, [Int]) {
+        guard let network, let spec, let dataShape else {
+            throw EngineError.state("the detector is not fitted yet; call fit first")
+        }
+        return (network, spec, dataShape)
+    }
+
+    /// The JSON that `describe` returns and the model file stores.
+    public var json: JSONValue {
+        func ints(_ v: [Int]) -> JSONValue { .array(v.map { .number(Double($0)) }) }
+        return .object([
+            ("settings", settings.json), ("fitted", .bool(isFitted)),
+            ("data_shape", dataShape.map(ints) ?? .null),
+            ("in_shape", network.map { ints($0.inShape) } ?? .null),
+            ("gauss_std", effectiveGaussStd.map { .number($0) } ?? .null),
+            ("preprocessing", spec?.json ?? .null),
+            ("completed_epochs", .number(Double(completedEpochs))), ("stopped", .bool(stopped)),
+            ("history", historyJSON),
+        ])
+    }
+
+    /// The Gaussian std the heatmaps use: the setting, or the receptive-field default.
+    var effectiveGaussStd: Double? {
+        if let s = settings.gaussStd { return s }
+        return network?.reception.map { ReceptiveUpsampling.defaultStd(kernelSize: $0.r) }
+    }
+
+    var historyJSON: JSONValue {
+        .object([
+            ("loss", .array(history.map { .number($0.loss) })), ("loss_std", .array(history.map { .number($0.lossStd) })),
+            ("lr", .array(history.map { .number($0.learningRate) })), ("seconds", .array(history.map { .number($0.seconds) })),
+            ("images", .array(history.map { .number(Double($0.images)) })),
+        ])
+    }
+}

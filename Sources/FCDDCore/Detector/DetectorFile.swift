@@ -1,0 +1,53 @@
+// A detector as one file: the snapshot format of `fcdd-swift train` (safetensors with the weights under
+// their PyTorch names, so `load_state_dict` reads them) whose metadata also holds the detector's
+// settings, the fitted data shape and history, and the caller's own fields (threshold, ...).
+
+extension Detector {
+    /// Writes the fitted detector atomically; `extra` is stored as given and returned by `load`.
+    public func save(path: String, extra: JSONValue) throws {
+        let (network, spec, _) = try requireFitted()
+        let info = SnapshotInfo(network: network.name, inShape: network.inShape, bias: network.bias,
+                                objective: settings.objective, gaussStd: settings.gaussStd,
+                                completedEpochs: completedEpochs, totalEpochs: settings.epochs,
+                                optimizer: settings.optimizer, schedule: settings.schedule,
+                                preprocessing: spec.json, extra: .object([("detector", json), ("user", extra)]))
+        try Snapshot.write(path: path, info: info, network: network, optimizer: nil)
+    }
+
+    /// Reads a file written by `save`; returns the detector and the caller's fields.
+    public static func load(path: String) throws -> (detector: Detector, extra: JSONValue) {
+        let (info, network) = try Snapshot.loadNetwork(path: path)
+        guard let d = info.extra["detector"], d != .null else {
+            throw EngineError.format("\(path) is a training snapshot of `fcdd-swift train`, not a detector model; score images with it through `fcdd-swift predict --snapshot`")
+        }
+        func bad(_ what: String) -> EngineError { .format("\(path): detector model \(what)") }
+        guard let settingsJSON = d["settings"] else { throw bad("lacks its settings") }
+        let detector = try Detector(settings: try DetectorSettings(json: settingsJSON))
+        guard info.preprocessing != .null else { throw bad("lacks its preprocessing") }
+        let spec = try PipelineSpec(json: info.preprocessing)
+        guard let shape = d["data_shape"]?.arrayValue?.compactMap({ $0.intValue }), shape.count == 3,
+              shape[0] == 1 || shape[0] == 3, shape[1] == spec.rawShape[1], shape[2] == spec.rawShape[2] else {
+            throw bad("has no valid data_shape")
+        }
+        guard spec.shape == network.inShape, network.name == detector.settings.net else {
+            throw bad("does not match its network (\(network.name) \(network.inShape) vs preprocessing \(spec.shape))")
+        }
+        network.eval()
+        detector.network = network
+        detector.spec = spec
+        detector.dataShape = shape
+        detector.completedEpochs = info.completedEpochs
+        detector.stopped = d["stopped"]?.boolValue ?? false
+        detector.history = Detector.history(from: d["history"])
+        return (detector, info.extra["user"] ?? .null)
+    }
+
+    /// The epoch records stored in a model file (fields that are missing read as empty).
+    static func history(from json: JSONValue?) -> [EpochRecord] {
+        func numbers(_ key: String) -> [Double] { json?[key]?.arrayValue?.compactMap { $0.doubleValue } ?? [] }
+        let loss = numbers("loss"), std = numbers("loss_std"), lr = numbers("lr"), seconds = numbers("seconds"), images = numbers("images")
+        let n = [loss.count, std.count, lr.count, seconds.count, images.count].min()!
+        return (0..<n).map { EpochRecord(epoch: $0, loss: loss[$0], lossStd: std[$0], learningRate: lr[$0],
+                                         seconds: seconds[$0], dataSeconds: 0, images: Int(exactly: images[$0]) ?? 0) }
+    }
+}

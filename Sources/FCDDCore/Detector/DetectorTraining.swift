@@ -1,0 +1,132 @@
+// `Detector.fit`: which images train, which feed the supervisor, the constants, the network and the
+// training loop. Known anomalies (label 1) are ordinary labelled training samples, except with
+// supervise mode `noise` + noise mode `outlier_exposure`, where they join the outlier-exposure images as
+// the pool the supervisor draws its anomalies from (the original's semi-supervised `mvtec_gt` setting).
+
+extension Detector {
+    /// Trains on `images` (labels 0 nominal / 1 known anomaly, nil = all nominal; masks inside `images`)
+    /// with optional outlier-exposure images. `report` receives the events (start, step, epoch) as JSON;
+    /// returning false stops training after the current step, and the detector keeps the weights so far.
+    /// On an error the detector keeps its previous state.
+    public func fit(_ images: ArrayImages, labels given: [Int]?, outliers: ArrayImages?,
+                    report: (JSONValue) -> Bool) throws {
+        let labels = given ?? [Int](repeating: 0, count: images.count)
+        guard labels.count == images.count else {
+            throw EngineError.shapeMismatch("\(labels.count) labels for \(images.count) images")
+        }
+        guard labels.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw EngineError.invalidArgument("labels must be 0 (nominal) or 1 (anomalous)") }
+        let nominal = labels.indices.filter { labels[$0] == 0 }, anomalous = labels.indices.filter { labels[$0] == 1 }
+        guard !nominal.isEmpty else { throw EngineError.invalidArgument("fit needs at least one nominal image (label 0)") }
+        try checkMasks(images, nominal: nominal)
+        if let t = settings.threads { Parallel.threads = t }
+
+        let (c, h, w) = (images.channels, images.height, images.width)
+        let netC = Detector.networkChannels(net: settings.net, dataChannels: c)
+        let side = Detector.inputSide(net: settings.net, height: h, width: w)
+        let nominalSource = ArrayImageSource(images, indices: nominal, channels: netC)
+        let constants = try ChannelStatistics.constants(for: settings.preprocessing, count: nominal.count, channels: netC) { i in
+            let image = try nominalSource.image(at: i)
+            return image.height == side && image.width == side ? image : try image.resized(to: .exact(height: side, width: side))
+        }
+        let spec = try PipelineSpec.generic(preprocessing: settings.preprocessing, channels: netC, height: side, width: side,
+                                            rawHeight: h, rawWidth: w, constants: constants, groundTruthMaps: images.hasMasks)
+
+        var rng = RandomSource(seed: mixSeed(settings.seed, 0xDA7A))
+        let usesPool = settings.superviseMode == .noise && settings.noiseMode == .outlierExposure
+        var provider: OutlierProvider? = nil
+        if usesPool {
+            let pool = try OutlierPool(anomalies: ArrayImageSource(images, indices: anomalous, channels: netC, masks: true,
+                                                                   fullMasks: Set(anomalous)),
+                                       outliers: outliers.map { ArrayImageSource($0, channels: netC) },
+                                       limit: settings.oeLimit, rng: &rng)
+            provider = PoolOutliers(pool: pool, rawShape: [netC, h, w]) { image, hh, ww in
+                image.height == hh && image.width == ww ? image : try image.resized(to: .exact(height: hh, width: ww))
+            }
+        } else if outliers != nil {
+            throw EngineError.invalidArgument("oe_data is used with supervise_mode 'noise' and noise_mode 'outlier_exposure' only (now '\(settings.superviseMode.rawValue)' and '\(settings.noiseMode.rawValue)')")
+        }
+        let trainIndices = usesPool ? nominal : Array(labels.indices)
+        let samples = SupervisedTrainingSamples(
+            raw: ArrayImageSource(images, indices: trainIndices, channels: netC, masks: true, fullMasks: Set(anomalous)),
+            supervisor: try OnlineSupervisor(mode: settings.superviseMode, noise: settings.noiseMode, anomalousLabel: 1, outliers: provider),
+            pipeline: try ItemPipeline(spec: spec, training: true),
+            labelOf: { labels[trainIndices[$0]] }, rawShape: [netC, 0, 0])
+
+        let network = try NetworkFactory.make(settings.net, inShape: spec.shape, bias: settings.bias, seed: settings.seed,
+                                              vggWeights: settings.vggWeights)
+        let optimizer = try settings.optimizer.make(for: network)
+        let trainer = try Trainer(network: network, optimizer: optimizer,
+                                  scheduler: try Scheduler(optimizer, schedule: settings.schedule), samples: samples,
+                                  options: TrainingOptions(epochs: settings.epochs, batchSize: settings.batchSize,
+                                                           accBatches: settings.accBatches, objective: settings.objective,
+                                                           gaussStd: settings.gaussStd, seed: settings.seed))
+        var keepGoing = report(.object([
+            ("event", .string("start")), ("epochs", .number(Double(settings.epochs))),
+            ("steps", .number(Double(trainer.stepsPerEpoch))), ("samples", .number(Double(samples.count))),
+            ("in_shape", .array(spec.shape.map { .number(Double($0)) })), ("network", .string(settings.net)),
+        ]))
+        let outcome: TrainingOutcome = keepGoing ? try trainer.run(progress: { p in
+            keepGoing = report(ExperimentEvent.progress(p).json)
+            return keepGoing
+        }, epochEnded: { record in
+            keepGoing = report(.object([
+                ("event", .string("epoch")), ("epoch", .number(Double(record.epoch))), ("epochs", .number(Double(settings.epochs))),
+                ("loss", .number(record.loss)), ("loss_std", .number(record.lossStd)), ("lr", .number(record.learningRate)),
+                ("seconds", .number(record.seconds)), ("images", .number(Double(record.images))),
+            ]))
+            return keepGoing
+        }) : .stopped
+        network.eval()
+        self.network = network
+        self.spec = spec
+        self.dataShape = [c, h, w]
+        self.history = trainer.history
+        self.completedEpochs = trainer.completedEpochs
+        self.stopped = outcome == .stopped && trainer.completedEpochs < settings.epochs
+    }
+
+    /// Masks must leave nominal images unmarked and are only used by the FCDD objective.
+    private func checkMasks(_ images: ArrayImages, nominal: [Int]) throws {
+        guard images.hasMasks else { return }
+        guard settings.objective == .fcdd else {
+            throw EngineError.invalidArgument("ground-truth maps are used by the fcdd objective only, not by '\(settings.objective.rawValue)'")
+        }
+        let marked = nominal.filter { !images.maskIsEmpty(at: $0) }
+        guard marked.isEmpty else {
+            throw EngineError.invalidArgument("the ground-truth maps of images labelled nominal must be empty; images \(marked.prefix(5).map(String.init).joined(separator: ", ")) mark anomalous pixels")
+        }
+    }
+}
+
+/// The supervisor's outlier pool: known anomalies (with their masks) and outlier-exposure images,
+/// optionally limited to `limit` distinct images drawn at random (`oe_limit`).
+struct OutlierPool: ImageSource {
+    let anomalies: ArrayImageSource
+    let outliers: ArrayImageSource?
+    /// Pool positions kept after the limit (into anomalies, then outliers).
+    let kept: [Int]
+
+    init(anomalies: ArrayImageSource, outliers: ArrayImageSource?, limit: Int?, rng: inout RandomSource) throws {
+        let total = anomalies.count + (outliers?.count ?? 0)
+        guard total > 0 else {
+            throw EngineError.invalidArgument("noise_mode 'outlier_exposure' draws anomalies from oe_data and the known anomalies (label 1), but there are none")
+        }
+        self.anomalies = anomalies; self.outliers = outliers
+        kept = limit.map { drawWithoutReplacement($0, from: total, using: &rng) } ?? Array(0..<total)
+    }
+
+    var count: Int { kept.count }
+    var hasGroundTruth: Bool { anomalies.hasGroundTruth }
+    func classLabel(at index: Int) -> Int { 1 }
+
+    func image(at index: Int) throws -> RawImage {
+        let k = kept[index]
+        return k < anomalies.count ? try anomalies.image(at: k) : try outliers!.image(at: k - anomalies.count)
+    }
+
+    /// The anomaly's mask; nil for outlier-exposure images (the supervisor marks them wholly anomalous).
+    func groundTruth(at index: Int) throws -> RawImage? {
+        let k = kept[index]
+        return k < anomalies.count ? try anomalies.groundTruth(at: k) : nil
+    }
+}
