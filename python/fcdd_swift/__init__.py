@@ -6,6 +6,8 @@ Two layers, as in llama-cpp-python: `_lib` declares the C ABI of libfcdd.so (fcd
 exceptions of `errors`. Arrays are float32 NCHW (N, C, H, W).
 
     >>> import fcdd_swift as fs
+    >>> det = fs.FCDD(epochs=20).fit(X_train)                  # X: (N, H, W[, C]) uint8 images
+    >>> scores, maps = det.decision_function(X), det.anomaly_map(X)
     >>> net = fs.Network("FCDD_CNN28", in_shape=(1, 28, 28), seed=0)
     >>> loss, grads = net.loss_and_grad(x, labels=labels)      # x: (N, 1, 28, 28)
     >>> scores, maps = net.scores(x), net.heatmaps(x)
@@ -15,13 +17,15 @@ import numpy as np
 
 from . import _lib, _loader, _validate  # _lib loads the library (after choosing the OpenBLAS kernel)
 from ._lib import check, f32ptr, lib
-from .errors import (FCDDError, FCDDIOError, FormatError, InvalidArgumentError, NotFoundError, ShapeError,
-                     StateError)
+from .errors import (FCDDError, FCDDIOError, FormatError, InvalidArgumentError, NotFittedError, NotFoundError,
+                     ShapeError, StateError)
 from .network import Network
 from . import optim
 from .safetensors import load_safetensors, save_safetensors
 from .images import read_image, write_png
 from .experiment import run_experiment, run_prediction
+from .detector import FCDD
+from .overlay import overlay
 
 __version__ = lib.fcdd_version().decode()
 
@@ -84,7 +88,7 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
     return out
 
 
-__all__ = ["Network", "optim", "load_safetensors", "save_safetensors", "read_image", "write_png",
+__all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "read_image", "write_png",
            "run_experiment", "run_prediction", "info", "set_num_threads",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
-           "NotFoundError", "FCDDIOError", "FormatError", "StateError", "__version__"]
+           "NotFoundError", "NotFittedError", "FCDDIOError", "FormatError", "StateError", "__version__"]

@@ -129,6 +129,34 @@ _SIGNATURES = {
     "fcdd_experiment_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
     # int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
     "fcdd_predict_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
+
+    # ---- the in-memory detector ----
+    # int32_t fcdd_detector_create(const char *settings_json, fcdd_detector **out);
+    "fcdd_detector_create": (c_int32, [c_char_p, POINTER(_handle)]),
+    # void fcdd_detector_free(fcdd_detector *det);
+    "fcdd_detector_free": (None, [_handle]),
+    # int32_t fcdd_detector_fit(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h, int32_t w,
+    #                           const int32_t *labels, const uint8_t *masks, const uint8_t *oe, int64_t oe_n,
+    #                           int32_t oe_c, int32_t oe_h, int32_t oe_w, fcdd_event_fn on_event, void *user);
+    "fcdd_detector_fit": (c_int32, [_handle, c_void_p, c_int64, c_int32, c_int32, c_int32, c_void_p, c_void_p,
+                                    c_void_p, c_int64, c_int32, c_int32, c_int32, EVENT_CALLBACK, c_void_p]),
+    # int32_t fcdd_detector_infer(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h,
+    #                             int32_t w, float *scores, float *maps);
+    "fcdd_detector_infer": (c_int32, [_handle, c_void_p, c_int64, c_int32, c_int32, c_int32, _f32p, _f32p]),
+    # int32_t fcdd_detector_describe(const fcdd_detector *det, char *buf, int64_t cap, int64_t *needed);
+    "fcdd_detector_describe": (c_int32, [_handle] + _text),
+    # int32_t fcdd_detector_save(fcdd_detector *det, const char *path, const char *extra_json);
+    "fcdd_detector_save": (c_int32, [_handle, c_char_p, c_char_p]),
+    # int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
+    "fcdd_detector_load": (c_int32, [c_char_p, POINTER(_handle)]),
+    # int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, const float *maps,
+    #                       const uint8_t *masks, int32_t h, int32_t w, double pro_limit, char *buf, int64_t cap,
+    #                       int64_t *needed);
+    "fcdd_evaluate": (c_int32, [_f32p, c_void_p, c_int64, _f32p, c_void_p, c_int32, c_int32, c_double] + _text),
+    # int32_t fcdd_overlay(const uint8_t *images, const float *maps, int64_t n, int32_t c, int32_t h, int32_t w,
+    #                      double quantile, int32_t global, double alpha, uint8_t *out);
+    "fcdd_overlay": (c_int32, [c_void_p, _f32p, c_int64, c_int32, c_int32, c_int32, c_double, c_int32, c_double,
+                               c_void_p]),
 }
 
 for _name, (_restype, _argtypes) in _SIGNATURES.items():

@@ -36,6 +36,10 @@ class StateError(FCDDError, RuntimeError):
     """The call is not valid now, e.g. an optimiser step before any gradient or a closed handle (FCDD_ERR_STATE)."""
 
 
+class NotFittedError(StateError, ValueError, AttributeError):
+    """A detector used before `fit` (also a ValueError and AttributeError, as scikit-learn's NotFittedError)."""
+
+
 # Status codes of fcdd.h. FCDD_ERR_NULL can only come from a bug of this package (it never passes NULL
 # where the header requires a pointer), but is still reported as an argument error rather than lost.
 _BY_STATUS = {

@@ -85,7 +85,7 @@ def test_bad_arguments_give_one_line_errors(capsys, argv, message):
     (["train", "--epochs", "-1"], "--epochs must be >= 0"),
     (["train", "--quantile", "2"], "--quantile must be in (0, 1]"),
     (["train", "--load", "/nonexistent/snapshot.safetensors"], "is not a file"),
-    (["train", "--scheduler-type", "milestones", "--lr-sched-param", "0.1"], "milestones is GAMMA M1"),
+    (["train", "--scheduler-type", "milestones", "--lr-sched-param", "0.1"], "milestones schedule takes GAMMA M1"),
     (["predict", "/nonexistent.safetensors", "x.png"], "no such snapshot file"),
 ])
 def test_invalid_values_are_reported_without_traceback(capsys, argv, message):

@@ -36,3 +36,18 @@ DATASETS = list(PER_DATASET)
 def default(dataset, option):
     """The runner default of `option` for `dataset`."""
     return PER_DATASET[dataset].get(option, GENERAL[option])
+
+
+def scheduler_settings(kind, params):
+    """The engine's scheduler object from a schedule name and its parameters (lambda: [GAMMA]; milestones:
+    [GAMMA, M1, M2, ...]); ValueError names what is wrong."""
+    params = list(params)
+    if kind == "lambda":
+        if len(params) != 1:
+            raise ValueError("the lambda schedule takes one parameter, GAMMA in (0, 1]")
+        return {"type": "lambda", "gamma": float(params[0])}
+    if kind == "milestones":
+        if len(params) < 2:
+            raise ValueError("the milestones schedule takes GAMMA M1 [M2 ...]")
+        return {"type": "milestones", "gamma": float(params[0]), "milestones": [int(m) for m in params[1:]]}
+    raise ValueError(f"unknown schedule {kind!r}; use 'lambda' or 'milestones'")

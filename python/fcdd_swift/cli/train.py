@@ -92,14 +92,10 @@ def resolve(args):
                                            else ([0.985] if sched_type == "lambda" else None))
     if sched_param is None:
         raise ValueError("--scheduler-type milestones needs --lr-sched-param GAMMA M1 M2 ...")
-    if sched_type == "lambda":
-        if len(sched_param) != 1:
-            raise ValueError("--lr-sched-param for the lambda schedule is a single GAMMA in (0, 1]")
-        scheduler = {"type": "lambda", "gamma": sched_param[0]}
-    else:
-        if len(sched_param) < 2:
-            raise ValueError("--lr-sched-param for milestones is GAMMA M1 [M2 ...]")
-        scheduler = {"type": "milestones", "gamma": sched_param[0], "milestones": [int(m) for m in sched_param[1:]]}
+    try:
+        scheduler = defaults.scheduler_settings(sched_type, sched_param)
+    except ValueError as e:
+        raise ValueError(f"--lr-sched-param: {e}") from None
     logdir = args.logdir.replace("{t}", time.strftime("%Y%m%d%H%M%S")) + args.logdir_suffix
     if "{t}" in args.logdir and not args.logdir_suffix:
         logdir += f"_{ds}_"

@@ -1,0 +1,349 @@
+"""`FCDD`: the detector for notebooks and scripts, in the conventions of scikit-learn and PyOD.
+
+Training, scoring and heatmaps run in the engine with the GIL released. Calls on one detector are
+serialised by a lock (two threads may share one detector); different detectors run in parallel.
+"""
+import os
+import tempfile
+import threading
+import warnings
+
+import numpy as np
+
+from . import arrays, defaults, native, params, thresholds
+from .progress import FitProgress
+from .._lib import lib, read_json
+from ..errors import FormatError, NotFittedError, InvalidArgumentError
+
+FILE_FORMAT = "fcdd_swift.FCDD"
+_LOCK_GUARD = threading.Lock()
+
+
+class FCDD(params.ParamsMixin):
+    """Fully Convolutional Data Description (Liznerski et al., ICLR 2021) as a one-class detector on images.
+
+    Every parameter left at None is chosen from the training data's shape as the original runner would
+    choose it (see docs/detector.md for the full table and the runner argument each parameter mirrors).
+
+    Parameters
+    ----------
+    net : str or None
+        Network name (``fcdd_swift.network_names()``); None: FCDD_CNN28_W for small gray images,
+        FCDD_CNN32_LW3K up to 64 pixels, FCDD_CNN224_VGG_NOPT above (FCDD_CNN224_VGG_F with ``vgg_weights``).
+    objective : {"fcdd", "hsc", "ae"}
+    epochs, batch_size, acc_batches : int or None
+    lr, weight_decay : float or None
+    optimizer : {"sgd", "adam"} or None
+    scheduler : {"lambda", "milestones"} or None
+    lr_sched_param : list or None
+        lambda: [GAMMA]; milestones: [GAMMA, M1, M2, ...].
+    supervise_mode : str or None
+        unsupervised, other, noise, malformed_normal, malformed_normal_gt; None: "noise" when there are
+        outlier images (``oe_data`` or known anomalies), else "malformed_normal".
+    noise_mode : str or None
+        confetti, gaussian, uniform, blob, mixed_blob, solid, or outlier_exposure (``oe_data`` and the known
+        anomalies); None: outlier_exposure when there are outlier images, else confetti.
+    oe_limit : int or None
+        Number of distinct outlier images used (None: all).
+    oe_data : array or None
+        Outlier-exposure images, in any layout `fit` accepts, of any size (resized to the data's).
+    preproc : {"lcnaug1", "aug1", "lcn", "none"} or None
+    gauss_std : float or None
+        Std of the receptive-field Gaussian of the heatmaps.
+    quantile : float or None
+        Quantile of the heatmap normalisation in `overlay`.
+    bias : bool
+    contamination : float in (0, 0.5]
+        Share of anomalies assumed in the training data: sets ``threshold_`` (PyOD's rule).
+    seed : int
+    threads : int or None
+        Engine worker threads (a process-wide setting); None: all cores.
+    verbose : int
+        0 silent, 1 progress bar, 2 also one line per epoch.
+    vgg_weights : path or None
+        ImageNet vgg11_bn weights (safetensors) for the pretrained VGG networks.
+
+    Attributes
+    ----------
+    decision_scores_ : ndarray (n,)  scores of the training images
+    threshold_ : float               scores above it are anomalous
+    labels_ : ndarray (n,)           0/1 of the training images under ``threshold_``
+    history_ : dict                  per-epoch loss, loss_std, lr, seconds, images
+    resolved_params_ : dict          every parameter as used, None values filled in
+    n_epochs_ : int                  epochs completed (fewer after a stop)
+    stopped_ : bool                  whether the last fit was stopped early (Ctrl-C or the callback)
+    """
+
+    def __init__(self, net=None, objective="fcdd", epochs=None, batch_size=None, acc_batches=None, lr=None,
+                 weight_decay=None, optimizer=None, scheduler=None, lr_sched_param=None, supervise_mode=None,
+                 noise_mode=None, oe_limit=None, oe_data=None, preproc=None, gauss_std=None, quantile=None, bias=True,
+                 contamination=0.1, seed=0, threads=None, verbose=1, vgg_weights=None):
+        self.net = net
+        self.objective = objective
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.acc_batches = acc_batches
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.lr_sched_param = lr_sched_param
+        self.supervise_mode = supervise_mode
+        self.noise_mode = noise_mode
+        self.oe_limit = oe_limit
+        self.oe_data = oe_data
+        self.preproc = preproc
+        self.gauss_std = gauss_std
+        self.quantile = quantile
+        self.bias = bias
+        self.contamination = contamination
+        self.seed = seed
+        self.threads = threads
+        self.verbose = verbose
+        self.vgg_weights = vgg_weights
+
+    # ---- locking and state -------------------------------------------------------------------------
+
+    @property
+    def _lock(self):
+        # Created on first use: scikit-learn's convention leaves __init__ to store the parameters only.
+        lock = self.__dict__.get("_lock_")
+        if lock is None:
+            with _LOCK_GUARD:
+                lock = self.__dict__.setdefault("_lock_", threading.RLock())
+        return lock
+
+    def _native(self):
+        handle = self.__dict__.get("_handle_")
+        if handle is None or handle.closed:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+        return handle
+
+    def _images(self, X, what="X"):
+        self._native()  # not fitted: say so before looking at X
+        imgs = arrays.images(X, what)
+        channels = self.data_shape_[0]
+        if imgs.shape[1] != channels:
+            raise InvalidArgumentError(f"{what} has {imgs.shape[1]}-channel images, but the detector was fitted on "
+                                       f"{channels}-channel images")
+        return imgs
+
+    # ---- training ----------------------------------------------------------------------------------
+
+    def fit(self, X, y=None, gtmaps=None, callback=None):
+        """Trains on images X (mostly nominal).
+
+        Parameters
+        ----------
+        X : array (N, H, W), (N, H, W, C) or (N, C, H, W), uint8 or float in [0, 1]
+        y : array (N,) or None
+            1 marks a known anomaly (semi-supervised training), 0 a nominal image; None: all nominal.
+        gtmaps : array (N, H, W) or None
+            Ground-truth maps of X (non-zero = anomalous pixel); maps of nominal images must be empty.
+        callback : callable or None
+            Called after every epoch with a dict (epoch, epochs, loss, loss_std, lr, seconds, images);
+            returning False stops training.
+
+        Ctrl-C stops training after the current step; the detector is then fitted with the weights so far
+        (``stopped_`` is True) and a warning says so.
+        """
+        p = self.get_params()
+        params.check(p, set(read_json(lib.fcdd_network_names)))
+        imgs = arrays.images(X)
+        n, c, h, w = imgs.shape
+        labels = arrays.labels(y, n)
+        masks = arrays.masks(gtmaps, n, h, w)
+        outliers = arrays.images(self.oe_data, "oe_data") if self.oe_data is not None else None
+        has_pool = outliers is not None or (labels is not None and bool(labels.any()))
+        try:
+            resolved = defaults.resolve(p, c, h, w, has_pool)
+            settings = defaults.engine_settings(resolved)
+        except ValueError as e:
+            raise InvalidArgumentError(str(e)) from None
+        if callback is not None and not callable(callback):
+            raise InvalidArgumentError(f"callback must be callable; got {callback!r}")
+        with self._lock:
+            handle = native.DetectorHandle.create(settings)
+            progress = FitProgress(self.verbose, callback)
+            try:
+                pump = handle.fit(imgs, labels, masks, outliers, progress)
+            except BaseException:
+                handle.close()
+                raise
+            finally:
+                progress.close()
+            old = self.__dict__.get("_handle_")
+            self._handle_ = handle
+            if old is not None:
+                old.close()
+            self._set_fitted_state(handle.describe(), resolved)
+            self.decision_scores_ = self.decision_function(X)
+            self.threshold_ = thresholds.from_contamination(self.decision_scores_, self.contamination)
+            self.threshold_method_ = "contamination"
+            self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
+        if pump.interrupted or self.stopped_:
+            warnings.warn(f"training stopped after {self.n_epochs_} of {resolved['epochs']} epochs"
+                          f"{' (Ctrl-C)' if pump.interrupted else ''}; the detector uses the weights so far",
+                          RuntimeWarning, stacklevel=2)
+        return self
+
+    def _set_fitted_state(self, description, resolved):
+        self.resolved_params_ = resolved
+        self.data_shape_ = tuple(description["data_shape"])
+        self.in_shape_ = tuple(description["in_shape"])
+        self.gauss_std_ = description["gauss_std"]
+        self.n_epochs_ = description["completed_epochs"]
+        self.stopped_ = description["stopped"]
+        self.history_ = description["history"]
+
+    def fit_predict(self, X, y=None, gtmaps=None, callback=None):
+        """fit, then the 0/1 labels of the training images (``labels_``)."""
+        return self.fit(X, y, gtmaps=gtmaps, callback=callback).labels_
+
+    # ---- scores, labels, heatmaps ------------------------------------------------------------------
+
+    def _infer(self, X, maps):
+        with self._lock:
+            handle = self._native()
+            if self.threads is not None:
+                lib.fcdd_set_num_threads(int(self.threads))
+            return handle.infer(self._images(X), maps)
+
+    def decision_function(self, X):
+        """Anomaly score per image (higher = more anomalous), float64 (N,)."""
+        scores, _ = self._infer(X, maps=False)
+        return scores.astype(np.float64)
+
+    def score_samples(self, X):
+        """scikit-learn's convention: the negated anomaly score (higher = more normal)."""
+        return -self.decision_function(X)
+
+    def predict(self, X):
+        """0 (nominal) / 1 (anomalous) per image: score > ``threshold_``."""
+        return (self.decision_function(X) > self.threshold_).astype(np.int64)
+
+    def anomaly_map(self, X):
+        """Heatmaps (N, H, W) float32 at the images' resolution; higher = more anomalous."""
+        _, maps = self._infer(X, maps=True)
+        return maps
+
+    def overlay(self, X, normalize="local", alpha=0.5):
+        """Heatmap overlays of X as uint8 RGB (N, H, W, 3), normalised with the resolved ``quantile``."""
+        from ..overlay import overlay
+        maps = self.anomaly_map(X)
+        return overlay(X, maps, quantile=self.resolved_params_["quantile"], normalize=normalize, alpha=alpha)
+
+    # ---- thresholds and metrics --------------------------------------------------------------------
+
+    def calibrate_threshold(self, X, y, method="f1", max_fpr=0.05):
+        """Sets ``threshold_`` from labelled validation images: method "f1" maximises the F1 score of the
+        anomalous class, "max_fpr" gives the highest recall with a false-positive rate <= max_fpr.
+        Returns self (``labels_`` follow the new threshold)."""
+        scores = self.decision_function(X)
+        labels = arrays.labels(y, len(scores))
+        if labels is None:
+            raise InvalidArgumentError("calibrate_threshold needs labels y")
+        if method == "f1":
+            threshold = thresholds.best_f1(scores, labels)
+        elif method == "max_fpr":
+            from .._validate import real
+            limit = real(max_fpr, "max_fpr")
+            if not 0 <= limit <= 1:
+                raise InvalidArgumentError(f"max_fpr must be in [0, 1]; got {max_fpr!r}")
+            threshold = thresholds.max_fpr(scores, labels, limit)
+        else:
+            raise InvalidArgumentError(f"method must be 'f1' or 'max_fpr'; got {method!r}")
+        with self._lock:
+            self.threshold_ = threshold
+            self.threshold_method_ = method
+            self.labels_ = (self.decision_scores_ > threshold).astype(np.int64)
+        return self
+
+    def evaluate(self, X, y, gtmaps=None, pro_limit=0.3):
+        """Metrics on labelled images: image_auroc, ap, f1_max (and its threshold); with gtmaps also
+        pixel_auroc (all pixels pooled), pixel_ap and aupro (normalised area up to FPR pro_limit); plus
+        precision, recall and f1 at ``threshold_``. None where a metric is undefined (one class only)."""
+        imgs = self._images(X)
+        n, _, h, w = imgs.shape
+        labels = arrays.labels(y, n)
+        if labels is None:
+            raise InvalidArgumentError("evaluate needs labels y")
+        masks = arrays.masks(gtmaps, n, h, w)
+        with self._lock:
+            scores, maps = self._native().infer(imgs, masks is not None)
+            threshold = self.threshold_
+        result = native.evaluate(scores, labels, maps, masks, pro_limit)
+        predicted = scores.astype(np.float64) > threshold
+        tp = int((predicted & (labels == 1)).sum())
+        precision = tp / int(predicted.sum()) if predicted.any() else None
+        recall = tp / int((labels == 1).sum()) if (labels == 1).any() else None
+        f1 = None
+        if precision is not None and recall is not None:
+            f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        result.update(threshold=threshold, precision=precision, recall=recall, f1=f1)
+        return result
+
+    # ---- files -------------------------------------------------------------------------------------
+
+    def _user_fields(self):
+        p = self.get_params()
+        oe = p.pop("oe_data")
+        p["vgg_weights"] = os.fspath(p["vgg_weights"]) if p["vgg_weights"] is not None else None
+        return {
+            "format": FILE_FORMAT, "params": p,
+            "oe_data_shape": list(np.shape(oe)) if oe is not None else None,
+            "resolved_params": {k: v for k, v in self.resolved_params_.items() if k != "oe_data"},
+            "threshold": self.threshold_, "threshold_method": self.threshold_method_,
+            "decision_scores": [float(s) for s in self.decision_scores_],
+        }
+
+    def save(self, path):
+        """Writes the fitted detector to one file (safetensors: weights under PyTorch names; network,
+        preprocessing, gauss std, threshold and parameters in its metadata), atomically."""
+        with self._lock:
+            self._native().save(path, self._user_fields())
+
+    @classmethod
+    def load(cls, path):
+        """A detector saved with `save`, ready to score (``oe_data`` is not stored and comes back as None)."""
+        handle = native.DetectorHandle.load(path)
+        description = handle.describe()
+        user = description.get("user") or {}
+        if not isinstance(user, dict) or user.get("format") != FILE_FORMAT:
+            handle.close()
+            raise FormatError(f"{os.fspath(path)} was not written by fcdd_swift.FCDD.save")
+        det = cls(**user["params"])
+        det._handle_ = handle
+        det._set_fitted_state(description, user["resolved_params"])
+        det.decision_scores_ = np.asarray(user["decision_scores"], dtype=np.float64)
+        det.threshold_ = float(user["threshold"])
+        det.threshold_method_ = user["threshold_method"]
+        det.labels_ = (det.decision_scores_ > det.threshold_).astype(np.int64)
+        return det
+
+    # ---- pickling (joblib, multiprocessing) -------------------------------------------------------
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_handle_", "_lock_")}
+        if self.__dict__.get("_handle_") is not None and not self._handle_.closed:
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "model.fcdd")
+                self.save(path)
+                with open(path, "rb") as f:
+                    state["_model_bytes_"] = f.read()
+        return state
+
+    def __setstate__(self, state):
+        model = state.pop("_model_bytes_", None)
+        self.__dict__.update(state)
+        if model is not None:
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "model.fcdd")
+                with open(path, "wb") as f:
+                    f.write(model)
+                self._handle_ = native.DetectorHandle.load(path)
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import InputTags, Tags, TargetTags
+        return Tags(estimator_type="outlier_detector", target_tags=TargetTags(required=False),
+                    input_tags=InputTags(three_d_array=True))

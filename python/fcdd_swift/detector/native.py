@@ -1,0 +1,77 @@
+"""The engine's detector handle (fcdd_detector_* in fcdd.h): arrays in, scores, heatmaps and JSON out.
+Arguments are already validated and converted by `arrays`; this layer only passes pointers."""
+import ctypes
+import json
+
+import numpy as np
+
+from .._events import EventPump
+from .._handle import NativeHandle
+from .._lib import check, cpath, f32ptr, lib, read_json
+
+
+def _ptr(array):
+    return None if array is None else array.ctypes.data_as(ctypes.c_void_p)
+
+
+class DetectorHandle(NativeHandle):
+    _free = lib.fcdd_detector_free
+    _kind = "detector"
+
+    @classmethod
+    def create(cls, settings):
+        handle = cls()
+        check(lib.fcdd_detector_create(json.dumps(settings).encode("utf-8"), ctypes.byref(handle._ptr)))
+        return handle
+
+    @classmethod
+    def load(cls, path):
+        handle = cls()
+        check(lib.fcdd_detector_load(cpath(path), ctypes.byref(handle._ptr)))
+        return handle
+
+    def fit(self, images, labels, masks, outliers, on_event):
+        """Trains in the engine (GIL released); returns the EventPump, which tells whether Ctrl-C stopped it."""
+        n, c, h, w = images.shape
+        oe_shape = outliers.shape if outliers is not None else (0, 0, 0, 0)
+        pump = EventPump(on_event)
+        with self._use() as ptr:
+            pump.run(lambda callback: lib.fcdd_detector_fit(
+                ptr, _ptr(images), n, c, h, w, _ptr(labels), _ptr(masks), _ptr(outliers), *oe_shape, callback, None))
+        return pump
+
+    def infer(self, images, maps):
+        """Scores (float32, n) and, when `maps`, heatmaps (float32, n x H x W)."""
+        n, c, h, w = images.shape
+        scores = np.empty(n, np.float32)
+        heat = np.empty((n, h, w), np.float32) if maps else None
+        with self._use() as ptr:
+            check(lib.fcdd_detector_infer(ptr, _ptr(images), n, c, h, w, f32ptr(scores), f32ptr(heat)))
+        return scores, heat
+
+    def describe(self):
+        with self._use() as ptr:
+            return read_json(lib.fcdd_detector_describe, ptr)
+
+    def save(self, path, extra):
+        with self._use() as ptr:
+            check(lib.fcdd_detector_save(ptr, cpath(path), json.dumps(extra).encode("utf-8")))
+
+
+def evaluate(scores, labels, maps, masks, pro_limit):
+    """The engine's metrics (see fcdd_evaluate) as a dict."""
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    labels = np.ascontiguousarray(labels, dtype=np.int32)
+    h, w = (maps.shape[1], maps.shape[2]) if maps is not None else (0, 0)
+    result = read_json(lib.fcdd_evaluate, f32ptr(scores), _ptr(labels), len(scores), f32ptr(maps), _ptr(masks), h, w,
+                       float(pro_limit))
+    return {k: None if v is None else float(v) for k, v in result.items()}  # JSON writes 1.0 as 1
+
+
+def overlay(images, maps, quantile, global_norm, alpha):
+    """(n, H, W, 3) uint8 overlays from (n, C, H, W) uint8 images and (n, H, W) float32 maps."""
+    n, c, h, w = images.shape
+    out = np.empty((n, h, w, 3), np.uint8)
+    check(lib.fcdd_overlay(_ptr(images), f32ptr(maps), n, c, h, w, float(quantile), int(bool(global_norm)), float(alpha),
+                           _ptr(out)))
+    return out

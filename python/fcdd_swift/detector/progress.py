@@ -1,0 +1,58 @@
+"""What a user sees while `FCDD.fit` trains: a progress bar over all optimiser steps (tqdm when it is
+installed, the command line's one-line display otherwise), per-epoch lines at verbose >= 2, and the user's
+per-epoch callback. Returning False from the callback stops training like Ctrl-C."""
+import sys
+
+from ..cli.progress import ProgressLine
+
+
+def _tqdm():
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm
+
+
+class FitProgress:
+    """The `on_event` handler of a fit."""
+
+    def __init__(self, verbose, callback, stream=None):
+        self.verbose = verbose
+        self.callback = callback
+        self.stream = stream or sys.stderr
+        self.bar = None
+        self.line = None
+        self.epoch_info = []
+
+    def __call__(self, event):
+        kind = event.get("event")
+        if kind == "start" and self.verbose >= 1 and event["epochs"] > 0:
+            tqdm = _tqdm()
+            if tqdm is not None:
+                self.bar = tqdm(total=event["epochs"] * event["steps"], unit="step", file=self.stream,
+                                desc=f"FCDD {event['network']}", dynamic_ncols=True, leave=True)
+            else:
+                self.line = ProgressLine(self.stream)
+        elif kind == "step":
+            if self.bar is not None:
+                self.bar.update(1)
+                self.bar.set_postfix(epoch=f"{event['epoch'] + 1}/{event['epochs']}", loss=f"{event['epoch_loss']:.4f}",
+                                     refresh=False)
+            elif self.line is not None:
+                self.line.step(event)
+        elif kind == "epoch":
+            info = {k: event[k] for k in ("epoch", "epochs", "loss", "loss_std", "lr", "seconds", "images")}
+            self.epoch_info.append(info)
+            if self.verbose >= 2:
+                text = (f"epoch {info['epoch'] + 1}/{info['epochs']}  loss {info['loss']:.5f}  lr {info['lr']:.2e}  "
+                        f"{info['seconds']:.1f} s")
+                (self.bar.write(text, file=self.stream) if self.bar is not None else print(text, file=self.stream))
+            if self.callback is not None and self.callback(info) is False:
+                return False
+        return True
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -1,0 +1,46 @@
+"""Heatmap overlays as arrays: the jet-coloured heatmap blended over the image, ready to show with
+matplotlib (``plt.imshow``) or to write with `write_png`."""
+import numpy as np
+
+from ._validate import real
+from .detector import arrays
+from .detector import native
+from .errors import InvalidArgumentError
+
+
+def overlay(images, maps, quantile=0.97, normalize="local", alpha=0.5):
+    """Overlays of heatmaps on images.
+
+    Parameters
+    ----------
+    images : array (N, H, W), (N, H, W, C) or (N, C, H, W), uint8 or float in [0, 1]; or one image
+        (H, W) / (H, W, C) together with one map (H, W)
+    maps : array (N, H, W) or (N, 1, H, W), or (H, W) for one image; e.g. ``FCDD.anomaly_map(images)``
+    quantile : float in (0, 1]
+        Maps are scaled so that this quantile of their values becomes the top of the colour scale (the
+        original's heatmap normalisation).
+    normalize : {"local", "global"}
+        "local": each map on its own; "global": all maps on one scale, so colours compare across images.
+    alpha : float in [0, 1]
+        Weight of the heatmap colour.
+
+    Returns
+    -------
+    ndarray uint8 (N, H, W, 3), or (H, W, 3) for one image
+    """
+    single = np.ndim(maps) == 2
+    if single:
+        images, maps = np.asarray(images)[None], np.asarray(maps)[None]
+    imgs = arrays.images(images, "images")
+    n, _, h, w = imgs.shape
+    heat = arrays.maps(maps, n, h, w)
+    q = real(quantile, "quantile")
+    if not 0 < q <= 1:
+        raise InvalidArgumentError(f"quantile must be in (0, 1]; got {quantile!r}")
+    if normalize not in ("local", "global"):
+        raise InvalidArgumentError(f"normalize must be 'local' or 'global'; got {normalize!r}")
+    a = real(alpha, "alpha")
+    if not 0 <= a <= 1:
+        raise InvalidArgumentError(f"alpha must be in [0, 1]; got {alpha!r}")
+    out = native.overlay(imgs, heat, q, normalize == "global", a)
+    return out[0] if single else out
