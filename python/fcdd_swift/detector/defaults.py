@@ -7,6 +7,10 @@ supervision is the MVTec runner's synthetic one (malformed_normal with confetti 
 CIFAR-100 outlier exposure of the F-MNIST and CIFAR-10 runners; and large images get FCDD_CNN224_VGG_NOPT
 unless `vgg_weights` points at the ImageNet weights FCDD_CNN224_VGG_F starts from.
 """
+import os
+
+import numpy as np
+
 from ..cli.defaults import default, scheduler_settings
 
 # FCDD parameter -> runner option of cli/defaults.py
@@ -41,6 +45,10 @@ def resolve(params, channels, height, width, has_outliers):
     """The full parameter set: `params` (FCDD.get_params()) with every None filled in."""
     dataset = profile(channels, height, width)
     out = dict(params)
+    oe = out.pop("oe_data", None)   # the images themselves stay out of the record (and the model file)
+    out["oe_data_shape"] = list(np.shape(oe)) if oe is not None else None
+    if out.get("vgg_weights") is not None:
+        out["vgg_weights"] = os.fspath(out["vgg_weights"])
     if out.get("lr_sched_param") is None and out.get("scheduler") not in (None, default(dataset, "scheduler_type")):
         # Another schedule than the runner's: its parameters cannot come from the runner.
         if out["scheduler"] == "milestones":

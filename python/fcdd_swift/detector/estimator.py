@@ -287,12 +287,10 @@ class FCDD(params.ParamsMixin):
 
     def _user_fields(self):
         p = self.get_params()
-        oe = p.pop("oe_data")
-        p["vgg_weights"] = os.fspath(p["vgg_weights"]) if p["vgg_weights"] is not None else None
+        p.pop("oe_data")
+        p["vgg_weights"] = self.resolved_params_["vgg_weights"]
         return {
-            "format": FILE_FORMAT, "params": p,
-            "oe_data_shape": list(np.shape(oe)) if oe is not None else None,
-            "resolved_params": {k: v for k, v in self.resolved_params_.items() if k != "oe_data"},
+            "format": FILE_FORMAT, "params": p, "resolved_params": self.resolved_params_,
             "threshold": self.threshold_, "threshold_method": self.threshold_method_,
             "decision_scores": [float(s) for s in self.decision_scores_],
         }
