@@ -1,0 +1,125 @@
+"""fs.FCDD refuses bad input with an exception that says what is wrong, before anything reaches the engine
+where it can (and the engine checks again): dtypes, ranks, empty arrays, NaN, label and map mismatches,
+parameters, use before fit, and files that are corrupt or not detector models."""
+import numpy as np
+import pytest
+
+import fcdd_swift as fs
+from detector_data import FAST, labelled_set, textures
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    x, _ = textures(32)
+    return fs.FCDD(**FAST).fit(x)
+
+
+X, _ = textures(16)
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (X.astype(bool), fs.InvalidArgumentError, "uint8 or float images; got dtype bool"),
+    (X.astype(np.complex64), fs.InvalidArgumentError, "got dtype complex64"),
+    (np.array([["a"]]), fs.InvalidArgumentError, "got dtype <U1"),
+    (X.reshape(16, -1), fs.ShapeError, "flattened images must be reshaped"),
+    (X[0, 0], fs.ShapeError, "got an array of shape (28,)"),
+    (X[:, None, None], fs.ShapeError, "got an array of shape (16, 1, 1, 28, 28)"),
+    (X[:0], fs.ShapeError, "no images (N = 0)"),
+    (np.zeros((4, 28, 28, 4), np.uint8), fs.ShapeError, "drop the alpha channel"),
+    (np.zeros((4, 28, 28, 2), np.uint8), fs.ShapeError, "1 (gray) or 3 (RGB) channels"),
+    (np.full((4, 28, 28), np.nan), fs.InvalidArgumentError, "NaN or infinity"),
+    (X * 1.0, fs.InvalidArgumentError, "float images must lie in [0, 1]"),
+    (X.astype(np.int64) + 200, fs.InvalidArgumentError, "integer images must lie in 0..255"),
+    ([np.zeros((28, 28)), np.zeros((20, 20))], fs.InvalidArgumentError, "images of one size"),
+])
+def test_bad_images(bad, error, message):
+    with pytest.raises(error) as e:
+        fs.FCDD(**FAST).fit(bad)
+    assert message in str(e.value)
+
+
+def test_labels_and_maps_must_match_the_images():
+    x, y, m = labelled_set(8)
+    with pytest.raises(fs.ShapeError, match=r"y must have shape \(16,\)"):
+        fs.FCDD(**FAST).fit(x, y[:5])
+    with pytest.raises(fs.InvalidArgumentError, match=r"0 \(nominal\) and 1 \(anomalous\) only; got \[2\]"):
+        fs.FCDD(**FAST).fit(x, y * 2)
+    with pytest.raises(fs.ShapeError, match=r"gtmaps must have shape \(16, 28, 28\)"):
+        fs.FCDD(**FAST).fit(x, y, gtmaps=m[:, :20])
+    with pytest.raises(fs.InvalidArgumentError, match="NaN"):
+        fs.FCDD(**FAST).fit(x, y, gtmaps=np.full(m.shape, np.nan))
+    marked = m.copy()
+    marked[0, 3, 3] = 1
+    with pytest.raises(fs.InvalidArgumentError, match="labelled nominal must be empty; images 0"):
+        fs.FCDD(**FAST).fit(x, y, gtmaps=marked)
+    with pytest.raises(fs.InvalidArgumentError, match="at least one nominal image"):
+        fs.FCDD(**FAST).fit(x, np.ones(16, int))
+    with pytest.raises(fs.InvalidArgumentError, match="fcdd objective only"):
+        fs.FCDD(**{**FAST, "net": None}, objective="hsc").fit(x, y, gtmaps=m)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(net="FCDD_NOPE"), "unknown network 'FCDD_NOPE'"),
+    (dict(objective="svdd"), "objective must be one of"),
+    (dict(epochs=-1), "epochs must be >= 0"),
+    (dict(epochs=2.5), "epochs must be an integer"),
+    (dict(lr=0), "lr must be > 0"),
+    (dict(contamination=0.7), "contamination must be in (0, 0.5]"),
+    (dict(supervise_mode="always"), "supervise_mode must be one of"),
+    (dict(noise_mode="cifar100"), "noise_mode must be one of"),
+    (dict(preproc="lcnaug2"), "preproc must be one of"),
+    (dict(scheduler="milestones"), "needs lr_sched_param"),
+    (dict(scheduler="lambda", lr_sched_param=[0.9, 3]), "lambda schedule takes one parameter"),
+    (dict(seed=-1), "seed must be >= 0"),
+    (dict(quantile=1.5), "quantile must be in (0, 1]"),
+    (dict(bias="yes"), "bias must be True or False"),
+    (dict(net="FCDD_CNN224_VGG_F"), "starts from ImageNet weights"),
+])
+def test_bad_parameters_are_named(params, message):
+    with pytest.raises(fs.FCDDError) as e:
+        fs.FCDD(**{**FAST, **params}).fit(X)
+    assert message in str(e.value)
+
+
+def test_use_before_fit():
+    det = fs.FCDD()
+    for call in (det.decision_function, det.predict, det.anomaly_map, det.score_samples):
+        with pytest.raises(fs.NotFittedError, match="not fitted yet"):
+            call(X)
+    with pytest.raises(fs.NotFittedError):
+        det.save("/tmp/never.fcdd")
+    assert issubclass(fs.NotFittedError, ValueError) and issubclass(fs.NotFittedError, AttributeError)
+
+
+def test_images_must_have_the_fitted_channel_count(fitted):
+    rgb, _ = textures(2, channels=3)
+    with pytest.raises(fs.InvalidArgumentError, match="fitted on 1-channel images"):
+        fitted.decision_function(rgb)
+
+
+def test_calibration_and_evaluation_need_labels(fitted):
+    x, y, _ = labelled_set(4)
+    with pytest.raises(fs.InvalidArgumentError, match="needs labels"):
+        fitted.calibrate_threshold(x, None)
+    with pytest.raises(fs.InvalidArgumentError, match="nominal \\(0\\) and anomalous \\(1\\) examples"):
+        fitted.calibrate_threshold(x, np.zeros(8, int))
+    with pytest.raises(fs.InvalidArgumentError, match="method must be"):
+        fitted.calibrate_threshold(x, y, method="youden")
+
+
+def test_corrupt_and_foreign_files(tmp_path, fitted):
+    garbage = tmp_path / "garbage.fcdd"
+    garbage.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    with pytest.raises(fs.FormatError):
+        fs.FCDD.load(garbage)
+    truncated = tmp_path / "truncated.fcdd"
+    fitted.save(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:-100])
+    with pytest.raises(fs.FormatError):
+        fs.FCDD.load(truncated)
+    plain = tmp_path / "weights.safetensors"
+    fs.save_safetensors(plain, {"w": np.zeros(3, np.float32)})
+    with pytest.raises(fs.FormatError, match="no fcdd-swift metadata"):
+        fs.FCDD.load(plain)
+    with pytest.raises(OSError, match="No such file"):
+        fs.FCDD.load(tmp_path / "missing.fcdd")
