@@ -1,5 +1,6 @@
 """Exceptions of fcdd_swift. Each status code of the C ABI (enum in fcdd.h) maps to one class; each class
 also derives from the built-in exception a Python caller would expect (ValueError, KeyError, OSError, ...)."""
+import sys
 
 
 class FCDDError(Exception):
@@ -38,6 +39,23 @@ class StateError(FCDDError, RuntimeError):
 
 class NotFittedError(StateError, ValueError, AttributeError):
     """A detector used before `fit` (also a ValueError and AttributeError, as scikit-learn's NotFittedError)."""
+
+
+_SKLEARN_NOT_FITTED = None
+
+
+def not_fitted_error(message):
+    """A NotFittedError that is also scikit-learn's NotFittedError once scikit-learn has been imported (by the
+    user or a tool such as check_estimator), so `except sklearn.exceptions.NotFittedError` works; this package
+    does not import scikit-learn itself (it is optional and takes about a second to import)."""
+    global _SKLEARN_NOT_FITTED
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return NotFittedError(message)
+    if _SKLEARN_NOT_FITTED is None:
+        _SKLEARN_NOT_FITTED = type("NotFittedError", (NotFittedError, sklearn_exceptions.NotFittedError),
+                                   {"__module__": __name__, "__doc__": NotFittedError.__doc__})
+    return _SKLEARN_NOT_FITTED(message)
 
 
 # Status codes of fcdd.h. FCDD_ERR_NULL can only come from a bug of this package (it never passes NULL

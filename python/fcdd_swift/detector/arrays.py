@@ -15,13 +15,19 @@ _LAYOUTS = "(N, H, W), (N, H, W, C) or (N, C, H, W) with C = 1 or 3"
 
 
 def _array(x, what):
+    if hasattr(x, "tocsr") or hasattr(x, "todense"):
+        raise InvalidArgumentError(f"{what}: sparse matrices are not supported; images must be dense arrays")
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as e:  # ragged lists of images of different sizes
         raise InvalidArgumentError(f"{what} must be an array of images of one size: {e}") from None
+    if arr.dtype.kind == "c":
+        raise InvalidArgumentError(f"Complex data not supported: {what} must hold uint8 or float images")
     if arr.dtype.kind not in "uif":
         kind = "bool" if arr.dtype.kind == "b" else str(arr.dtype)
         raise InvalidArgumentError(f"{what} must hold uint8 or float images; got dtype {kind}")
+    if arr.dtype.kind == "f" and arr.size and not np.isfinite(arr).all():
+        raise InvalidArgumentError(f"{what} contains NaN or infinity")
     return arr
 
 

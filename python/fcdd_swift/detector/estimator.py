@@ -13,7 +13,7 @@ import numpy as np
 from . import arrays, defaults, native, params, thresholds
 from .progress import FitProgress
 from .._lib import lib, read_json
-from ..errors import FormatError, NotFittedError, InvalidArgumentError
+from ..errors import FormatError, InvalidArgumentError, not_fitted_error
 
 FILE_FORMAT = "fcdd_swift.FCDD"
 _LOCK_GUARD = threading.Lock()
@@ -116,7 +116,7 @@ class FCDD(params.ParamsMixin):
     def _native(self):
         handle = self.__dict__.get("_handle_")
         if handle is None or handle.closed:
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+            raise not_fitted_error(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
         return handle
 
     def _images(self, X, what="X"):
