@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-python3 -m pip install --quiet . pytest
+python3 -m pip install --quiet . pytest scikit-learn tqdm
 swift build --build-tests
 log=$(mktemp)
 set +e
