@@ -106,7 +106,7 @@ public func fcdd_evaluate(_ scores: UnsafePointer<Float>?, _ labels: UnsafePoint
         var mapTensor: Tensor? = nil, gt: [GroundTruthMask]? = nil
         if maps != nil || masks != nil {
             guard let maps, let masks else { throw EngineError.invalidArgument("evaluate: maps and masks go together") }
-            guard h >= 1, w >= 1, let plane = Int(exactly: Int64(h) * Int64(w)), count.multipliedReportingOverflow(by: plane).overflow == false else {
+            guard h >= 1, w >= 1, h <= ArrayImages.maxSide, w <= ArrayImages.maxSide, let plane = Int(exactly: Int64(h) * Int64(w)), count.multipliedReportingOverflow(by: plane).overflow == false else {
                 throw EngineError.invalidArgument("evaluate: map size \(h) x \(w) is invalid")
             }
             mapTensor = Tensor(shape: [count, 1, Int(h), Int(w)], data: Array(UnsafeBufferPointer(start: maps, count: count * plane)))

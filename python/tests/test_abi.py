@@ -29,9 +29,11 @@ def tool_output(*cmd):
 
 def test_header_declares_the_expected_functions():
     names = declared_functions()
-    assert len(names) == 40, sorted(names)
+    assert len(names) == 49, sorted(names)
     assert {"fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_last_error",
-            "fcdd_experiment_run", "fcdd_predict_run", "fcdd_image_read", "fcdd_png_write"} <= names
+            "fcdd_experiment_run", "fcdd_predict_run", "fcdd_image_read", "fcdd_png_write",
+            "fcdd_detector_create", "fcdd_detector_fit", "fcdd_detector_infer", "fcdd_detector_describe",
+            "fcdd_detector_save", "fcdd_detector_load", "fcdd_evaluate", "fcdd_overlay"} <= names
 
 
 def test_every_declared_function_is_exported_by_the_loaded_library():
@@ -66,3 +68,28 @@ def test_library_needs_no_swift_runtime_and_finds_neighbours_by_origin():
 
 def test_version_agrees():
     assert fs.__version__ == fs.info()["version"] == "0.1.0"
+
+
+def test_detector_functions_refuse_null_pointers_and_bad_sizes():
+    import ctypes
+    import numpy as np
+    lib = _lib.lib
+    null = _lib.EVENT_CALLBACK()
+    codes = declared_status_codes()
+    assert lib.fcdd_detector_create(None, None) == codes["FCDD_ERR_NULL"]
+    assert lib.fcdd_detector_create(b"{\"epochs\": -1}", ctypes.byref(ctypes.c_void_p())) == codes["FCDD_ERR_INVALID_ARGUMENT"]
+    assert lib.fcdd_detector_fit(None, None, 1, 1, 8, 8, None, None, None, 0, 0, 0, 0, null, None) == codes["FCDD_ERR_NULL"]
+    det = ctypes.c_void_p()
+    assert lib.fcdd_detector_create(b"{}", ctypes.byref(det)) == 0
+    images = np.zeros((2, 1, 8, 8), np.uint8)
+    ptr = images.ctypes.data_as(ctypes.c_void_p)
+    assert lib.fcdd_detector_fit(det, ptr, 2, 2, 8, 8, None, None, None, 0, 0, 0, 0, null, None) == codes["FCDD_ERR_INVALID_ARGUMENT"]
+    assert lib.fcdd_detector_fit(det, ptr, 0, 1, 8, 8, None, None, None, 0, 0, 0, 0, null, None) == codes["FCDD_ERR_INVALID_ARGUMENT"]
+    assert lib.fcdd_detector_fit(det, ptr, 2, 1, 1 << 30, 1 << 30, None, None, None, 0, 0, 0, 0, null, None) == codes["FCDD_ERR_INVALID_ARGUMENT"]
+    scores = np.zeros(2, np.float32)
+    assert lib.fcdd_detector_infer(det, ptr, 2, 1, 8, 8, _lib.f32ptr(scores), None) == codes["FCDD_ERR_STATE"]
+    assert lib.fcdd_detector_save(det, b"/tmp/unfitted.fcdd", None) == codes["FCDD_ERR_STATE"]
+    lib.fcdd_detector_free(det)
+    lib.fcdd_detector_free(None)
+    assert lib.fcdd_evaluate(None, None, 1, None, None, 0, 0, 0.3, None, 0, None) == codes["FCDD_ERR_NULL"]
+    assert lib.fcdd_overlay(ptr, None, 2, 1, 8, 8, 0.97, 0, 0.5, None) == codes["FCDD_ERR_NULL"]

@@ -5,6 +5,8 @@
 
 /// A block of same-sized 8-bit images in memory.
 public struct ArrayImages {
+    /// Largest image side accepted (also a plausibility check of sizes coming through the C ABI).
+    public static let maxSide = 1 << 15
     public let count: Int
     public let channels: Int
     public let height: Int
@@ -18,7 +20,7 @@ public struct ArrayImages {
         guard channels == 1 || channels == 3 else {
             throw EngineError.invalidArgument("images must have 1 or 3 channels, got \(channels)")
         }
-        guard height >= 1, width >= 1, height <= 1 << 15, width <= 1 << 15 else {
+        guard height >= 1, width >= 1, height <= ArrayImages.maxSide, width <= ArrayImages.maxSide else {
             throw EngineError.invalidArgument("image size \(height) x \(width) is out of range")
         }
         guard pixels.count == count * channels * height * width else {
@@ -34,7 +36,7 @@ public struct ArrayImages {
     /// Copies from C memory (the caller guarantees the sizes).
     public init(copying images: UnsafePointer<UInt8>, count: Int, channels: Int, height: Int, width: Int,
                 masks: UnsafePointer<UInt8>? = nil) throws {
-        guard count >= 1, channels >= 1, height >= 1, width >= 1,
+        guard count >= 1, channels >= 1, height >= 1, width >= 1, height <= ArrayImages.maxSide, width <= ArrayImages.maxSide,
               let m = checkedProduct([count, height, width]), let n = checkedProduct([m, channels]) else {
             throw EngineError.invalidArgument("invalid image block \(count) x \(channels) x \(height) x \(width)")
         }

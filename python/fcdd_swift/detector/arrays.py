@@ -11,6 +11,7 @@ import numpy as np
 from .._validate import shape_text
 from ..errors import InvalidArgumentError, ShapeError
 
+MAX_SIDE = 1 << 15   # ArrayImages.maxSide in the engine
 _LAYOUTS = "(N, H, W), (N, H, W, C) or (N, C, H, W) with C = 1 or 3"
 
 
@@ -68,6 +69,8 @@ def images(x, what="X"):
         raise ShapeError(f"{what} holds no images (N = 0)")
     if arr.shape[2] == 0 or arr.shape[3] == 0:
         raise ShapeError(f"{what} has empty images: shape {shape_text(arr.shape)}")
+    if max(arr.shape[2:]) > MAX_SIDE:
+        raise ShapeError(f"{what}: image sides are limited to {MAX_SIDE} pixels; got {shape_text(arr.shape)}")
     return np.ascontiguousarray(_to_uint8(arr, what))
 
 
