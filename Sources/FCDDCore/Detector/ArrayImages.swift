@@ -104,14 +104,3 @@ struct ArrayImageSource: ImageSource {
         return try images.mask(at: k)
     }
 }
-
-/// The product of positive sizes, nil when it overflows (sizes come from callers of the C ABI).
-func checkedProduct(_ sizes: [Int]) -> Int? {
-    var p = 1
-    for s in sizes {
-        let (r, overflow) = p.multipliedReportingOverflow(by: s)
-        if overflow { return nil }
-        p = r
-    }
-    return p
-}

@@ -31,11 +31,7 @@ public struct DetectorSettings: Equatable {
     ]
 
     public init(json: JSONValue) throws {
-        guard let object = json.objectValue else { throw EngineError.invalidArgument("detector settings must be a JSON object") }
-        for (key, _) in object where !Self.keys.contains(key) {
-            throw EngineError.invalidArgument("unknown detector setting '\(key)'")
-        }
-        let f = JSONFields(json: json)
+        let f = try JSONFields(object: json, allowed: Self.keys, what: "detector setting")
         net = try f.string("net") ?? net
         if let o = try f.string("objective") {
             guard let obj = Objective(rawValue: o) else { throw EngineError.invalidArgument("objective must be fcdd, hsc or ae, got '\(o)'") }

@@ -10,6 +10,14 @@ extension Detector {
     /// On an error the detector keeps its previous state.
     public func fit(_ images: ArrayImages, labels given: [Int]?, outliers: ArrayImages?,
                     report: (JSONValue) -> Bool) throws {
+        // The trainer keeps its epoch hook as a property; the hook does not outlive this call.
+        try withoutActuallyEscaping(report) { report in
+            try fit(images, labels: given, outliers: outliers, escapingReport: report)
+        }
+    }
+
+    private func fit(_ images: ArrayImages, labels given: [Int]?, outliers: ArrayImages?,
+                     escapingReport report: @escaping (JSONValue) -> Bool) throws {
         let labels = given ?? [Int](repeating: 0, count: images.count)
         guard labels.count == images.count else {
             throw EngineError.shapeMismatch("\(labels.count) labels for \(images.count) images")
@@ -65,17 +73,19 @@ extension Detector {
             ("steps", .number(Double(trainer.stepsPerEpoch))), ("samples", .number(Double(samples.count))),
             ("in_shape", .array(spec.shape.map { .number(Double($0)) })), ("network", .string(settings.net)),
         ]))
-        let outcome: TrainingOutcome = keepGoing ? try trainer.run(progress: { p in
-            keepGoing = report(ExperimentEvent.progress(p).json)
-            return keepGoing
-        }, epochEnded: { record in
+        let epochs = settings.epochs
+        trainer.epochEnded = { record in
             keepGoing = report(.object([
-                ("event", .string("epoch")), ("epoch", .number(Double(record.epoch))), ("epochs", .number(Double(settings.epochs))),
+                ("event", .string("epoch")), ("epoch", .number(Double(record.epoch))), ("epochs", .number(Double(epochs))),
                 ("loss", .number(record.loss)), ("loss_std", .number(record.lossStd)), ("lr", .number(record.learningRate)),
                 ("seconds", .number(record.seconds)), ("images", .number(Double(record.images))),
             ]))
             return keepGoing
-        }) : .stopped
+        }
+        let outcome: TrainingOutcome = keepGoing ? try trainer.run { p in
+            keepGoing = report(ExperimentEvent.progress(p).json)
+            return keepGoing
+        } : .stopped
         network.eval()
         self.network = network
         self.spec = spec

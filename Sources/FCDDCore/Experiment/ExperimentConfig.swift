@@ -65,11 +65,7 @@ public struct ExperimentConfig {
 
     /// Parses and validates the JSON the command line builds. Errors name the offending key.
     public init(json: JSONValue) throws {
-        guard let object = json.objectValue else { throw EngineError.invalidArgument("experiment config must be a JSON object") }
-        for (key, _) in object where !Self.keys.contains(key) {
-            throw EngineError.invalidArgument("unknown experiment option '\(key)'")
-        }
-        let fields = JSONFields(json: json)
+        let fields = try JSONFields(object: json, allowed: Self.keys, what: "experiment option")
         let string = fields.string, int = fields.int, number = fields.number, bool = fields.bool
         if let d = try string("dataset") {
             guard let ds = Dataset(rawValue: d) else {

@@ -4,6 +4,17 @@
 struct JSONFields {
     let json: JSONValue
 
+    init(json: JSONValue) { self.json = json }
+
+    /// Checks that `json` is an object with only `allowed` keys; errors say "unknown <what> 'key'".
+    init(object json: JSONValue, allowed: Set<String>, what: String) throws {
+        guard let object = json.objectValue else { throw EngineError.invalidArgument("\(what)s must be a JSON object") }
+        for (key, _) in object where !allowed.contains(key) {
+            throw EngineError.invalidArgument("unknown \(what) '\(key)'")
+        }
+        self.json = json
+    }
+
     func string(_ k: String) throws -> String? {
         guard let v = json[k], v != .null else { return nil }
         guard let s = v.stringValue else { throw EngineError.invalidArgument("'\(k)' must be a string") }

@@ -41,12 +41,7 @@ public struct NumpyIntegerArray: Equatable {
             guard let n = Int(d), n >= 0 else { throw bad("shape \(shapeText)") }
             shape.append(n)
         }
-        var count = 1
-        for n in shape {
-            let (c, overflow) = count.multipliedReportingOverflow(by: n)
-            guard !overflow else { throw bad("shape \(shapeText) too large") }
-            count = c
-        }
+        guard let count = checkedProduct(shape) else { throw bad("shape \(shapeText) too large") }
         guard bytes.count - dataStart == count * size else {
             throw bad("\(bytes.count - dataStart) data bytes for \(count) elements of \(size) bytes")
         }

@@ -34,7 +34,7 @@ public struct SafeTensorEntry {
     /// An entry whose byte count is checked against dtype and shape.
     public static func make(name: String, dtype: DType, shape: [Int], bytes: [UInt8]) throws -> SafeTensorEntry {
         guard name != "__metadata__" else { throw EngineError.invalidArgument("'__metadata__' is reserved for metadata") }
-        guard let count = elementCount(shape) else {
+        guard let count = checkedProduct(shape) else {
             throw EngineError.invalidArgument("'\(name)': invalid shape \(shape)")
         }
         guard count.multipliedReportingOverflow(by: dtype.byteSize) == (bytes.count, false) else {
@@ -69,18 +69,6 @@ public struct SafeTensorEntry {
     }
 }
 
-/// Number of elements of `shape`, or nil for a negative dimension or an overflowing product.
-private func elementCount(_ shape: [Int]) -> Int? {
-    var count = 1
-    for d in shape {
-        guard d >= 0 else { return nil }
-        let (p, overflow) = count.multipliedReportingOverflow(by: d)
-        if overflow { return nil }
-        count = p
-    }
-    return count
-}
-
 /// IEEE half to float. Every half is exactly representable as a float, so this is exact; subnormals
 /// become normal floats, infinities stay infinite and NaN payloads are kept.
 func halfToFloat(_ h: UInt16) -> Float {
@@ -112,7 +100,7 @@ public struct SafeTensorsFile {
     /// Entry `name` converted to a float tensor (every dtype is accepted).
     public func tensor(_ name: String) throws -> Tensor {
         guard let e = self[name] else { throw EngineError.notFound("no tensor named '\(name)'") }
-        guard let count = elementCount(e.shape), count.multipliedReportingOverflow(by: e.dtype.byteSize) == (e.bytes.count, false) else {
+        guard let count = checkedProduct(e.shape), count.multipliedReportingOverflow(by: e.dtype.byteSize) == (e.bytes.count, false) else {
             throw EngineError.format("'\(name)': \(e.bytes.count) bytes do not hold \(e.dtype.rawValue) \(e.shape)")
         }
         return Tensor(shape: e.shape, data: e.floats())
@@ -194,7 +182,7 @@ public struct SafeTensorsFile {
             guard end <= dataSize else {
                 throw bad("'\(name)': data_offsets [\(begin), \(end)] exceed the \(dataSize)-byte data block (truncated file?)")
             }
-            guard let count = elementCount(shape), case let (needed, false) = count.multipliedReportingOverflow(by: dtype.byteSize) else {
+            guard let count = checkedProduct(shape), case let (needed, false) = count.multipliedReportingOverflow(by: dtype.byteSize) else {
                 throw bad("'\(name)': shape \(shape) is too large")
             }
             guard needed == end - begin else {

@@ -88,11 +88,13 @@ public final class Trainer {
     /// Optimiser steps per epoch: ceil(batches / accBatches).
     public var stepsPerEpoch: Int { (loader.batchesPerEpoch + options.accBatches - 1) / options.accBatches }
 
-    /// Trains until `options.epochs` epochs are complete. `progress` is called after every step and
-    /// `epochEnded` after every epoch; when either returns false the loop stops at once (an epoch cut
-    /// short is not counted as completed).
-    public func run(progress: (TrainingProgress) -> Bool = { _ in true },
-                    epochEnded: (EpochRecord) -> Bool = { _ in true }) throws -> TrainingOutcome {
+    /// Called after every completed epoch; returning false stops training there.
+    public var epochEnded: (EpochRecord) -> Bool = { _ in true }
+
+    /// Trains until `options.epochs` epochs are complete. `progress` is called after every step; when it
+    /// (or `epochEnded`) returns false the loop stops at once (an epoch cut short is not counted as
+    /// completed).
+    public func run(progress: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingOutcome {
         network.train()
         defer { network.clearCaches() }
         while completedEpochs < options.epochs {

@@ -31,15 +31,8 @@ public func parseIDX(_ bytes: [UInt8], expectedMagic: UInt32, source: String) th
     guard bytes.count >= headerSize else {
         throw EngineError.format("\(source): IDX header needs \(headerSize) bytes for \(rank) sizes, the file has \(bytes.count)")
     }
-    var dimensions: [Int] = []
-    var total = 1
-    for d in 0..<rank {
-        let size = Int(bigEndianUInt32(bytes, at: 4 + 4 * d))
-        let (product, overflow) = total.multipliedReportingOverflow(by: size)
-        guard !overflow else { throw EngineError.format("\(source): IDX sizes \(dimensions + [size]) are too large") }
-        dimensions.append(size)
-        total = product
-    }
+    let dimensions = (0..<rank).map { Int(bigEndianUInt32(bytes, at: 4 + 4 * $0)) }
+    guard let total = checkedProduct(dimensions) else { throw EngineError.format("\(source): IDX sizes \(dimensions) are too large") }
     guard bytes.count - headerSize == total else {
         throw EngineError.format("\(source): IDX header declares \(dimensions.map(String.init).joined(separator: " x ")) = \(total) values, but the file holds \(bytes.count - headerSize) bytes after the \(headerSize)-byte header")
     }

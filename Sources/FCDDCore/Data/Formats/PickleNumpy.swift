@@ -67,13 +67,11 @@ enum PickleNumpy {
         guard dtype.name == "u1" || dtype.name == "uint8" else {
             throw EngineError.format("ndarray of dtype '\(dtype.name)': only uint8 arrays are supported")
         }
-        var shape: [Int] = [], total = 1
-        for item in items {
+        let shape = try items.map { item -> Int in
             guard let size = item.integer, size >= 0 else { throw EngineError.format("ndarray shape \(describe(items)) is invalid") }
-            let (product, overflow) = total.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw EngineError.format("ndarray shape is too large") }
-            shape.append(size); total = product
+            return size
         }
+        guard let total = checkedProduct(shape) else { throw EngineError.format("ndarray shape is too large") }
         guard !fortranOrder || shape.filter({ $0 > 1 }).count <= 1 else {
             throw EngineError.format("Fortran-order ndarrays are not supported")
         }
