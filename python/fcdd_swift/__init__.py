@@ -13,6 +13,8 @@ exceptions of `errors`. Arrays are float32 NCHW (N, C, H, W).
     >>> scores, maps = net.scores(x), net.heatmaps(x)
 """
 
+import ctypes
+
 import numpy as np
 
 from . import _lib, _loader, _validate  # _lib loads the library (after choosing the OpenBLAS kernel)
@@ -53,6 +55,16 @@ def set_num_threads(n):
     check(lib.fcdd_set_num_threads(_validate.integer(n, "number of threads", 1, 1024)))
 
 
+def sgemm_gflops(m=1024, n=1024, k=1024, threads=None, seconds=1.0):
+    """GFLOP/s of `threads` single-threaded float32 matrix products side by side (None: the engine's thread
+    count): the matrix-multiply limit the engine's convolutions are measured against (bench/bench.py)."""
+    threads = info()["threads"] if threads is None else _validate.integer(threads, "threads", 1, 1024)
+    sizes = [_validate.integer(v, name, 1, 16384) for v, name in ((m, "m"), (n, "n"), (k, "k"))]
+    out = ctypes.c_double()
+    check(lib.fcdd_sgemm_gflops(*sizes, threads, _validate.real(seconds, "seconds", 0.0), ctypes.byref(out)))
+    return out.value
+
+
 def network_names():
     """Names of all networks the engine builds (list of str)."""
     return _lib.read_json(lib.fcdd_network_names)
@@ -89,6 +101,6 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
 
 
 __all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "read_image", "write_png",
-           "run_experiment", "run_prediction", "info", "set_num_threads",
+           "run_experiment", "run_prediction", "info", "set_num_threads", "sgemm_gflops",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
            "NotFoundError", "NotFittedError", "FCDDIOError", "FormatError", "StateError", "__version__"]

@@ -130,6 +130,13 @@ _SIGNATURES = {
     # int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
     "fcdd_predict_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
 
+    # ---- measurements ----
+    # int32_t fcdd_network_profile(fcdd_network *net, const float *x, int64_t n, int32_t repetitions, char *buf,
+    #                              int64_t cap, int64_t *needed);
+    "fcdd_network_profile": (c_int32, [_handle, _f32p, c_int64, c_int32] + _text),
+    # int32_t fcdd_sgemm_gflops(int32_t m, int32_t n, int32_t k, int32_t threads, double seconds, double *out);
+    "fcdd_sgemm_gflops": (c_int32, [c_int32, c_int32, c_int32, c_int32, c_double, POINTER(c_double)]),
+
     # ---- the in-memory detector ----
     # int32_t fcdd_detector_create(const char *settings_json, fcdd_detector **out);
     "fcdd_detector_create": (c_int32, [c_char_p, POINTER(_handle)]),

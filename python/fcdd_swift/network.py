@@ -230,6 +230,21 @@ class Network(NativeHandle):
             check(lib.fcdd_network_scores(h, f32ptr(x), x.shape[0], f32ptr(out)))
         return out
 
+    def profile(self, x, repetitions=3):
+        """Per-layer timing of training-mode forward and backward passes of batch `x` (after one warm-up).
+
+        Returns
+        -------
+        list of dict
+            One per layer: index, kind, input_shape, output_shape, forward_seconds, backward_seconds (means
+            over `repetitions`), forward_flops and backward_flops (2 x multiply-adds; convolutions only).
+            Parameter gradients are zeroed afterwards.
+        """
+        x = _validate.batch(x, self.in_shape)
+        repetitions = _validate.integer(repetitions, "repetitions", 1, 10000)
+        with self._use() as h:
+            return read_json(lib.fcdd_network_profile, h, f32ptr(x), x.shape[0], repetitions)
+
     def heatmaps(self, x, gauss_std=None):
         """Explanation heatmaps at input resolution, computed in eval mode (the mode is restored).
 

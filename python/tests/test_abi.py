@@ -29,7 +29,7 @@ def tool_output(*cmd):
 
 def test_header_declares_the_expected_functions():
     names = declared_functions()
-    assert len(names) == 49, sorted(names)
+    assert len(names) == 51, sorted(names)
     assert {"fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_last_error",
             "fcdd_experiment_run", "fcdd_predict_run", "fcdd_image_read", "fcdd_png_write",
             "fcdd_detector_create", "fcdd_detector_fit", "fcdd_detector_infer", "fcdd_detector_describe",

@@ -171,6 +171,17 @@ int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, voi
  * "gauss_std" (optional)}; writes scores.csv and one heatmap overlay PNG per image into output_dir. */
 int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
 
+/* ---- measurements (bench/) --------------------------------------------------------------------- */
+
+/* Times `repetitions` training-mode forward and backward passes of x (n images) layer by layer after one
+ * warm-up pass. JSON array, one object per layer: index, kind, input_shape, output_shape, forward_seconds,
+ * backward_seconds (means), forward_flops, backward_flops (2 x multiply-adds; convolutions only). */
+int32_t fcdd_network_profile(fcdd_network *net, const float *x, int64_t n, int32_t repetitions, char *buf,
+                             int64_t cap, int64_t *needed);
+/* GFLOP/s of `threads` single-threaded m x k by k x n sgemms side by side (how the engine runs OpenBLAS),
+ * timed for at least `seconds`. */
+int32_t fcdd_sgemm_gflops(int32_t m, int32_t n, int32_t k, int32_t threads, double seconds, double *out);
+
 /* ---- the in-memory detector (fs.FCDD) ---------------------------------------------------------- */
 
 /* Image blocks are 8-bit, planar: n x c x h x w bytes (c = 1 or 3); masks are n x h x w bytes (0 = nominal

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// Leaky ReLU, `x > 0 ? x : slope * x` (PyTorch default slope 0.01).
-public final class LeakyReLU: Layer {
+public final class LeakyReLU: Layer, KeepsOutput, CachesInput {
+    var keepsLargeOutput = false
     public let slope: Float
     private var input: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
@@ -18,7 +19,7 @@ public final class LeakyReLU: Layer {
         let s = slope
         return x.data.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
-            return outputStorage.tensor(x.shape) { yb, count in
+            return outputStorage.tensor(x.shape, keepLarge: training && keepsLargeOutput) { yb, count in
                 forEachElementChunk(count) { range in
                     // Branch-free select, so that the loop vectorises.
                     for i in range { let v = xb[i]; yb[i] = v > 0 ? v : v * s }
@@ -45,7 +46,8 @@ public final class LeakyReLU: Layer {
 }
 
 /// ReLU, `max(x, 0)`.
-public final class ReLU: Layer {
+public final class ReLU: Layer, KeepsOutput {
+    var keepsLargeOutput = true   // it caches its own output
     private var output: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
     private var gradientStorage = ReusableArray<Float>()
@@ -55,7 +57,7 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let y = x.data.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
-            return outputStorage.tensor(x.shape) { yb, count in
+            return outputStorage.tensor(x.shape, keepLarge: training && keepsLargeOutput) { yb, count in
                 forEachElementChunk(count) { range in
                     for i in range { let v = xb[i]; yb[i] = v > 0 ? v : 0 }
                 }

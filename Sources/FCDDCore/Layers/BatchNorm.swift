@@ -5,7 +5,8 @@
 import Glibc
 #endif
 
-public final class BatchNorm: Layer {
+public final class BatchNorm: Layer, KeepsOutput, CachesInput {
+    var keepsLargeOutput = false
     public let channels: Int
     public let eps: Float
     public let momentum: Float
@@ -67,7 +68,7 @@ public final class BatchNorm: Layer {
         inv.withUnsafeMutableBufferPointer { invp in
         variance.withUnsafeMutableBufferPointer { varp in
             let xb = xp.baseAddress!, meanb = meanp.baseAddress!, invb = invp.baseAddress!, varb = varp.baseAddress!
-            return outputStorage.tensor(x.shape) { yb, _ in
+            return outputStorage.tensor(x.shape, keepLarge: training && keepsLargeOutput) { yb, _ in
                 Parallel.forEachChunk(c) { _, channelRange in
                     for ch in channelRange {
                         if training {

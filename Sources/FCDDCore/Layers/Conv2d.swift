@@ -1,7 +1,8 @@
 // 2-D convolution (PyTorch nn.Conv2d semantics, square kernels, groups = 1) by im2col + sgemm, one
 // matrix product per image; images are split over the engine's workers (ConvolutionWorkers.swift).
 
-public final class Conv2d: Layer {
+public final class Conv2d: Layer, KeepsOutput, CachesInput {
+    var keepsLargeOutput = false
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int
     public let weight: Parameter          // (OC, C, K, K)
@@ -51,7 +52,7 @@ public final class Conv2d: Layer {
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
             let xb = xp.baseAddress!, wb = wp.baseAddress!
-            return outputStorage.tensor([n, outChannels, g.outH, g.outW]) { yb, _ in
+            return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: training && keepsLargeOutput) { yb, _ in
                 workers.forEachImageChunk(n, columnCount: scratchSize) { range, col in
                     for i in range {
                         let xi = xb + i * inItem, yi = yb + i * outChannels * ohw

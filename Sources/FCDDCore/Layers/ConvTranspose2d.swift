@@ -1,7 +1,8 @@
 // Transposed 2-D convolution (PyTorch nn.ConvTranspose2d, square kernel, groups = 1, dilation 1).
 // Forward is the input-gradient of a convolution: W^T times the image, folded with col2im.
 
-public final class ConvTranspose2d: Layer {
+public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
+    var keepsLargeOutput = false
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let weight: Parameter          // (C, OC, K, K) as in PyTorch
@@ -59,7 +60,7 @@ public final class ConvTranspose2d: Layer {
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
             let xb = xp.baseAddress!, wb = wp.baseAddress!
-            return outputStorage.tensor([n, outChannels, g.inH, g.inW]) { yb, _ in
+            return outputStorage.tensor([n, outChannels, g.inH, g.inW], keepLarge: training && keepsLargeOutput) { yb, _ in
                 workers.forEachImageChunk(n, columnCount: g.colRows * ihw) { range, col in
                     for i in range {
                         // col (OC*K*K, IH*IW) = W^T (OC*K*K, C) * x (C, IH*IW)

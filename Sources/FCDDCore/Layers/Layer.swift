@@ -48,6 +48,17 @@ public protocol Layer: AnyObject {
     func clearCache()
 }
 
+/// A layer whose large training-mode output can be kept from one step to the next (ReusableStorage.swift).
+/// Keeping it is free when the output stays alive until the end of the step anyway (the next layer caches
+/// it as its input, or the layer caches it itself); otherwise it would add an activation-sized array to
+/// the peak, so the network decides per layer (`Network.planOutputReuse`).
+protocol KeepsOutput: AnyObject {
+    var keepsLargeOutput: Bool { get set }
+}
+
+/// A layer that caches its input for backward (so its producer's output lives until the end of the step).
+protocol CachesInput {}
+
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [Buffer] { [] }

@@ -1,7 +1,8 @@
 // Max pooling (PyTorch nn.MaxPool2d, no ceil mode, no dilation). Padding counts as -infinity; on ties
 // the first maximum in scan order wins, as in PyTorch's CPU kernel, so gradients route identically.
 
-public final class MaxPool2d: Layer {
+public final class MaxPool2d: Layer, KeepsOutput {
+    var keepsLargeOutput = false
     public let kernel: Int, stride: Int, padding: Int
     private var argmax: [Int32] = []     // (N, C, OH, OW) index into the input plane
     private var inputShape: [Int] = []
@@ -30,10 +31,10 @@ public final class MaxPool2d: Layer {
         argmax = []  // hand the previous indices back to their storage
         let pairs = kernel == 2 && stride == 2 && padding == 0
         var y = Tensor(zeros: [0])
-        argmax = argmaxStorage.take(n * c * oh * ow) { ib in
+        argmax = argmaxStorage.take(n * c * oh * ow, keepLarge: training) { ib in
             y = x.data.withUnsafeBufferPointer { xp in
                 let xb = xp.baseAddress!
-                return outputStorage.tensor([n, c, oh, ow]) { yb, _ in
+                return outputStorage.tensor([n, c, oh, ow], keepLarge: training && keepsLargeOutput) { yb, _ in
                     Parallel.forEachChunk(n * c) { _, range in
                         for plane in range {
                             let src = xb + plane * h * w

@@ -65,6 +65,16 @@ public final class Network {
         var shape = [1] + inShape
         for layer in layers { shape = try layer.outputShape(for: shape) }
         outItemShape = Array(shape.dropFirst())
+        Network.planOutputReuse(layers)
+    }
+
+    /// Lets a layer keep its large training output between steps where that costs no peak memory: when
+    /// the next layer caches it as its input anyway (a ReLU keeps its own, which it caches).
+    static func planOutputReuse(_ layers: [Layer]) {
+        for (i, layer) in layers.enumerated() where !(layer is ReLU) {
+            guard let keeper = layer as? KeepsOutput else { continue }
+            keeper.keepsLargeOutput = i + 1 < layers.count && layers[i + 1] is CachesInput
+        }
     }
 
     public func train() { training = true }

@@ -20,11 +20,13 @@ struct ReusableArray<Element> {
 
     /// An array of `count` elements whose contents are unspecified until `fill` writes them; `fill`
     /// must write every element. The result shares storage with this object.
+    /// `keepLarge` keeps the array whatever its size: for training-mode forward outputs, which stay alive
+    /// (as caches) until the end of the step anyway, so keeping them between steps does not raise the peak.
     @inline(__always)
-    mutating func take(_ count: Int, _ fill: (UnsafeMutablePointer<Element>) -> Void) -> [Element] {
+    mutating func take(_ count: Int, keepLarge: Bool = false, _ fill: (UnsafeMutablePointer<Element>) -> Void) -> [Element] {
         prepare(count)
         array.withUnsafeMutableBufferPointer { p in if count > 0 { fill(p.baseAddress!) } }
-        if count * MemoryLayout<Element>.stride <= Self.keepLimit { return array }
+        if keepLarge || count * MemoryLayout<Element>.stride <= Self.keepLimit { return array }
         defer { array = [] }
         return array
     }
@@ -50,9 +52,9 @@ struct ReusableArray<Element> {
 extension ReusableArray where Element == Float {
     /// A tensor of `shape` whose values `fill(pointer, count)` writes, every one of them.
     @inline(__always)
-    mutating func tensor(_ shape: [Int], _ fill: (UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+    mutating func tensor(_ shape: [Int], keepLarge: Bool = false, _ fill: (UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
         let count = shape.reduce(1, *)
-        return Tensor(shape: shape, data: take(count) { fill($0, count) })
+        return Tensor(shape: shape, data: take(count, keepLarge: keepLarge) { fill($0, count) })
     }
 }
 
