@@ -19,7 +19,7 @@ public final class LeakyReLU: Layer, KeepsOutput, CachesInput {
         let s = slope
         return x.data.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
-            return outputStorage.tensor(x.shape, keepLarge: training && keepsLargeOutput) { yb, count in
+            return outputStorage.tensor(x.shape, keepLarge: keepsLargeOutput) { yb, count in
                 forEachElementChunk(count) { range in
                     // Branch-free select, so that the loop vectorises.
                     for i in range { let v = xb[i]; yb[i] = v > 0 ? v : v * s }
@@ -57,7 +57,7 @@ public final class ReLU: Layer, KeepsOutput {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let y = x.data.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
-            return outputStorage.tensor(x.shape, keepLarge: training && keepsLargeOutput) { yb, count in
+            return outputStorage.tensor(x.shape, keepLarge: keepsLargeOutput) { yb, count in
                 forEachElementChunk(count) { range in
                     for i in range { let v = xb[i]; yb[i] = v > 0 ? v : 0 }
                 }

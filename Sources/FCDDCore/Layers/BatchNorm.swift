@@ -68,7 +68,7 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput {
         inv.withUnsafeMutableBufferPointer { invp in
         variance.withUnsafeMutableBufferPointer { varp in
             let xb = xp.baseAddress!, meanb = meanp.baseAddress!, invb = invp.baseAddress!, varb = varp.baseAddress!
-            return outputStorage.tensor(x.shape, keepLarge: training && keepsLargeOutput) { yb, _ in
+            return outputStorage.tensor(x.shape, keepLarge: keepsLargeOutput) { yb, _ in
                 Parallel.forEachChunk(c) { _, channelRange in
                     for ch in channelRange {
                         if training {

@@ -52,7 +52,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
             let xb = xp.baseAddress!, wb = wp.baseAddress!
-            return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: training && keepsLargeOutput) { yb, _ in
+            return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
                 workers.forEachImageChunk(n, columnCount: scratchSize) { range, col in
                     for i in range {
                         let xi = xb + i * inItem, yi = yb + i * outChannels * ohw

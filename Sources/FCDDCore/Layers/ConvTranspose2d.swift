@@ -60,7 +60,7 @@ public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
             let xb = xp.baseAddress!, wb = wp.baseAddress!
-            return outputStorage.tensor([n, outChannels, g.inH, g.inW], keepLarge: training && keepsLargeOutput) { yb, _ in
+            return outputStorage.tensor([n, outChannels, g.inH, g.inW], keepLarge: keepsLargeOutput) { yb, _ in
                 workers.forEachImageChunk(n, columnCount: g.colRows * ihw) { range, col in
                     for i in range {
                         // col (OC*K*K, IH*IW) = W^T (OC*K*K, C) * x (C, IH*IW)

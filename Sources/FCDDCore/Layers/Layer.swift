@@ -48,7 +48,7 @@ public protocol Layer: AnyObject {
     func clearCache()
 }
 
-/// A layer whose large training-mode output can be kept from one step to the next (ReusableStorage.swift).
+/// A layer whose large output can be kept from one call to the next (ReusableStorage.swift).
 /// Keeping it is free when the output stays alive until the end of the step anyway (the next layer caches
 /// it as its input, or the layer caches it itself); otherwise it would add an activation-sized array to
 /// the peak, so the network decides per layer (`Network.planOutputReuse`).

@@ -34,7 +34,7 @@ public final class MaxPool2d: Layer, KeepsOutput {
         argmax = argmaxStorage.take(n * c * oh * ow, keepLarge: training) { ib in
             y = x.data.withUnsafeBufferPointer { xp in
                 let xb = xp.baseAddress!
-                return outputStorage.tensor([n, c, oh, ow], keepLarge: training && keepsLargeOutput) { yb, _ in
+                return outputStorage.tensor([n, c, oh, ow], keepLarge: keepsLargeOutput) { yb, _ in
                     Parallel.forEachChunk(n * c) { _, range in
                         for plane in range {
                             let src = xb + plane * h * w
