@@ -6,8 +6,8 @@ that one configuration. When PyTorch is importable (never installed by CI; `pip 
 development machine, or point --torch-python at an interpreter that has it) the same networks are timed
 in PyTorch in the same run and the ratio is reported.
 
-    python3 bench/bench.py                    # all networks, 2 threads
-    python3 bench/bench.py --threads 1 --quick
+    python3 bench/bench.py                    # all networks, 1 and 2 threads, layer report, latency
+    python3 bench/bench.py --threads 2 --quick
 """
 import argparse
 import json
@@ -114,14 +114,24 @@ def run_torch(name, batch, shape, threads, seconds):
 
 
 def child(args):
-    name, batch, shape = CONFIGS[args.child_index]
-    fn = run_torch if args.child_backend == "torch" else run_engine
-    print(json.dumps(fn(name, batch, shape, args.threads, args.seconds)))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    if args.child_backend == "layers":
+        import fcdd_swift
+        import layers
+        print(json.dumps(layers.measure(fcdd_swift, args.threads)))
+    elif args.child_backend in ("latency-engine", "latency-torch"):
+        import latency
+        fn = latency.engine if args.child_backend == "latency-engine" else latency.torch
+        print(json.dumps({"seconds": fn(args.threads)}))
+    else:
+        name, batch, shape = CONFIGS[args.child_index]
+        fn = run_torch if args.child_backend == "torch" else run_engine
+        print(json.dumps(fn(name, batch, shape, args.threads, args.seconds)))
 
 
-def measure(index, backend, args, python):
+def measure(index, backend, args, python, threads):
     cmd = [python, os.path.abspath(__file__), "--child-index", str(index), "--child-backend", backend,
-           "--threads", str(args.threads), "--seconds", str(args.seconds)]
+           "--threads", str(threads), "--seconds", str(args.seconds)]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
@@ -139,45 +149,56 @@ def torch_python(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", default="1,2", help="thread counts to measure, e.g. 2 or 1,2")
     p.add_argument("--seconds", type=float, default=3.0, help="minimum timing per measurement")
-    p.add_argument("--quick", action="store_true", help="skip the 224x224 network")
+    p.add_argument("--quick", action="store_true", help="skip the 224x224 network, the layer report and latency")
     p.add_argument("--torch-python", help="python interpreter with PyTorch for the comparison")
     p.add_argument("--json", default="bench/results.json")
     p.add_argument("--child-index", type=int, help=argparse.SUPPRESS)
     p.add_argument("--child-backend", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child_index is not None:
+        args.threads = int(args.threads)
         return child(args)
 
+    thread_counts = [int(t) for t in str(args.threads).split(",")]
     tpy = torch_python(args)
-    rows = []
-    for i, (name, batch, shape) in enumerate(CONFIGS):
-        if args.quick and shape[1] > 100:
-            continue
-        row = {"network": name, "batch": batch, "shape": shape, "engine": measure(i, "engine", args, sys.executable)}
-        if tpy:
-            row["torch"] = measure(i, "torch", args, tpy)
-        rows.append(row)
-        print(f"measured {name}", file=sys.stderr)
+    rows, layer_reports, latencies = [], [], []
+    for threads in thread_counts:
+        for i, (name, batch, shape) in enumerate(CONFIGS):
+            if args.quick and shape[1] > 100:
+                continue
+            row = {"network": name, "batch": batch, "shape": shape, "threads": threads,
+                   "engine": measure(i, "engine", args, sys.executable, threads)}
+            if tpy:
+                row["torch"] = measure(i, "torch", args, tpy, threads)
+            rows.append(row)
+            print(f"measured {name} with {threads} thread(s)", file=sys.stderr)
+        if not args.quick:
+            layer_reports.append(measure(0, "layers", args, sys.executable, threads))
+            lat = {"threads": threads, "engine": measure(0, "latency-engine", args, sys.executable, threads)}
+            if tpy:
+                lat["torch"] = measure(0, "latency-torch", args, tpy, threads)
+            latencies.append(lat)
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    header = ("| network, batch | engine train img/s | engine infer img/s | engine peak MiB |"
+    header = ("| network, batch | threads | engine train img/s | engine infer img/s | engine peak MiB |"
               + (" torch train img/s | torch infer img/s | torch peak MiB | train ratio | infer ratio |" if tpy else ""))
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in rows:
         e = r["engine"]
         if "error" in e:
-            lines.append(f"| {r['network']}, {r['batch']} | error: {e['error']} |")
+            lines.append(f"| {r['network']}, {r['batch']} | {r['threads']} | error: {e['error']} |")
             continue
-        line = f"| {r['network']}, {r['batch']} | {e['train_ips']:.1f} | {e['infer_ips']:.1f} | {e['peak_mib']:.0f} |"
+        line = (f"| {r['network']}, {r['batch']} | {r['threads']} | {e['train_ips']:.1f} | {e['infer_ips']:.1f} |"
+                f" {e['peak_mib']:.0f} |")
         t = r.get("torch")
         if t and "error" not in t:
             line += (f" {t['train_ips']:.1f} | {t['infer_ips']:.1f} | {t['peak_mib']:.0f} |"
                      f" {e['train_ips'] / t['train_ips']:.2f}x | {e['infer_ips'] / t['infer_ips']:.2f}x |")
         lines.append(line)
     first = next((r["engine"] for r in rows if "error" not in r["engine"]), {})
-    machine = (f"{cpu}, {os.cpu_count()} cores, {args.threads} threads, OpenBLAS core {first.get('blas_core')}, "
+    machine = (f"{cpu}, {os.cpu_count()} cores, OpenBLAS core {first.get('blas_core')}, "
                f"Python {platform.python_version()}")
     if tpy:
         tv = next((r["torch"].get("version") for r in rows if "torch" in r), "?")
@@ -186,15 +207,26 @@ def main():
     # timed by the engine itself (share of the epoch spent preparing batches).
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import fcdd_swift
+    import layers
     from pipeline_share import measure as measure_pipeline
-    pipeline = measure_pipeline(fcdd_swift, threads=args.threads)
+    pipeline = measure_pipeline(fcdd_swift, threads=thread_counts[-1])
     print(machine)
     print("\n".join(lines))
-    print(f"\nsynthetic epoch (FCDD_CNN32_S, batch 64, confetti + lcnaug1): {pipeline['epoch_images_per_s']:.0f} images/s "
-          f"end to end, {100 * pipeline['data_share']:.1f}% of the time in the data pipeline "
-          f"(decoding, anomaly generation, augmentation, batching)")
+    for lat in latencies:
+        e, t = lat["engine"], lat.get("torch")
+        text = f"\none 224x224 image, score + heatmap, {lat['threads']} thread(s): engine {1e3 * e.get('seconds', float('nan')):.1f} ms"
+        if t and "seconds" in t:
+            text += f", PyTorch {1e3 * t['seconds']:.1f} ms ({t['seconds'] / e['seconds']:.2f}x)"
+        print(text)
+    for report in layer_reports:
+        if "error" not in report:
+            print("\n" + layers.table(report))
+    print(f"\nsynthetic epoch (FCDD_CNN32_S, batch 64, confetti + lcnaug1, {thread_counts[-1]} threads): "
+          f"{pipeline['epoch_images_per_s']:.0f} images/s end to end, {100 * pipeline['data_share']:.1f}% of the time "
+          f"in the data pipeline (decoding, anomaly generation, augmentation, batching)")
     with open(args.json, "w") as f:
-        json.dump({"machine": machine, "threads": args.threads, "rows": rows, "pipeline": pipeline}, f, indent=1)
+        json.dump({"machine": machine, "threads": thread_counts, "rows": rows, "layers": layer_reports,
+                   "latency": latencies, "pipeline": pipeline}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,14 @@ def test_scores_labels_and_maps(fitted):
     assert scores[y == 1].mean() > scores[y == 0].mean()
 
 
+def test_score_and_map_in_one_pass(fitted):
+    det, _ = fitted
+    x, _, _ = labelled_set(4)
+    scores, maps = det.score_and_map(x)
+    np.testing.assert_array_equal(scores, det.decision_function(x))
+    np.testing.assert_array_equal(maps, det.anomaly_map(x))
+
+
 def test_float_images_in_unit_range_equal_their_uint8_originals(fitted):
     det, _ = fitted
     x, _, _ = labelled_set(8)

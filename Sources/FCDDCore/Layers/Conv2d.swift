@@ -10,6 +10,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     private var input: Tensor?            // (N, C, H, W), cached for backward
     private var outputStorage = ReusableArray<Float>()   // reused across calls
     private var gradientStorage = ReusableArray<Float>()
+    private var columnStorage = ReusableArray<Float>()   // the shared column matrix of single images
     private let workers = ConvolutionWorkers()
 
     /// PyTorch default initialisation: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
@@ -43,6 +44,9 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if x.batch < Parallel.threads && outChannels >= 2 * Parallel.threads {
+            return forwardSplittingChannels(x, training: training)
+        }
         let g = geometry(x.shape)
         let outChannels = self.outChannels
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
@@ -66,6 +70,37 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
             }
         }}
         input = x  // also in eval mode: gradient heatmaps backpropagate through eval-mode layers
+        return y
+    }
+
+    /// Fewer images than workers (one image from a notebook): each image is unfolded once and the
+    /// workers share its product, split over output channels, instead of one worker doing it alone.
+    private func forwardSplittingChannels(_ x: Tensor, training: Bool) -> Tensor {
+        let g = geometry(x.shape)
+        let outChannels = self.outChannels, rows = g.colRows
+        let n = x.batch, ohw = g.colCols, inItem = x.itemCount
+        let biasValues = bias?.value.data
+        let y = x.data.withUnsafeBufferPointer { xp in
+        weight.value.data.withUnsafeBufferPointer { wp in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!
+            return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
+                columnStorage.withScratch(g.isPointwise ? 0 : scratchCount(g)) { col in
+                    for i in 0..<n {
+                        let xi = xb + i * inItem, yi = yb + i * outChannels * ohw
+                        var src = UnsafePointer(xi)
+                        if !g.isPointwise { Self.unfold(xi, g, col); src = UnsafePointer(col) }
+                        let shared = src
+                        Parallel.forEachChunk(outChannels) { _, range in
+                            sgemm(transA: false, transB: false, m: range.count, n: ohw, k: rows,
+                                  a: wb + range.lowerBound * rows, lda: rows, b: shared, ldb: ohw, beta: 0,
+                                  c: yi + range.lowerBound * ohw, ldc: ohw)
+                        }
+                        if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: ohw, biasValues) }
+                    }
+                }
+            }
+        }}
+        input = x
         return y
     }
 

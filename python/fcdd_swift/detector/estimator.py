@@ -227,6 +227,12 @@ class FCDD(params.ParamsMixin):
         _, maps = self._infer(X, maps=True)
         return maps
 
+    def score_and_map(self, X):
+        """`decision_function` and `anomaly_map` from one pass of the network: (scores float64 (N,),
+        heatmaps float32 (N, H, W))."""
+        scores, maps = self._infer(X, maps=True)
+        return scores.astype(np.float64), maps
+
     def overlay(self, X, normalize="local", alpha=0.5):
         """Heatmap overlays of X as uint8 RGB (N, H, W, 3), normalised with the resolved ``quantile``."""
         from ..overlay import overlay

@@ -1,0 +1,55 @@
+"""Per-layer GFLOP/s of the convolutions of FCDD_CNN32_LW3K and FCDD_CNN224_VGG_NOPT in a training step,
+against what a plain sgemm reaches with the same threads (one single-threaded OpenBLAS product per worker,
+the way the engine runs them). Used by bench.py; also runnable alone:
+
+    python3 bench/layers.py [--threads 2]
+"""
+import argparse
+import json
+
+NETWORKS = [("FCDD_CNN32_LW3K", 128, (3, 32, 32)), ("FCDD_CNN224_VGG_NOPT", 16, (3, 224, 224))]
+
+
+def measure(fs, threads, repetitions=2, sgemm_seconds=2.0):
+    import numpy as np
+    fs.set_num_threads(threads)
+    sgemm = fs.sgemm_gflops(1024, 1024, 1024, threads=threads, seconds=sgemm_seconds)
+    layers = []
+    for name, batch, shape in NETWORKS:
+        net = fs.Network(name, in_shape=shape, seed=0)
+        x = np.random.default_rng(0).standard_normal((batch,) + shape).astype(np.float32)
+        for layer in net.profile(x, repetitions):
+            if layer["forward_flops"] == 0:
+                continue
+            k = layer["input_shape"][1]
+            layers.append({
+                "network": name, "index": layer["index"], "input_shape": layer["input_shape"],
+                "output_shape": layer["output_shape"], "in_channels": k,
+                "forward_gflops": layer["forward_flops"] / layer["forward_seconds"] / 1e9,
+                "backward_gflops": layer["backward_flops"] / layer["backward_seconds"] / 1e9,
+                "forward_ms": 1e3 * layer["forward_seconds"], "backward_ms": 1e3 * layer["backward_seconds"],
+            })
+        net.close()
+    return {"sgemm_gflops": sgemm, "threads": threads, "layers": layers}
+
+
+def table(result):
+    s = result["sgemm_gflops"]
+    lines = [f"sgemm 1024^3, {result['threads']} thread(s): {s:.1f} GFLOP/s",
+             "| network | layer | input | forward GFLOP/s (% of sgemm) | backward GFLOP/s (% of sgemm) |",
+             "|---|---|---|---|---|"]
+    for l in result["layers"]:
+        shape = "x".join(map(str, l["input_shape"][1:]))
+        lines.append(f"| {l['network']} | {l['index']} | {shape} | {l['forward_gflops']:.1f} ({100 * l['forward_gflops'] / s:.0f}%)"
+                     f" | {l['backward_gflops']:.1f} ({100 * l['backward_gflops'] / s:.0f}%) |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    import fcdd_swift
+    r = measure(fcdd_swift, args.threads)
+    print(table(r))
+
