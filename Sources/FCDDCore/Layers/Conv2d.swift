@@ -84,7 +84,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         weight.value.data.withUnsafeBufferPointer { wp in
             let xb = xp.baseAddress!, wb = wp.baseAddress!
             return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
-                columnStorage.withScratch(g.isPointwise ? 0 : scratchCount(g)) { col in
+                columnStorage.withScratch(g.isPointwise ? 1 : scratchCount(g)) { col in
                     for i in 0..<n {
                         let xi = xb + i * inItem, yi = yb + i * outChannels * ohw
                         var src = UnsafePointer(xi)
