@@ -62,33 +62,11 @@ def run_engine(name, batch, shape, threads, seconds):
 
 def run_torch(name, batch, shape, threads, seconds):
     import torch
-    import torch.nn as nn
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-
-    def vgg_nopt():
-        layers, c = [], 3
-        for v in [64, "M", 128, "M", 256, 256, "M", 512, 512]:
-            if v == "M":
-                layers.append(nn.MaxPool2d(2, 2))
-            else:
-                layers += [nn.Conv2d(c, v, 3, 1, 1), nn.BatchNorm2d(v), nn.ReLU(True)]
-                c = v
-        return nn.Sequential(*layers, nn.Conv2d(512, 1, 1))
-
-    c = shape[0]
-    nets = {
-        "FCDD_CNN28": lambda: nn.Sequential(
-            nn.Conv2d(c, 8, 5, padding=2), nn.BatchNorm2d(8, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
-            nn.Conv2d(8, 16, 5, padding=2), nn.MaxPool2d(2, 2), nn.Conv2d(16, 1, 1)),
-        "FCDD_CNN32_LW3K": lambda: nn.Sequential(
-            nn.Conv2d(c, 128, 3, padding=1), nn.BatchNorm2d(128, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
-            nn.Conv2d(128, 256, 3, padding=1), nn.BatchNorm2d(256, eps=1e-4), nn.LeakyReLU(),
-            nn.Conv2d(256, 256, 3, padding=1), nn.BatchNorm2d(256, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
-            nn.Conv2d(256, 128, 3, padding=1), nn.Conv2d(128, 1, 1)),
-        "FCDD_CNN224_VGG_NOPT": vgg_nopt,
-    }
-    net = nets[name]()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from torch_nets import torch_network
+    net = torch_network(name, shape[0])
     opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9, nesterov=True, weight_decay=1e-6)
     x = torch.randn((batch,) + shape)
     labels = torch.arange(batch) % 2

@@ -31,14 +31,8 @@ def torch(threads):
     import torch.nn as nn
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    layers, c = [], 3
-    for v in [64, "M", 128, "M", 256, 256, "M", 512, 512]:
-        if v == "M":
-            layers.append(nn.MaxPool2d(2, 2))
-        else:
-            layers += [nn.Conv2d(c, v, 3, 1, 1), nn.BatchNorm2d(v), nn.ReLU(True)]
-            c = v
-    net = nn.Sequential(*layers, nn.Conv2d(512, 1, 1)).eval()
+    from torch_nets import torch_network
+    net = torch_network("FCDD_CNN224_VGG_NOPT", 3).eval()
     # Receptive field of FCDD_CNN224_VGG_NOPT's output (j = 8, r = 62, s = 3.5) and the Gaussian of gauss_std 12.
     j, r, s, std = 8, 62, 3.5, 12.0
     half = [math.exp(-0.5 * ((i - (r - 2) / 2) / std) ** 2) for i in range(r - 1)]
