@@ -70,7 +70,7 @@ setup(
     version="0.1.0",
     description="FCDD (Explainable Deep One-Class Classification) on a native Swift engine",
     package_dir={"": "python"},
-    packages=["fcdd_swift", "fcdd_swift.cli"],
+    packages=["fcdd_swift", "fcdd_swift.cli", "fcdd_swift.detector"],
     entry_points={"console_scripts": ["fcdd-swift = fcdd_swift.cli:main"]},
     package_data={"fcdd_swift": ["libfcdd.so"]},  # placed into the build folder by BuildWithSwift
     python_requires=">=3.9",
