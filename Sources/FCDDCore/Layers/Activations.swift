@@ -5,8 +5,10 @@ import Glibc
 #endif
 
 /// Leaky ReLU, `x > 0 ? x : slope * x` (PyTorch default slope 0.01).
-public final class LeakyReLU: Layer, KeepsOutput, CachesInput {
+public final class LeakyReLU: Layer, KeepsOutput, CachesInput, FusableActivation, BackwardInPlace {
     var keepsLargeOutput = false
+    var fusedIntoPrevious = false
+    var fusedForm: FusedActivation? { slope >= 0 ? .leakyReLU(slope: slope) : nil }
     public let slope: Float
     private var input: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
@@ -15,6 +17,7 @@ public final class LeakyReLU: Layer, KeepsOutput, CachesInput {
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if fusedIntoPrevious { return x }
         input = x
         let s = slope
         return x.data.withUnsafeBufferPointer { xp in
@@ -29,25 +32,40 @@ public final class LeakyReLU: Layer, KeepsOutput, CachesInput {
     }
 
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
+        if fusedIntoPrevious { return dy }
+        return dy.data.withUnsafeBufferPointer { dp in
+            gradientStorage.tensor(dy.shape) { gb, count in gradient(dp.baseAddress!, into: gb, count) }
+        }
+    }
+
+    func backward(inPlace dy: inout Tensor, needInputGrad: Bool) {
+        if fusedIntoPrevious { return }
+        guard isUniquelyReferenced(&dy.data) else { dy = backward(dy, needInputGrad: needInputGrad); return }
+        let count = dy.count
+        dy.data.withUnsafeMutableBufferPointer { p in gradient(p.baseAddress!, into: p.baseAddress!, count) }
+    }
+
+    /// Writes the input gradient for `dy` to `gb` (which may be `dy`).
+    private func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int) {
         guard let x = input else { preconditionFailure("LeakyReLU.backward without forward") }
         let s = slope
-        return x.data.withUnsafeBufferPointer { xp in
-        dy.data.withUnsafeBufferPointer { dp in
-            let xb = xp.baseAddress!, db = dp.baseAddress!
-            return gradientStorage.tensor(dy.shape) { gb, count in
-                forEachElementChunk(count) { range in
-                    for i in range { let g = db[i]; gb[i] = xb[i] > 0 ? g : g * s }
-                }
+        x.data.withUnsafeBufferPointer { xp in
+            let xb = xp.baseAddress!
+            forEachElementChunk(count) { range in
+                for i in range { let g = db[i]; gb[i] = xb[i] > 0 ? g : g * s }
             }
-        }}
+        }
     }
 
     public func clearCache() { input = nil }
 }
 
 /// ReLU, `max(x, 0)`.
-public final class ReLU: Layer, KeepsOutput {
-    var keepsLargeOutput = true   // it caches its own output
+public final class ReLU: Layer, KeepsOutput, CachesOutput, FusableActivation, BackwardInPlace {
+    var keepsLargeOutput = true
+    var fusedIntoPrevious = false
+    var fusedForm: FusedActivation? { .relu }
+    var cachesOutput: Bool { !fusedIntoPrevious }
     private var output: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
     private var gradientStorage = ReusableArray<Float>()
@@ -55,6 +73,8 @@ public final class ReLU: Layer, KeepsOutput {
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if fusedIntoPrevious { return x }
+        output = nil   // hand the previous output back to its storage
         let y = x.data.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
             return outputStorage.tensor(x.shape, keepLarge: keepsLargeOutput) { yb, count in
@@ -68,16 +88,28 @@ public final class ReLU: Layer, KeepsOutput {
     }
 
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
+        if fusedIntoPrevious { return dy }
+        return dy.data.withUnsafeBufferPointer { dp in
+            gradientStorage.tensor(dy.shape) { gb, count in gradient(dp.baseAddress!, into: gb, count) }
+        }
+    }
+
+    func backward(inPlace dy: inout Tensor, needInputGrad: Bool) {
+        if fusedIntoPrevious { return }
+        guard isUniquelyReferenced(&dy.data) else { dy = backward(dy, needInputGrad: needInputGrad); return }
+        let count = dy.count
+        dy.data.withUnsafeMutableBufferPointer { p in gradient(p.baseAddress!, into: p.baseAddress!, count) }
+    }
+
+    /// Writes the input gradient for `dy` to `gb` (which may be `dy`).
+    private func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int) {
         guard let y = output else { preconditionFailure("ReLU.backward without forward") }
-        return y.data.withUnsafeBufferPointer { yp in
-        dy.data.withUnsafeBufferPointer { dp in
-            let yb = yp.baseAddress!, db = dp.baseAddress!
-            return gradientStorage.tensor(dy.shape) { gb, count in
-                forEachElementChunk(count) { range in
-                    for i in range { gb[i] = yb[i] > 0 ? db[i] : 0 }
-                }
+        y.data.withUnsafeBufferPointer { yp in
+            let yb = yp.baseAddress!
+            forEachElementChunk(count) { range in
+                for i in range { gb[i] = yb[i] > 0 ? db[i] : 0 }
             }
-        }}
+        }
     }
 
     public func clearCache() { output = nil }

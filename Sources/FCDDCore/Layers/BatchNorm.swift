@@ -5,8 +5,11 @@
 import Glibc
 #endif
 
-public final class BatchNorm: Layer, KeepsOutput, CachesInput {
+public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, BackwardInPlace {
     var keepsLargeOutput = false
+    /// The activation applied to the output, when the network fused the following layer (FusedActivation.swift).
+    var fusedActivation: FusedActivation?
+    var cachesOutput: Bool { fusedActivation != nil }
     public let channels: Int
     public let eps: Float
     public let momentum: Float
@@ -16,6 +19,7 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput {
     public let runningVar: Buffer          // (C)
     public let batchesTracked: Buffer      // scalar, int64 in PyTorch
     private var input: Tensor?             // (N, C, H, W) or (N, C), cached for backward
+    private var output: Tensor?            // cached when fused: the activation's gradient mask
     private var mean: [Float] = []         // (C) mean used in the last forward
     private var invStd: [Float] = []       // (C) 1/sqrt(var + eps) used in the last forward
     private var lastWasTraining = false
@@ -50,6 +54,18 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput {
     // from the cached input and statistics rather than stored, which saves a tensor-sized write.
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        output = nil   // hand the previous output back to its storage
+        let y: Tensor
+        switch fusedActivation {
+        case nil: y = forward(x, training: training, IdentityKernel())
+        case .relu: y = forward(x, training: training, ReLUKernel())
+        case .leakyReLU(let slope): y = forward(x, training: training, LeakyReLUKernel(slope: slope))
+        }
+        if fusedActivation != nil { output = y }
+        return y
+    }
+
+    private func forward<K: ActivationKernel>(_ x: Tensor, training: Bool, _ activation: K) -> Tensor {
         let n = x.batch, c = channels, plane = x.itemCount / c
         let m = n * plane
         var mean = [Float](repeating: 0, count: c), inv = [Float](repeating: 0, count: c)
@@ -86,7 +102,7 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput {
                         for i in 0..<n {
                             let base = (i * c + ch) * plane
                             let src = xb + base, dst = yb + base
-                            for k in 0..<plane { dst[k] = (src[k] - mu) * scale + shift }
+                            for k in 0..<plane { dst[k] = activation.apply((src[k] - mu) * scale + shift) }
                         }
                     }
                 }
@@ -108,58 +124,82 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput {
     }
 
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
+        guard needInputGrad else {
+            dy.data.withUnsafeBufferPointer { dp in backward(dp.baseAddress!, dy.shape, into: nil) }
+            return Tensor(zeros: [0])
+        }
+        return dy.data.withUnsafeBufferPointer { dp in
+            gradientStorage.tensor(dy.shape) { dxb, _ in backward(dp.baseAddress!, dy.shape, into: dxb) }
+        }
+    }
+
+    /// Writes the input gradient over `dy` when `dy` is the only owner of its storage.
+    func backward(inPlace dy: inout Tensor, needInputGrad: Bool) {
+        guard needInputGrad, isUniquelyReferenced(&dy.data) else {
+            dy = backward(dy, needInputGrad: needInputGrad)
+            return
+        }
+        let shape = dy.shape
+        dy.data.withUnsafeMutableBufferPointer { p in backward(p.baseAddress!, shape, into: p.baseAddress!) }
+    }
+
+    /// Accumulates the parameter gradients and writes the input gradient to `dx` (which may be `dy`).
+    private func backward(_ dy: UnsafePointer<Float>, _ shape: [Int], into dx: UnsafeMutablePointer<Float>?) {
         guard let x = input else { preconditionFailure("BatchNorm.backward without forward") }
-        let n = dy.batch, c = channels, plane = dy.itemCount / c
+        let y = output ?? x   // only read by a fused activation's mask
+        switch fusedActivation {
+        case nil: backward(dy, x, y, shape, into: dx, IdentityKernel())
+        case .relu: backward(dy, x, y, shape, into: dx, ReLUKernel())
+        case .leakyReLU(let slope): backward(dy, x, y, shape, into: dx, LeakyReLUKernel(slope: slope))
+        }
+    }
+
+    private func backward<K: ActivationKernel>(_ db: UnsafePointer<Float>, _ x: Tensor, _ y: Tensor, _ shape: [Int],
+                                               into dxb: UnsafeMutablePointer<Float>?, _ activation: K) {
+        let n = shape[0], c = channels, plane = shape.dropFirst().reduce(1, *) / c
         let m = Double(n * plane)
         var sumDy = [Double](repeating: 0, count: c), sumDyXh = [Double](repeating: 0, count: c)
         let gamma = weight?.value.data ?? [Float](repeating: 1, count: c)
         let mean = self.mean, invStd = self.invStd, training = lastWasTraining
-        let run: (UnsafeMutablePointer<Float>?) -> Void = { dxb in
-            x.data.withUnsafeBufferPointer { xp in
-            dy.data.withUnsafeBufferPointer { dp in
-            sumDy.withUnsafeMutableBufferPointer { sdp in
-            sumDyXh.withUnsafeMutableBufferPointer { sdxp in
-                let xb = xp.baseAddress!, db = dp.baseAddress!
-                let sdb = sdp.baseAddress!, sdxb = sdxp.baseAddress!
-                Parallel.forEachChunk(c) { _, channelRange in
-                    for ch in channelRange {
-                        let mu = mean[ch], iv = invStd[ch]
-                        var sDy = 0.0, sDyXc = 0.0
-                        for i in 0..<n {
-                            let base = (i * c + ch) * plane
-                            let sums = gradientSums(db + base, xb + base, plane, mu)
-                            sDy += sums.dy; sDyXc += sums.dyCentred
-                        }
-                        sdb[ch] = sDy
-                        sdxb[ch] = sDyXc * Double(iv)   // sum of dy * xhat
-                        guard let dxb else { continue }
-                        let scale = gamma[ch] * iv
-                        // d/dx of (x - mean) * invStd with batch statistics:
-                        // dx = g*invStd * (dy - mean(dy) - xhat * mean(dy*xhat)); eval mode: g*invStd*dy.
-                        let meanDy = training ? Float(sDy / m) : 0
-                        let xcScale = training ? Float(sDyXc * Double(iv) / m) * iv : 0
-                        for i in 0..<n {
-                            let base = (i * c + ch) * plane
-                            let g = db + base, xs = xb + base, out = dxb + base
-                            for k in 0..<plane { out[k] = scale * (g[k] - meanDy - (xs[k] - mu) * xcScale) }
+        x.data.withUnsafeBufferPointer { xp in
+        y.data.withUnsafeBufferPointer { yp in
+        sumDy.withUnsafeMutableBufferPointer { sdp in
+        sumDyXh.withUnsafeMutableBufferPointer { sdxp in
+            let xb = xp.baseAddress!, yb = yp.baseAddress!
+            let sdb = sdp.baseAddress!, sdxb = sdxp.baseAddress!
+            Parallel.forEachChunk(c) { _, channelRange in
+                for ch in channelRange {
+                    let mu = mean[ch], iv = invStd[ch]
+                    var sDy = 0.0, sDyXc = 0.0
+                    for i in 0..<n {
+                        let base = (i * c + ch) * plane
+                        let sums = gradientSums(db + base, xb + base, plane, mu, activation, output: yb + base)
+                        sDy += sums.dy; sDyXc += sums.dyCentred
+                    }
+                    sdb[ch] = sDy
+                    sdxb[ch] = sDyXc * Double(iv)   // sum of dy * xhat
+                    guard let dxb else { continue }
+                    let scale = gamma[ch] * iv
+                    // d/dx of (x - mean) * invStd with batch statistics:
+                    // dx = g*invStd * (dy - mean(dy) - xhat * mean(dy*xhat)); eval mode: g*invStd*dy.
+                    let meanDy = training ? Float(sDy / m) : 0
+                    let xcScale = training ? Float(sDyXc * Double(iv) / m) * iv : 0
+                    for i in 0..<n {
+                        let base = (i * c + ch) * plane
+                        let g = db + base, xs = xb + base, ys = yb + base, out = dxb + base
+                        for k in 0..<plane {
+                            let masked = activation.gradient(g[k], output: ys[k])
+                            out[k] = scale * (masked - meanDy - (xs[k] - mu) * xcScale)
                         }
                     }
                 }
-            }}}}
-        }
-        let dx: Tensor
-        if needInputGrad {
-            dx = gradientStorage.tensor(dy.shape) { dxb, _ in run(dxb) }
-        } else {
-            run(nil)
-            dx = Tensor(zeros: [0])
-        }
+            }
+        }}}}
         for ch in 0..<c {
             if let w = weight, w.trainable { w.grad.data[ch] += Float(sumDyXh[ch]) }
             if let b = bias, b.trainable { b.grad.data[ch] += Float(sumDy[ch]) }
         }
-        return dx
     }
 
-    public func clearCache() { input = nil }
+    public func clearCache() { input = nil; output = nil }
 }

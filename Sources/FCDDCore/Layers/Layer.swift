@@ -59,6 +59,11 @@ protocol KeepsOutput: AnyObject {
 /// A layer that caches its input for backward (so its producer's output lives until the end of the step).
 protocol CachesInput {}
 
+/// A layer that may cache its own output for backward (then keeping that output's array costs nothing).
+protocol CachesOutput {
+    var cachesOutput: Bool { get }
+}
+
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [Buffer] { [] }

@@ -50,9 +50,10 @@ public enum LayerProfile {
             var g = Tensor(shape: h.shape, data: [Float](repeating: 1 / Float(h.count), count: h.count))
             for (i, layer) in layers.enumerated().reversed() {
                 let start = now()
-                g = layer.backward(g, needInputGrad: i > 0)
+                Network.backwardStep(layer, &g, needInputGrad: i > 0)
                 if rep > 0 { backward[i] += now() - start }
             }
+            network.clearCaches()   // as a training step does, so that the layers reuse their arrays
         }
         return layers.indices.map { i in
             let (f, b) = flops(layers[i], input: shapes[i], output: shapes[i + 1], needInputGrad: i > 0)

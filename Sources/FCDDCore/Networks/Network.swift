@@ -65,15 +65,17 @@ public final class Network {
         var shape = [1] + inShape
         for layer in layers { shape = try layer.outputShape(for: shape) }
         outItemShape = Array(shape.dropFirst())
+        Network.planFusion(layers)
         Network.planOutputReuse(layers)
     }
 
     /// Lets a layer keep its large training output between steps where that costs no peak memory: when
-    /// the next layer caches it as its input anyway (a ReLU keeps its own, which it caches).
+    /// the layer caches it itself or the next layer caches it as its input anyway.
     static func planOutputReuse(_ layers: [Layer]) {
-        for (i, layer) in layers.enumerated() where !(layer is ReLU) {
+        for (i, layer) in layers.enumerated() {
             guard let keeper = layer as? KeepsOutput else { continue }
-            keeper.keepsLargeOutput = i + 1 < layers.count && layers[i + 1] is CachesInput
+            let cachedHere = (layer as? CachesOutput)?.cachesOutput ?? false
+            keeper.keepsLargeOutput = cachedHere || (i + 1 < layers.count && layers[i + 1] is CachesInput)
         }
     }
 
@@ -134,7 +136,7 @@ public final class Network {
     public func backward(_ dOut: Tensor, needInputGrad: Bool = false) -> Tensor {
         var g = dOut
         for (i, layer) in layers.enumerated().reversed() {
-            g = layer.backward(g, needInputGrad: needInputGrad || i > 0)
+            Network.backwardStep(layer, &g, needInputGrad: needInputGrad || i > 0)
         }
         return g
     }

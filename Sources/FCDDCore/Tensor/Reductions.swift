@@ -41,22 +41,29 @@ func centredSquareSum(_ p: UnsafePointer<Float>, _ count: Int, _ mean: Double) -
     return total
 }
 
-/// Sums of `dy` and of `dy * (x - mean)` over `count` values.
+/// Sums of `g` and of `g * (x - mean)` over `count` values, where `g` is `dy` masked by the activation
+/// `kernel` given that activation's output `y` (BatchNorm fused with its activation; the identity
+/// kernel ignores `y`).
 @inline(__always)
-func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
-                          _ mean: Float) -> (dy: Double, dyCentred: Double) {
+func gradientSums<K: ActivationKernel>(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
+                                       _ mean: Float, _ kernel: K, output y: UnsafePointer<Float>)
+    -> (dy: Double, dyCentred: Double) {
     let muv = SIMD8<Float>(repeating: mean)
     var totalDy = 0.0, totalDyXc = 0.0, start = 0
     while start < count {
         let end = min(count, start + sumBlock)
         var accDy = SIMD8<Float>(), accDyXc = SIMD8<Float>(), k = start
         while k + 8 <= end {
-            let g = UnsafeRawPointer(dy + k).loadUnaligned(as: SIMD8<Float>.self)
+            let g = kernel.gradient(UnsafeRawPointer(dy + k).loadUnaligned(as: SIMD8<Float>.self),
+                                    output: UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Float>.self))
             let xc = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self) - muv
             accDy += g; accDyXc += g * xc; k += 8
         }
         var tailDy: Float = 0, tailDyXc: Float = 0
-        while k < end { tailDy += dy[k]; tailDyXc += dy[k] * (x[k] - mean); k += 1 }
+        while k < end {
+            let g = kernel.gradient(dy[k], output: y[k])
+            tailDy += g; tailDyXc += g * (x[k] - mean); k += 1
+        }
         totalDy += Double(accDy.sum() + tailDy)
         totalDyXc += Double(accDyXc.sum() + tailDyXc)
         start = end

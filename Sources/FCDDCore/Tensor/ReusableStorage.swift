@@ -64,7 +64,7 @@ extension ReusableArray where Element == Float {
 /// object (a layout fixed by Swift's stable ABI), so the reference can be checked like any class
 /// instance. The empty array's shared storage never counts as unique.
 @inline(__always)
-private func isUniquelyReferenced<Element>(_ array: inout [Element]) -> Bool {
+func isUniquelyReferenced<Element>(_ array: inout [Element]) -> Bool {
     withUnsafeMutablePointer(to: &array) { p in
         p.withMemoryRebound(to: AnyObject.self, capacity: 1) { isKnownUniquelyReferenced(&$0.pointee) }
     }
