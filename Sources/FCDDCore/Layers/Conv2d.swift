@@ -1,5 +1,8 @@
 // 2-D convolution (PyTorch nn.Conv2d semantics, square kernels, groups = 1) by im2col + sgemm, one
 // matrix product per image; images are split over the engine's workers (ConvolutionWorkers.swift).
+// 3x3 convolutions with stride 1, padding 1 and at least 16 channels on both sides run their forward
+// pass and input gradient by Winograd F(2x2, 3x3) instead (Winograd.swift); the weight gradient stays
+// im2col + sgemm.
 
 public final class Conv2d: Layer, KeepsOutput, CachesInput {
     var keepsLargeOutput = false
@@ -12,6 +15,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     private var gradientStorage = ReusableArray<Float>()
     private var columnStorage = ReusableArray<Float>()   // the shared column matrix of single images
     private let workers = ConvolutionWorkers()
+    private var winogradWeights: [Float] = []           // transformed weights of the current pass
 
     /// PyTorch default initialisation: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     /// fan_in = C*K*K (kaiming_uniform with a = sqrt(5)).
@@ -47,6 +51,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         if x.batch < Parallel.threads && outChannels >= 2 * Parallel.threads {
             return forwardSplittingChannels(x, training: training)
         }
+        if usesWinograd { return forwardWinograd(x) }
         let g = geometry(x.shape)
         let outChannels = self.outChannels
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
@@ -113,12 +118,17 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         if let b = bias, b.trainable { accumulateChannelSums(dy, into: &b.grad) }
         if !wantW && !needInputGrad { return Tensor(zeros: [0]) }
         let colSize = g.isPointwise ? 0 : g.colRows * ohw
-        let scratchSize = colSize == 0 ? 0 : scratchCount(g)
+        // The input gradient by Winograd: a 3x3 convolution of dY with the flipped, transposed weights.
+        let winograd = needInputGrad && usesWinograd
+            ? Winograd3x3(inChannels: outChannels, outChannels: inChannels, height: g.inH, width: g.inW) : nil
+        if let winograd { prepareWinogradWeights(winograd, transposedFlipped: true) }
+        let scratchSize = max(colSize == 0 ? 0 : scratchCount(g), winograd?.scratchCount ?? 0)
         let run = { (dxb: UnsafeMutablePointer<Float>?) in
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
             self.weight.value.data.withUnsafeBufferPointer { wp in
-                let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!
+            self.winogradWeights.withUnsafeBufferPointer { up in
+                let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!, ub = up.baseAddress
                 self.workers.backward(n, columnCount: scratchSize, weightCount: wantW ? self.weight.value.count : 0,
                                       into: &self.weight.grad) { range, col, dw in
                     for i in range {
@@ -132,7 +142,9 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                         }
                         guard let dxb else { continue }
                         let dxi = dxb + i * inItem
-                        if g.isPointwise {
+                        if let winograd, let ub {
+                            winograd.convolve(dyi, ub, bias: nil, dxi, scratch: col)
+                        } else if g.isPointwise {
                             sgemm(transA: true, transB: false, m: g.colRows, n: ohw, k: outChannels,
                                   a: wb, lda: g.colRows, b: dyi, ldb: ohw, beta: 0, c: dxi, ldc: ohw)
                         } else {
@@ -144,13 +156,52 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                         }
                     }
                 }
-            }}}
+            }}}}
         }
         guard needInputGrad else { run(nil); return Tensor(zeros: [0]) }
         return gradientStorage.tensor(x.shape) { dxb, _ in run(dxb) }
     }
 
     public func clearCache() { input = nil }
+
+    /// 3x3 convolutions with stride 1 and padding 1 and enough channels run by Winograd (Winograd.swift).
+    private var usesWinograd: Bool {
+        Winograd3x3.applies(kernel: kernel, stride: stride, padding: padding,
+                            inChannels: inChannels, outChannels: outChannels)
+    }
+
+    private func prepareWinogradWeights(_ w: Winograd3x3, transposedFlipped: Bool) {
+        if winogradWeights.count != w.weightCount {
+            winogradWeights = [Float](repeating: 0, count: w.weightCount)
+        }
+        weight.value.data.withUnsafeBufferPointer { wp in
+        winogradWeights.withUnsafeMutableBufferPointer { up in
+            Winograd3x3.transformWeights(wp.baseAddress!, outChannels: w.outChannels, inChannels: w.inChannels,
+                                         transposedFlipped: transposedFlipped, into: up.baseAddress!)
+        }}
+    }
+
+    /// The forward pass by Winograd, images split over the workers.
+    private func forwardWinograd(_ x: Tensor) -> Tensor {
+        let h = x.shape[2], w = x.shape[3], n = x.batch
+        let winograd = Winograd3x3(inChannels: inChannels, outChannels: outChannels, height: h, width: w)
+        prepareWinogradWeights(winograd, transposedFlipped: false)
+        let inItem = x.itemCount, outItem = outChannels * h * w
+        let y = x.data.withUnsafeBufferPointer { xp in
+        winogradWeights.withUnsafeBufferPointer { up in
+        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
+            let xb = xp.baseAddress!, ub = up.baseAddress!, bb = self.bias == nil ? nil : bp.baseAddress
+            return outputStorage.tensor([n, outChannels, h, w], keepLarge: keepsLargeOutput) { yb, _ in
+                workers.forEachImageChunk(n, columnCount: winograd.scratchCount) { range, scratch in
+                    for i in range {
+                        winograd.convolve(xb + i * inItem, ub, bias: bb, yb + i * outItem, scratch: scratch)
+                    }
+                }
+            }
+        }}}
+        input = x
+        return y
+    }
 
     /// Scratch floats per worker: the column matrix, and for stride 1 the padded image behind it.
     private func scratchCount(_ g: WindowGeometry) -> Int {

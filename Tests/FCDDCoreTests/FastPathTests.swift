@@ -1,0 +1,97 @@
+import XCTest
+@testable import FCDDCore
+
+/// The speed paths against plain definitions: Winograd 3x3 convolutions against a direct sum (sizes
+/// with odd edges, tails of the eight-tile groups, single pixels), and BatchNorm fused with its
+/// activation against the two layers run separately (bit for bit).
+final class FastPathTests: XCTestCase {
+    var rng = RandomSource(seed: 11)
+
+    func random(_ shape: [Int]) -> Tensor {
+        var t = Tensor(zeros: shape)
+        for i in 0..<t.count { t.data[i] = Float(rng.uniform(-1, 1)) }
+        return t
+    }
+
+    /// y[n, o, r, c] = b[o] + sum over i, kh, kw of w[o, i, kh, kw] x[n, i, r + kh - 1, c + kw - 1].
+    func directConvolution(_ x: Tensor, _ w: Tensor, _ b: [Float]?) -> Tensor {
+        let n = x.shape[0], ci = x.shape[1], h = x.shape[2], wd = x.shape[3], co = w.shape[0]
+        var y = Tensor(zeros: [n, co, h, wd])
+        for s in 0..<n { for o in 0..<co { for r in 0..<h { for c in 0..<wd {
+            var acc = Double(b?[o] ?? 0)
+            for i in 0..<ci { for kh in 0..<3 { for kw in 0..<3 {
+                let rr = r + kh - 1, cc = c + kw - 1
+                guard rr >= 0, rr < h, cc >= 0, cc < wd else { continue }
+                acc += Double(w.data[((o * ci + i) * 3 + kh) * 3 + kw]) * Double(x.data[((s * ci + i) * h + rr) * wd + cc])
+            }}}
+            y.data[((s * co + o) * h + r) * wd + c] = Float(acc)
+        }}}}
+        return y
+    }
+
+    /// dx[n, i, r, c] = sum over o, kh, kw of w[o, i, kh, kw] dy[n, o, r - kh + 1, c - kw + 1].
+    func directInputGradient(_ dy: Tensor, _ w: Tensor, inChannels ci: Int) -> Tensor {
+        let n = dy.shape[0], co = dy.shape[1], h = dy.shape[2], wd = dy.shape[3]
+        var dx = Tensor(zeros: [n, ci, h, wd])
+        for s in 0..<n { for i in 0..<ci { for r in 0..<h { for c in 0..<wd {
+            var acc = 0.0
+            for o in 0..<co { for kh in 0..<3 { for kw in 0..<3 {
+                let rr = r - kh + 1, cc = c - kw + 1
+                guard rr >= 0, rr < h, cc >= 0, cc < wd else { continue }
+                acc += Double(w.data[((o * ci + i) * 3 + kh) * 3 + kw]) * Double(dy.data[((s * co + o) * h + rr) * wd + cc])
+            }}}
+            dx.data[((s * ci + i) * h + r) * wd + c] = Float(acc)
+        }}}}
+        return dx
+    }
+
+    func testWinogradConvolutionMatchesTheDirectSum() throws {
+        for (h, w, bias) in [(7, 9, true), (1, 1, false), (2, 2, true), (6, 34, false), (17, 3, true)] {
+            let conv = Conv2d(16, 18, kernel: 3, padding: 1, bias: bias, rng: &rng)
+            XCTAssertTrue(Winograd3x3.applies(kernel: 3, stride: 1, padding: 1, inChannels: 16, outChannels: 18))
+            let x = random([3, 16, h, w])
+            let y = conv.forward(x, training: true)
+            let expected = directConvolution(x, conv.weight.value, conv.bias?.value.data)
+            assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, "forward \(h)x\(w)")
+            let dy = random(y.shape)
+            let dx = conv.backward(dy, needInputGrad: true)
+            let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16)
+            assertClose(dx.data, expectedDx.data, rtol: 1e-4, atol: 1e-5, "input gradient \(h)x\(w)")
+        }
+    }
+
+    func testBatchNormFusedWithItsActivationEqualsTheSeparateLayers() throws {
+        for makeActivation in [{ ReLU() as Layer }, { LeakyReLU(slope: 0.01) as Layer }] {
+            let separate: [Layer] = [BatchNorm(5, eps: 1e-4), makeActivation()]
+            let fused: [Layer] = [BatchNorm(5, eps: 1e-4), makeActivation()]
+            Network.planFusion(fused)
+            XCTAssertNotNil((fused[0] as! BatchNorm).fusedActivation)
+            for training in [true, false] {
+                var x = random([4, 5, 6, 7])
+                x.data[3] = 0   // values at the kink
+                var outputs = [Tensor](), gradients = [Tensor]()
+                for layers in [separate, fused] {
+                    let y = layers[1].forward(layers[0].forward(x, training: training), training: training)
+                    var g = Tensor(shape: y.shape, data: (0..<y.count).map { Float(($0 * 7919) % 13) - 6 })
+                    for layer in layers.reversed() { Network.backwardStep(layer, &g, needInputGrad: true) }
+                    outputs.append(y)
+                    gradients.append(g)
+                }
+                XCTAssertEqual(outputs[0].data, outputs[1].data, "forward, training \(training)")
+                XCTAssertEqual(gradients[0].data, gradients[1].data, "input gradient, training \(training)")
+                let norms = [separate[0], fused[0]].map { $0.parameters.map { $0.grad.data } }
+                XCTAssertEqual(norms[0], norms[1], "parameter gradients")
+            }
+        }
+    }
+
+    func testInPlaceBackwardLeavesAGradientOthersHoldUntouched() {
+        let relu = ReLU()
+        _ = relu.forward(Tensor(shape: [1, 4], data: [-1, 2, -3, 4]), training: true)
+        var g = Tensor(shape: [1, 4], data: [1, 1, 1, 1])
+        let held = g
+        Network.backwardStep(relu, &g, needInputGrad: true)
+        XCTAssertEqual(g.data, [0, 1, 0, 1])
+        XCTAssertEqual(held.data, [1, 1, 1, 1])
+    }
+}
