@@ -29,16 +29,17 @@ final class FastPathTests: XCTestCase {
         return y
     }
 
-    /// dx[n, i, r, c] = sum over o, kh, kw of w[o, i, kh, kw] dy[n, o, r - kh + 1, c - kw + 1].
-    func directInputGradient(_ dy: Tensor, _ w: Tensor, inChannels ci: Int) -> Tensor {
-        let n = dy.shape[0], co = dy.shape[1], h = dy.shape[2], wd = dy.shape[3]
+    /// dx[n, i, r, c] = sum over o, kh, kw of w[o, i, kh, kw] dy[n, o, r - kh + p, c - kw + p] (stride 1).
+    func directInputGradient(_ dy: Tensor, _ w: Tensor, inChannels ci: Int, inH h: Int, inW wd: Int,
+                             kernel k: Int = 3, padding p: Int = 1) -> Tensor {
+        let n = dy.shape[0], co = dy.shape[1], oh = dy.shape[2], ow = dy.shape[3]
         var dx = Tensor(zeros: [n, ci, h, wd])
         for s in 0..<n { for i in 0..<ci { for r in 0..<h { for c in 0..<wd {
             var acc = 0.0
-            for o in 0..<co { for kh in 0..<3 { for kw in 0..<3 {
-                let rr = r - kh + 1, cc = c - kw + 1
-                guard rr >= 0, rr < h, cc >= 0, cc < wd else { continue }
-                acc += Double(w.data[((o * ci + i) * 3 + kh) * 3 + kw]) * Double(dy.data[((s * co + o) * h + rr) * wd + cc])
+            for o in 0..<co { for kh in 0..<k { for kw in 0..<k {
+                let rr = r - kh + p, cc = c - kw + p
+                guard rr >= 0, rr < oh, cc >= 0, cc < ow else { continue }
+                acc += Double(w.data[((o * ci + i) * k + kh) * k + kw]) * Double(dy.data[((s * co + o) * oh + rr) * ow + cc])
             }}}
             dx.data[((s * ci + i) * h + r) * wd + c] = Float(acc)
         }}}}
@@ -55,8 +56,20 @@ final class FastPathTests: XCTestCase {
             assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, "forward \(h)x\(w)")
             let dy = random(y.shape)
             let dx = conv.backward(dy, needInputGrad: true)
-            let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16)
+            let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16, inH: h, inW: w)
             assertClose(dx.data, expectedDx.data, rtol: 1e-4, atol: 1e-5, "input gradient \(h)x\(w)")
+        }
+    }
+
+    func testStride1InputGradientByFlippedWeightsMatchesTheDirectSum() throws {
+        for (k, p, h, w) in [(5, 2, 14, 14), (5, 0, 9, 7), (3, 2, 5, 6), (2, 1, 4, 5)] {
+            let conv = Conv2d(3, 4, kernel: k, padding: p, rng: &rng)
+            let x = random([2, 3, h, w])
+            let y = conv.forward(x, training: true)
+            let dy = random(y.shape)
+            let dx = conv.backward(dy, needInputGrad: true)
+            let expected = directInputGradient(dy, conv.weight.value, inChannels: 3, inH: h, inW: w, kernel: k, padding: p)
+            assertClose(dx.data, expected.data, rtol: 1e-4, atol: 1e-5, "k \(k) p \(p) \(h)x\(w)")
         }
     }
 

@@ -15,7 +15,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     private var gradientStorage = ReusableArray<Float>()
     private var columnStorage = ReusableArray<Float>()   // the shared column matrix of single images
     private let workers = ConvolutionWorkers()
-    private var winogradWeights: [Float] = []           // transformed weights of the current pass
+    private var winogradWeights: [Float] = []           // transformed or flipped weights of the current pass
 
     /// PyTorch default initialisation: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     /// fan_in = C*K*K (kaiming_uniform with a = sqrt(5)).
@@ -122,7 +122,14 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let winograd = needInputGrad && usesWinograd
             ? Winograd3x3(inChannels: outChannels, outChannels: inChannels, height: g.inH, width: g.inW) : nil
         if let winograd { prepareWinogradWeights(winograd, transposedFlipped: true) }
-        let scratchSize = max(colSize == 0 ? 0 : scratchCount(g), winograd?.scratchCount ?? 0)
+        // Other stride-1 input gradients as a correlation of dY with the flipped, transposed weights too:
+        // dY unfolded with padding k-1-p and one product, instead of a product and a scattered col2im.
+        let flipped = needInputGrad && winograd == nil && !g.isPointwise && g.stride == 1 && g.padding < kernel
+            ? WindowGeometry(channels: outChannels, inH: g.outH, inW: g.outW, kernel: kernel, stride: 1,
+                             padding: kernel - 1 - g.padding) : nil
+        if flipped != nil { prepareFlippedWeights() }
+        let scratchSize = max(colSize == 0 ? 0 : scratchCount(g), winograd?.scratchCount ?? 0,
+                              flipped.map { scratchCount($0) } ?? 0)
         let run = { (dxb: UnsafeMutablePointer<Float>?) in
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
@@ -144,6 +151,12 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                         let dxi = dxb + i * inItem
                         if let winograd, let ub {
                             winograd.convolve(dyi, ub, bias: nil, dxi, scratch: col)
+                        } else if let flipped, let ub {
+                            // dX (C, HW) = W' (C, OC*K*K) * unfold(dY) (OC*K*K, HW)
+                            Self.unfold(dyi, flipped, col)
+                            sgemm(transA: false, transB: false, m: self.inChannels, n: flipped.colCols, k: flipped.colRows,
+                                  a: ub, lda: flipped.colRows, b: col, ldb: flipped.colCols, beta: 0, c: dxi,
+                                  ldc: flipped.colCols)
                         } else if g.isPointwise {
                             sgemm(transA: true, transB: false, m: g.colRows, n: ohw, k: outChannels,
                                   a: wb, lda: g.colRows, b: dyi, ldb: ohw, beta: 0, c: dxi, ldc: ohw)
@@ -178,6 +191,20 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         winogradWeights.withUnsafeMutableBufferPointer { up in
             Winograd3x3.transformWeights(wp.baseAddress!, outChannels: w.outChannels, inChannels: w.inChannels,
                                          transposedFlipped: transposedFlipped, into: up.baseAddress!)
+        }}
+    }
+
+    /// W' (C, OC*K*K) with W'[c][oc, kh, kw] = W[oc][c][K-1-kh, K-1-kw], into `winogradWeights`' storage.
+    private func prepareFlippedWeights() {
+        let o = outChannels, c = inChannels, taps = kernel * kernel
+        if winogradWeights.count != o * c * taps { winogradWeights = [Float](repeating: 0, count: o * c * taps) }
+        weight.value.data.withUnsafeBufferPointer { wp in
+        winogradWeights.withUnsafeMutableBufferPointer { up in
+            for ic in 0..<c {
+                for oc in 0..<o {
+                    for t in 0..<taps { up[(ic * o + oc) * taps + t] = wp[(oc * c + ic) * taps + taps - 1 - t] }
+                }
+            }
         }}
     }
 
