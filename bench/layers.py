@@ -1,6 +1,8 @@
 """Per-layer GFLOP/s of the convolutions of FCDD_CNN32_LW3K and FCDD_CNN224_VGG_NOPT in a training step,
 against what a plain sgemm reaches with the same threads (one single-threaded OpenBLAS product per worker,
-the way the engine runs them). Used by bench.py; also runnable alone:
+the way the engine runs them). GFLOP/s count the multiply-adds of a direct convolution (2 x N x OC x OH x OW
+x C x K x K per product), also for the layers computed by Winograd, which need fewer: their rate is the
+direct-equivalent one and can exceed sgemm's. Used by bench.py; also runnable alone:
 
     python3 bench/layers.py [--threads 2]
 """
@@ -8,6 +10,8 @@ import argparse
 import json
 
 NETWORKS = [("FCDD_CNN32_LW3K", 128, (3, 32, 32)), ("FCDD_CNN224_VGG_NOPT", 16, (3, 224, 224))]
+# Kernel sizes of the convolutions (all 3x3 but the final 1x1 ones).
+KERNELS = {("FCDD_CNN32_LW3K", 12): 1, ("FCDD_CNN224_VGG_NOPT", 21): 1}
 
 
 def measure(fs, threads, repetitions=2, sgemm_seconds=2.0):
@@ -33,15 +37,24 @@ def measure(fs, threads, repetitions=2, sgemm_seconds=2.0):
     return {"sgemm_gflops": sgemm, "threads": threads, "layers": layers}
 
 
+def method(layer):
+    """How the engine computes the layer (Conv2d.swift): Winograd F(2x2,3x3) for 3x3 stride-1 padding-1
+    convolutions with >= 16 channels in and out (forward and input gradient), else im2col + sgemm."""
+    out_shape = layer["output_shape"]
+    k = KERNELS.get((layer["network"], layer["index"]), 3)
+    wino = k == 3 and out_shape[2:] == layer["input_shape"][2:] and layer["in_channels"] >= 16 and out_shape[1] >= 16
+    return "Winograd + im2col (dW)" if wino else "im2col + sgemm"
+
+
 def table(result):
     s = result["sgemm_gflops"]
     lines = [f"sgemm 1024^3, {result['threads']} thread(s): {s:.1f} GFLOP/s",
-             "| network | layer | input | forward GFLOP/s (% of sgemm) | backward GFLOP/s (% of sgemm) |",
-             "|---|---|---|---|---|"]
+             "| network | layer | input | forward GFLOP/s (% of sgemm) | backward GFLOP/s (% of sgemm) | method |",
+             "|---|---|---|---|---|---|"]
     for l in result["layers"]:
         shape = "x".join(map(str, l["input_shape"][1:]))
         lines.append(f"| {l['network']} | {l['index']} | {shape} | {l['forward_gflops']:.1f} ({100 * l['forward_gflops'] / s:.0f}%)"
-                     f" | {l['backward_gflops']:.1f} ({100 * l['backward_gflops'] / s:.0f}%) |")
+                     f" | {l['backward_gflops']:.1f} ({100 * l['backward_gflops'] / s:.0f}%) | {method(l)} |")
     return "\n".join(lines)
 
 

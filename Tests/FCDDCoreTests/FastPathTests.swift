@@ -58,6 +58,12 @@ final class FastPathTests: XCTestCase {
             let dx = conv.backward(dy, needInputGrad: true)
             let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16, inH: h, inW: w)
             assertClose(dx.data, expectedDx.data, rtol: 1e-4, atol: 1e-5, "input gradient \(h)x\(w)")
+            // One image with several workers: they share each phase of its convolution.
+            let threads = Parallel.threads
+            Parallel.threads = 2
+            defer { Parallel.threads = threads }
+            let single = conv.forward(x.items(0..<1), training: false)
+            assertClose(single.data, expected.items(0..<1).data, rtol: 1e-4, atol: 1e-5, "one image \(h)x\(w)")
         }
     }
 

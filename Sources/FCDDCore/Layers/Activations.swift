@@ -4,15 +4,40 @@
 import Glibc
 #endif
 
+/// The backward pass ReLU and leaky ReLU share: elementwise, written over the incoming gradient when
+/// nobody else holds it, a pass-through when BatchNorm applies the activation (FusedActivation.swift).
+protocol ElementwiseBackward: BackwardInPlace {
+    var fusedIntoPrevious: Bool { get }
+    var gradientStorage: ReusableArray<Float> { get set }
+    /// Writes the input gradient for `db` to `gb` (which may be `db`).
+    func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int)
+}
+
+extension ElementwiseBackward {
+    func elementwiseBackward(_ dy: Tensor) -> Tensor {
+        if fusedIntoPrevious { return dy }
+        return dy.data.withUnsafeBufferPointer { dp in
+            gradientStorage.tensor(dy.shape) { gb, count in gradient(dp.baseAddress!, into: gb, count) }
+        }
+    }
+
+    func backward(inPlace dy: inout Tensor, needInputGrad: Bool) {
+        if fusedIntoPrevious { return }
+        guard isUniquelyReferenced(&dy.data) else { dy = elementwiseBackward(dy); return }
+        let count = dy.count
+        dy.data.withUnsafeMutableBufferPointer { p in gradient(p.baseAddress!, into: p.baseAddress!, count) }
+    }
+}
+
 /// Leaky ReLU, `x > 0 ? x : slope * x` (PyTorch default slope 0.01).
-public final class LeakyReLU: Layer, KeepsOutput, CachesInput, FusableActivation, BackwardInPlace {
+public final class LeakyReLU: Layer, KeepsOutput, CachesInput, FusableActivation, ElementwiseBackward {
     var keepsLargeOutput = false
     var fusedIntoPrevious = false
     var fusedForm: FusedActivation? { slope >= 0 ? .leakyReLU(slope: slope) : nil }
     public let slope: Float
     private var input: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
-    private var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = ReusableArray<Float>()
     public init(slope: Float = 0.01) { self.slope = slope }
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
@@ -31,22 +56,9 @@ public final class LeakyReLU: Layer, KeepsOutput, CachesInput, FusableActivation
         }
     }
 
-    public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
-        if fusedIntoPrevious { return dy }
-        return dy.data.withUnsafeBufferPointer { dp in
-            gradientStorage.tensor(dy.shape) { gb, count in gradient(dp.baseAddress!, into: gb, count) }
-        }
-    }
+    public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor { elementwiseBackward(dy) }
 
-    func backward(inPlace dy: inout Tensor, needInputGrad: Bool) {
-        if fusedIntoPrevious { return }
-        guard isUniquelyReferenced(&dy.data) else { dy = backward(dy, needInputGrad: needInputGrad); return }
-        let count = dy.count
-        dy.data.withUnsafeMutableBufferPointer { p in gradient(p.baseAddress!, into: p.baseAddress!, count) }
-    }
-
-    /// Writes the input gradient for `dy` to `gb` (which may be `dy`).
-    private func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int) {
+    func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int) {
         guard let x = input else { preconditionFailure("LeakyReLU.backward without forward") }
         let s = slope
         x.data.withUnsafeBufferPointer { xp in
@@ -61,14 +73,14 @@ public final class LeakyReLU: Layer, KeepsOutput, CachesInput, FusableActivation
 }
 
 /// ReLU, `max(x, 0)`.
-public final class ReLU: Layer, KeepsOutput, CachesOutput, FusableActivation, BackwardInPlace {
+public final class ReLU: Layer, KeepsOutput, CachesOutput, FusableActivation, ElementwiseBackward {
     var keepsLargeOutput = true
     var fusedIntoPrevious = false
     var fusedForm: FusedActivation? { .relu }
     var cachesOutput: Bool { !fusedIntoPrevious }
     private var output: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
-    private var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = ReusableArray<Float>()
     public init() {}
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
@@ -87,22 +99,9 @@ public final class ReLU: Layer, KeepsOutput, CachesOutput, FusableActivation, Ba
         return y
     }
 
-    public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
-        if fusedIntoPrevious { return dy }
-        return dy.data.withUnsafeBufferPointer { dp in
-            gradientStorage.tensor(dy.shape) { gb, count in gradient(dp.baseAddress!, into: gb, count) }
-        }
-    }
+    public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor { elementwiseBackward(dy) }
 
-    func backward(inPlace dy: inout Tensor, needInputGrad: Bool) {
-        if fusedIntoPrevious { return }
-        guard isUniquelyReferenced(&dy.data) else { dy = backward(dy, needInputGrad: needInputGrad); return }
-        let count = dy.count
-        dy.data.withUnsafeMutableBufferPointer { p in gradient(p.baseAddress!, into: p.baseAddress!, count) }
-    }
-
-    /// Writes the input gradient for `dy` to `gb` (which may be `dy`).
-    private func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int) {
+    func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int) {
         guard let y = output else { preconditionFailure("ReLU.backward without forward") }
         y.data.withUnsafeBufferPointer { yp in
             let yb = yp.baseAddress!

@@ -81,6 +81,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     /// Fewer images than workers (one image from a notebook): each image is unfolded once and the
     /// workers share its product, split over output channels, instead of one worker doing it alone.
     private func forwardSplittingChannels(_ x: Tensor, training: Bool) -> Tensor {
+        if usesWinograd { return forwardWinograd(x, sharingWorkers: true) }
         let g = geometry(x.shape)
         let outChannels = self.outChannels, rows = g.colRows
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
@@ -208,8 +209,8 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         }}
     }
 
-    /// The forward pass by Winograd, images split over the workers.
-    private func forwardWinograd(_ x: Tensor) -> Tensor {
+    /// The forward pass by Winograd, images split over the workers (or the workers sharing each image).
+    private func forwardWinograd(_ x: Tensor, sharingWorkers: Bool = false) -> Tensor {
         let h = x.shape[2], w = x.shape[3], n = x.batch
         let winograd = Winograd3x3(inChannels: inChannels, outChannels: outChannels, height: h, width: w)
         prepareWinogradWeights(winograd, transposedFlipped: false)
@@ -219,6 +220,14 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
             let xb = xp.baseAddress!, ub = up.baseAddress!, bb = self.bias == nil ? nil : bp.baseAddress
             return outputStorage.tensor([n, outChannels, h, w], keepLarge: keepsLargeOutput) { yb, _ in
+                guard !sharingWorkers else {
+                    columnStorage.withScratch(winograd.scratchCount) { scratch in
+                        for i in 0..<n {
+                            winograd.convolveSharingWorkers(xb + i * inItem, ub, bias: bb, yb + i * outItem, scratch: scratch)
+                        }
+                    }
+                    return
+                }
                 workers.forEachImageChunk(n, columnCount: winograd.scratchCount) { range, scratch in
                     for i in range {
                         winograd.convolve(xb + i * inItem, ub, bias: bb, yb + i * outItem, scratch: scratch)

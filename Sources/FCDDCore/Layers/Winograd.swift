@@ -85,6 +85,22 @@ struct Winograd3x3 {
     /// output channel when given. `scratch` holds `scratchCount` floats.
     func convolve(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                   _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        convolve(x, u, bias: bias, y, scratch: scratch) { count, body in body(0..<count) }
+    }
+
+    /// The same for one image shared by the engine's workers (one image from a notebook): each phase
+    /// of a block is split over channels, so `scratch` is shared by all of them.
+    func convolveSharingWorkers(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        convolve(x, u, bias: bias, y, scratch: scratch) { count, body in
+            Parallel.forEachChunk(count) { _, range in body(range) }
+        }
+    }
+
+    /// `split(count, body)` runs `body` over parts of 0..<count (channels), in parallel or not.
+    private func convolve(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                          split: (Int, @escaping (Range<Int>) -> Void) -> Void) {
         let padded = scratch
         let v = scratch + paddedCount
         let m = v + 16 * inChannels * blockTiles
@@ -93,14 +109,19 @@ struct Winograd3x3 {
         while firstRow < tilesH {
             let rows = min(tileRowsPerBlock, tilesH - firstRow)
             let tiles = rows * tilesW
-            transformInput(padded, firstRow: firstRow, rows: rows, into: v)
-            for xi in 0..<16 {
-                sgemm(transA: false, transB: false, m: outChannels, n: tiles, k: inChannels,
-                      a: u + xi * outChannels * inChannels, lda: inChannels,
-                      b: v + xi * inChannels * tiles, ldb: tiles, beta: 0,
-                      c: m + xi * outChannels * tiles, ldc: tiles)
+            split(inChannels) { channels in
+                self.transformInput(padded, channels: channels, firstRow: firstRow, rows: rows, into: v)
             }
-            transformOutput(m, firstRow: firstRow, rows: rows, bias: bias, into: y)
+            let o = outChannels, c = inChannels
+            split(outChannels) { outputs in
+                for xi in 0..<16 {
+                    sgemm(transA: false, transB: false, m: outputs.count, n: tiles, k: c,
+                          a: u + (xi * o + outputs.lowerBound) * c, lda: c,
+                          b: v + xi * c * tiles, ldb: tiles, beta: 0,
+                          c: m + (xi * o + outputs.lowerBound) * tiles, ldc: tiles)
+                }
+                self.transformOutput(m, outputs: outputs, firstRow: firstRow, rows: rows, bias: bias, into: y)
+            }
             firstRow += rows
         }
     }
@@ -117,9 +138,10 @@ struct Winograd3x3 {
     /// V[xi][c][t] = (B^T d B)[xi] for the tiles of tile rows firstRow..<firstRow+rows, eight tiles of a
     /// row at a time: a 16-wide load at the tiles' first column gives columns 0 and 1 of eight tiles
     /// (even and odd lanes), one two columns further on gives columns 2 and 3.
-    private func transformInput(_ p: UnsafePointer<Float>, firstRow: Int, rows: Int, into v: UnsafeMutablePointer<Float>) {
+    private func transformInput(_ p: UnsafePointer<Float>, channels: Range<Int>, firstRow: Int, rows: Int,
+                                into v: UnsafeMutablePointer<Float>) {
         let tiles = rows * tilesW, stride = inChannels * tiles
-        for c in 0..<inChannels {
+        for c in channels {
             let plane = p + c * paddedH * paddedW
             for tr in 0..<rows {
                 let top = plane + 2 * (firstRow + tr) * paddedW
@@ -196,10 +218,10 @@ struct Winograd3x3 {
     }
 
     /// y = A^T m A for every tile of the block, cropped at odd edges; eight tiles at a time.
-    private func transformOutput(_ m: UnsafePointer<Float>, firstRow: Int, rows: Int, bias: UnsafePointer<Float>?,
+    private func transformOutput(_ m: UnsafePointer<Float>, outputs: Range<Int>, firstRow: Int, rows: Int, bias: UnsafePointer<Float>?,
                                  into y: UnsafeMutablePointer<Float>) {
         let tiles = rows * tilesW, stride = outChannels * tiles
-        for o in 0..<outChannels {
+        for o in outputs {
             let shift = SIMD8<Float>(repeating: bias?[o] ?? 0)
             let plane = y + o * height * width
             for tr in 0..<rows {
