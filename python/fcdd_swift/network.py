@@ -237,7 +237,9 @@ class Network(NativeHandle):
         -------
         list of dict
             One per layer: index, kind, input_shape, output_shape, forward_seconds, backward_seconds (means
-            over `repetitions`), forward_flops and backward_flops (2 x multiply-adds; convolutions only).
+            over `repetitions`), forward_flops and backward_flops (2 x multiply-adds of a direct
+            convolution; convolutions only, also where the engine needs fewer by Winograd). An activation
+            fused into the BatchNorm before it shows about zero time: BatchNorm's time includes it.
             Parameter gradients are zeroed afterwards.
         """
         x = _validate.batch(x, self.in_shape)
