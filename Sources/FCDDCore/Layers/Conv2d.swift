@@ -15,7 +15,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     private var gradientStorage = ReusableArray<Float>()
     private var columnStorage = ReusableArray<Float>()   // the shared column matrix of single images
     private let workers = ConvolutionWorkers()
-    private var winogradWeights: [Float] = []           // transformed or flipped weights of the current pass
+    private var derivedWeights: [Float] = []            // Winograd-transformed or flipped weights of the current pass
 
     /// PyTorch default initialisation: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     /// fan_in = C*K*K (kaiming_uniform with a = sqrt(5)).
@@ -135,7 +135,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
             self.weight.value.data.withUnsafeBufferPointer { wp in
-            self.winogradWeights.withUnsafeBufferPointer { up in
+            self.derivedWeights.withUnsafeBufferPointer { up in
                 let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!, ub = up.baseAddress
                 self.workers.backward(n, columnCount: scratchSize, weightCount: wantW ? self.weight.value.count : 0,
                                       into: &self.weight.grad) { range, col, dw in
@@ -185,22 +185,22 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     }
 
     private func prepareWinogradWeights(_ w: Winograd3x3, transposedFlipped: Bool) {
-        if winogradWeights.count != w.weightCount {
-            winogradWeights = [Float](repeating: 0, count: w.weightCount)
+        if derivedWeights.count != w.weightCount {
+            derivedWeights = [Float](repeating: 0, count: w.weightCount)
         }
         weight.value.data.withUnsafeBufferPointer { wp in
-        winogradWeights.withUnsafeMutableBufferPointer { up in
+        derivedWeights.withUnsafeMutableBufferPointer { up in
             Winograd3x3.transformWeights(wp.baseAddress!, outChannels: w.outChannels, inChannels: w.inChannels,
                                          transposedFlipped: transposedFlipped, into: up.baseAddress!)
         }}
     }
 
-    /// W' (C, OC*K*K) with W'[c][oc, kh, kw] = W[oc][c][K-1-kh, K-1-kw], into `winogradWeights`' storage.
+    /// W' (C, OC*K*K) with W'[c][oc, kh, kw] = W[oc][c][K-1-kh, K-1-kw], into `derivedWeights`.
     private func prepareFlippedWeights() {
         let o = outChannels, c = inChannels, taps = kernel * kernel
-        if winogradWeights.count != o * c * taps { winogradWeights = [Float](repeating: 0, count: o * c * taps) }
+        if derivedWeights.count != o * c * taps { derivedWeights = [Float](repeating: 0, count: o * c * taps) }
         weight.value.data.withUnsafeBufferPointer { wp in
-        winogradWeights.withUnsafeMutableBufferPointer { up in
+        derivedWeights.withUnsafeMutableBufferPointer { up in
             for ic in 0..<c {
                 for oc in 0..<o {
                     for t in 0..<taps { up[(ic * o + oc) * taps + t] = wp[(oc * c + ic) * taps + taps - 1 - t] }
@@ -216,7 +216,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         prepareWinogradWeights(winograd, transposedFlipped: false)
         let inItem = x.itemCount, outItem = outChannels * h * w
         let y = x.data.withUnsafeBufferPointer { xp in
-        winogradWeights.withUnsafeBufferPointer { up in
+        derivedWeights.withUnsafeBufferPointer { up in
         (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
             let xb = xp.baseAddress!, ub = up.baseAddress!, bb = self.bias == nil ? nil : bp.baseAddress
             return outputStorage.tensor([n, outChannels, h, w], keepLarge: keepsLargeOutput) { yb, _ in
