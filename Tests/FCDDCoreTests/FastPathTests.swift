@@ -79,6 +79,29 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    func testLargeImagesUnfoldedInBandsGiveTheSameConvolution() throws {
+        let saved = Conv2d.bandColumns
+        defer { Conv2d.bandColumns = saved }
+        for (h, w) in [(9, 11), (13, 8)] {
+            let x = random([2, 3, h, w])
+            let dy = Tensor(shape: [2, 6, h, w], data: (0..<(2 * 6 * h * w)).map { Float(($0 * 37) % 11) - 5 })
+            var weightGradients = [[Float]]()
+            for bandColumns in [1 << 20, 16, 40] {   // whole images, bands of 1 row, bands of 3-5 rows
+                Conv2d.bandColumns = bandColumns
+                var seeded = RandomSource(seed: 5)   // the same weights each time
+                let conv = Conv2d(3, 6, kernel: 3, padding: 1, rng: &seeded)
+                let y = conv.forward(x, training: true)
+                let expected = directConvolution(x, conv.weight.value, conv.bias?.value.data)
+                assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, "forward \(h)x\(w), \(bandColumns)")
+                _ = conv.backward(dy, needInputGrad: false)
+                weightGradients.append(conv.weight.grad.data)
+            }
+            for dw in weightGradients.dropFirst() {
+                assertClose(dw, weightGradients[0], rtol: 1e-5, atol: 1e-5, "weight gradient \(h)x\(w)")
+            }
+        }
+    }
+
     func testBatchNormFusedWithItsActivationEqualsTheSeparateLayers() throws {
         for makeActivation in [{ ReLU() as Layer }, { LeakyReLU(slope: 0.01) as Layer }] {
             let separate: [Layer] = [BatchNorm(5, eps: 1e-4), makeActivation()]

@@ -115,9 +115,14 @@ func paddedImageCount(_ g: WindowGeometry) -> Int {
 /// them) and past the end of `col` (which therefore needs `im2colSlack` spare floats).
 func im2colStride1(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
                    padded: UnsafeMutablePointer<Float>) {
+    padForUnfolding(x, g, padded)
+    unfoldPadded(padded, g, col, outputRows: 0..<g.outH)
+}
+
+/// The zero-padded copy of `x` that `unfoldPadded` reads (`paddedImageCount` floats).
+func padForUnfolding(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ padded: UnsafeMutablePointer<Float>) {
     precondition(g.stride == 1)
-    let k = g.kernel, p = g.padding
-    let ph = g.inH + 2 * p, pw = g.inW + 2 * p
+    let p = g.padding, ph = g.inH + 2 * p, pw = g.inW + 2 * p
     padded.initialize(repeating: 0, count: paddedImageCount(g))
     for c in 0..<g.channels {
         for ih in 0..<g.inH {
@@ -125,14 +130,23 @@ func im2colStride1(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: Unsafe
             for iw in 0..<g.inW { dst[iw] = src[iw] }
         }
     }
-    let ohw = g.outH * g.outW, ow = g.outW
+}
+
+/// The columns of output rows `outputRows` only, as a (C*K*K, rows x OW) matrix: a band of the full
+/// one, so that a large image can be unfolded and multiplied piece by piece while its columns stay in
+/// the cache.
+func unfoldPadded(_ padded: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
+                  outputRows: Range<Int>) {
+    let k = g.kernel, p = g.padding
+    let ph = g.inH + 2 * p, pw = g.inW + 2 * p
+    let ow = g.outW, rowLength = outputRows.count * ow
     for c in 0..<g.channels {
         for kh in 0..<k {
             for kw in 0..<k {
-                let row = col + ((c * k + kh) * k + kw) * ohw
+                let row = col + ((c * k + kh) * k + kw) * rowLength
                 let base = padded + (c * ph + kh) * pw + kw
-                for oh in 0..<g.outH {
-                    let src = UnsafeRawPointer(base + oh * pw), dst = UnsafeMutableRawPointer(row + oh * ow)
+                for (r, oh) in outputRows.enumerated() {
+                    let src = UnsafeRawPointer(base + oh * pw), dst = UnsafeMutableRawPointer(row + r * ow)
                     var q = 0
                     while q < ow {
                         dst.storeBytes(of: src.loadUnaligned(fromByteOffset: q * 4, as: SIMD8<Float>.self),
