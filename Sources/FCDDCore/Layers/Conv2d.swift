@@ -58,6 +58,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let colSize = g.isPointwise ? 0 : g.colRows * ohw
         let scratchSize = colSize == 0 ? 0 : scratchCount(g)
         let biasValues = bias?.value.data
+        let bandRows = Self.bandRows(g)
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
             let xb = xp.baseAddress!, wb = wp.baseAddress!
@@ -65,20 +66,19 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                 workers.forEachImageChunk(n, columnCount: scratchSize) { range, col in
                     for i in range {
                         let xi = xb + i * inItem, yi = yb + i * outChannels * ohw
-                        if let bandRows = Self.bandRows(g) {
+                        if let bandRows {
                             // Y rows r (OC, band) = W (OC, CKK) * columns of band r (CKK, band)
                             Self.forEachBand(xi, g, bandRows, col) { rows, band in
                                 sgemm(transA: false, transB: false, m: outChannels, n: band, k: g.colRows,
                                       a: wb, lda: g.colRows, b: col, ldb: band, beta: 0,
                                       c: yi + rows.lowerBound * g.outW, ldc: ohw)
                             }
-                            if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: ohw, biasValues) }
-                            continue
+                        } else {
+                            var src = UnsafePointer(xi)
+                            if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
+                            sgemm(transA: false, transB: false, m: outChannels, n: ohw, k: g.colRows,
+                                  a: wb, lda: g.colRows, b: src, ldb: ohw, beta: 0, c: yi, ldc: ohw)
                         }
-                        var src = UnsafePointer(xi)
-                        if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
-                        sgemm(transA: false, transB: false, m: outChannels, n: ohw, k: g.colRows,
-                              a: wb, lda: g.colRows, b: src, ldb: ohw, beta: 0, c: yi, ldc: ohw)
                         if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: ohw, biasValues) }
                     }
                 }
@@ -141,6 +141,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         if flipped != nil { prepareFlippedWeights() }
         let scratchSize = max(colSize == 0 ? 0 : scratchCount(g), winograd?.scratchCount ?? 0,
                               flipped.map { scratchCount($0) } ?? 0)
+        let bandRows = Self.bandRows(g)
         let run = { (dxb: UnsafeMutablePointer<Float>?) in
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
@@ -151,7 +152,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                                       into: &self.weight.grad) { range, col, dw in
                     for i in range {
                         let xi = xb + i * inItem, dyi = dyb + i * outChannels * ohw
-                        if let dw, let bandRows = Self.bandRows(g) {
+                        if let dw, let bandRows {
                             // dW (OC, CKK) += sum over bands of dY rows r (OC, band) * columns of band r^T
                             Self.forEachBand(xi, g, bandRows, col) { rows, band in
                                 sgemm(transA: false, transB: true, m: outChannels, n: g.colRows, k: band,

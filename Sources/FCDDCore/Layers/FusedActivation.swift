@@ -23,12 +23,6 @@ protocol FusableActivation: AnyObject {
     var fusedIntoPrevious: Bool { get set }
 }
 
-/// A layer that can write its input gradient over the incoming gradient's storage when nobody else
-/// holds it (elementwise layers), instead of taking a fresh activation-sized array.
-protocol BackwardInPlace: AnyObject {
-    func backward(inPlace dy: inout Tensor, needInputGrad: Bool)
-}
-
 extension Network {
     /// Fuses every BatchNorm that is directly followed by a fusable activation.
     static func planFusion(_ layers: [Layer]) {
@@ -37,16 +31,6 @@ extension Network {
                   let form = activation.fusedForm else { continue }
             norm.fusedActivation = form
             activation.fusedIntoPrevious = true
-        }
-    }
-
-    /// One layer's backward step: in place where the layer supports it.
-    @inline(__always)
-    static func backwardStep(_ layer: Layer, _ g: inout Tensor, needInputGrad: Bool) {
-        if let inPlace = layer as? BackwardInPlace {
-            inPlace.backward(inPlace: &g, needInputGrad: needInputGrad)
-        } else {
-            g = layer.backward(g, needInputGrad: needInputGrad)
         }
     }
 }

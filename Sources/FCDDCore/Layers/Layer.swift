@@ -59,6 +59,12 @@ protocol KeepsOutput: AnyObject {
 /// A layer that caches its input for backward (so its producer's output lives until the end of the step).
 protocol CachesInput {}
 
+/// A layer that can write its input gradient over the incoming gradient's storage when nobody else
+/// holds it (elementwise layers), instead of taking a fresh activation-sized array.
+protocol BackwardInPlace: AnyObject {
+    func backward(inPlace dy: inout Tensor, needInputGrad: Bool)
+}
+
 /// A layer that may cache its own output for backward (then keeping that output's array costs nothing).
 protocol CachesOutput {
     var cachesOutput: Bool { get }

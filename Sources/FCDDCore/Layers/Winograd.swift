@@ -44,7 +44,7 @@ struct Winograd3x3 {
     var paddedCount: Int { inChannels * paddedH * paddedW }
     var blockTiles: Int { tileRowsPerBlock * tilesW }
     /// Floats of worker scratch one image needs.
-    var scratchCount: Int { paddedCount + 16 * (inChannels + outChannels) * blockTiles + 8 }
+    var scratchCount: Int { paddedCount + 16 * (inChannels + outChannels) * blockTiles }
     /// Floats of transformed weights.
     var weightCount: Int { 16 * inChannels * outChannels }
 
@@ -202,7 +202,7 @@ struct Winograd3x3 {
         return s
     }
 
-    /// One row of A^T m from four rows of m: (m0 + m1 + m2, m1 - m2 - m3) for the four columns.
+    /// Row `xi / 4` of the transformed tile m of eight tiles: its four values xi = 4 row + 0...3.
     @inline(__always)
     private static func loadRow(_ src: UnsafePointer<Float>, stride: Int, count: Int) -> Row {
         (load(src, count), load(src + stride, count), load(src + 2 * stride, count), load(src + 3 * stride, count))

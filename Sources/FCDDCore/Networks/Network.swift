@@ -141,6 +141,16 @@ public final class Network {
         return g
     }
 
+    /// One layer's backward step: in place where the layer supports it.
+    @inline(__always)
+    static func backwardStep(_ layer: Layer, _ g: inout Tensor, needInputGrad: Bool) {
+        if let inPlace = layer as? BackwardInPlace {
+            inPlace.backward(inPlace: &g, needInputGrad: needInputGrad)
+        } else {
+            g = layer.backward(g, needInputGrad: needInputGrad)
+        }
+    }
+
     public func zeroGrad() { for (_, p) in namedParameters { p.zeroGrad() } }
 
     public func clearCaches() { for layer in layers { layer.clearCache() } }
