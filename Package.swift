@@ -1,5 +1,31 @@
 // swift-tools-version:5.9
 import PackageDescription
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Like -march=native for the vector code: when the machine that builds the engine has AVX2 and FMA
+/// (x86-64 since 2013-2015), FCDDCore is compiled for it and FCDD_FMA selects the kernels that need
+/// fused multiply-adds (Layers/ThinConvolution.swift). FCDD_SWIFT_PORTABLE=1 builds for any x86-64.
+func hostHasAVX2AndFMA() -> Bool {
+    #if arch(x86_64) && os(Linux)
+    if let portable = getenv("FCDD_SWIFT_PORTABLE"), String(cString: portable) == "1" { return false }
+    guard let file = fopen("/proc/cpuinfo", "r") else { return false }
+    defer { fclose(file) }
+    var line: UnsafeMutablePointer<CChar>? = nil, capacity = 0
+    defer { free(line) }
+    while getline(&line, &capacity, file) > 0, let line {
+        let text = String(cString: line)
+        guard text.hasPrefix("flags") else { continue }
+        let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }))
+        return flags.contains("avx2") && flags.contains("fma")
+    }
+    #endif
+    return false
+}
+
+let vectorSettings: [SwiftSetting] = hostHasAVX2AndFMA()
+    ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("FCDD_FMA")] : []
 
 // FCDDCore is the engine (NCHW float32 tensors, layers, networks, objectives, optimisers, IO).
 // CBridge exports it as a C ABI (include/fcdd.h) in the shared library `fcdd`, which links the Swift
@@ -22,7 +48,7 @@ let package = Package(
             name: "FCDDCore",
             dependencies: ["CBLAS", "CPNG", "CZlib", "CTurboJPEG"],
             path: "Sources/FCDDCore",
-            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))] + vectorSettings
         ),
         .target(
             name: "CBridge",

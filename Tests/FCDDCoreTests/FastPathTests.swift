@@ -80,14 +80,14 @@ final class FastPathTests: XCTestCase {
     }
 
     func testLargeImagesUnfoldedInBandsGiveTheSameConvolution() throws {
-        let saved = Conv2d.bandColumns
-        defer { Conv2d.bandColumns = saved }
+        let saved = ColumnBands.bandColumns
+        defer { ColumnBands.bandColumns = saved }
         for (h, w) in [(9, 11), (13, 8)] {
             let x = random([2, 3, h, w])
             let dy = Tensor(shape: [2, 6, h, w], data: (0..<(2 * 6 * h * w)).map { Float(($0 * 37) % 11) - 5 })
             var weightGradients = [[Float]]()
             for bandColumns in [1 << 20, 16, 40] {   // whole images, bands of 1 row, bands of 3-5 rows
-                Conv2d.bandColumns = bandColumns
+                ColumnBands.bandColumns = bandColumns
                 var seeded = RandomSource(seed: 5)   // the same weights each time
                 let conv = Conv2d(3, 6, kernel: 3, padding: 1, rng: &seeded)
                 let y = conv.forward(x, training: true)

@@ -48,6 +48,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if ThinConvolution.applies(geometry(x.shape)) { return forwardThin(x) }
         if x.batch < Parallel.threads && outChannels >= 2 * Parallel.threads {
             return forwardSplittingChannels(x, training: training)
         }
@@ -55,36 +56,71 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let g = geometry(x.shape)
         let outChannels = self.outChannels
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
-        let colSize = g.isPointwise ? 0 : g.colRows * ohw
-        let scratchSize = colSize == 0 ? 0 : scratchCount(g)
-        let biasValues = bias?.value.data
-        let bandRows = Self.bandRows(g)
+        let bands = ColumnBands(g)
+        let scratchSize = g.isPointwise ? 0 : bands?.scratchCount ?? scratchCount(g)
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-            let xb = xp.baseAddress!, wb = wp.baseAddress!
+        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!, biasValues = self.bias == nil ? nil : bp.baseAddress
+            // Y (OC, columns) = W (OC, CKK) * columns (CKK, columns), added onto the bias
+            let product = { (columns: UnsafePointer<Float>, count: Int, y: UnsafeMutablePointer<Float>) in
+                if let biasValues { fillChannelBias(y, channels: outChannels, count: count, stride: ohw, biasValues) }
+                sgemm(transA: false, transB: false, m: outChannels, n: count, k: g.colRows,
+                      a: wb, lda: g.colRows, b: columns, ldb: count, beta: biasValues == nil ? 0 : 1, c: y, ldc: ohw)
+            }
             return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
                 workers.forEachImageChunk(n, columnCount: scratchSize) { range, col in
                     for i in range {
                         let xi = xb + i * inItem, yi = yb + i * outChannels * ohw
-                        if let bandRows {
-                            // Y rows r (OC, band) = W (OC, CKK) * columns of band r (CKK, band)
-                            Self.forEachBand(xi, g, bandRows, col) { rows, band in
-                                sgemm(transA: false, transB: false, m: outChannels, n: band, k: g.colRows,
-                                      a: wb, lda: g.colRows, b: col, ldb: band, beta: 0,
-                                      c: yi + rows.lowerBound * g.outW, ldc: ohw)
+                        if let bands {
+                            bands.forEachBand(xi, col, fillThinRows: false) { rows, band in
+                                product(col, band, yi + rows.lowerBound * g.outW)
                             }
+                        } else if g.isPointwise {
+                            product(xi, ohw, yi)
                         } else {
-                            var src = UnsafePointer(xi)
-                            if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
-                            sgemm(transA: false, transB: false, m: outChannels, n: ohw, k: g.colRows,
-                                  a: wb, lda: g.colRows, b: src, ldb: ohw, beta: 0, c: yi, ldc: ohw)
+                            im2col(xi, g, col)
+                            product(col, ohw, yi)
                         }
-                        if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: ohw, biasValues) }
                     }
                 }
             }
-        }}
+        }}}
         input = x  // also in eval mode: gradient heatmaps backpropagate through eval-mode layers
+        return y
+    }
+
+    /// Few input channels (the first layer): a direct convolution (ThinConvolution.swift), images split
+    /// over the workers, or with fewer images than workers each image's output rows.
+    private func forwardThin(_ x: Tensor) -> Tensor {
+        let thin = ThinConvolution(geometry: geometry(x.shape), outChannels: outChannels)
+        let g = thin.geometry, n = x.batch, inItem = x.itemCount, outItem = outChannels * g.colCols
+        let y = x.data.withUnsafeBufferPointer { xp in
+        weight.value.data.withUnsafeBufferPointer { wp in
+        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!, bb = self.bias == nil ? nil : bp.baseAddress
+            return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
+                guard n < Parallel.threads else {
+                    workers.forEachImageChunk(n, columnCount: thin.scratchCount) { range, padded in
+                        for i in range {
+                            thin.pad(xb + i * inItem, into: padded)
+                            thin.forward(padded, wb, bias: bb, yb + i * outItem, outputRows: 0..<g.outH)
+                        }
+                    }
+                    return
+                }
+                columnStorage.withScratch(thin.scratchCount) { padded in
+                    for i in 0..<n {
+                        thin.pad(xb + i * inItem, into: padded)
+                        let shared = UnsafePointer(padded)
+                        Parallel.forEachChunk(g.outH) { _, rows in
+                            thin.forward(shared, wb, bias: bb, yb + i * outItem, outputRows: rows)
+                        }
+                    }
+                }
+            }
+        }}}
+        input = x
         return y
     }
 
@@ -95,10 +131,10 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let g = geometry(x.shape)
         let outChannels = self.outChannels, rows = g.colRows
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
-        let biasValues = bias?.value.data
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-            let xb = xp.baseAddress!, wb = wp.baseAddress!
+        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!, biasValues = self.bias == nil ? nil : bp.baseAddress
             return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
                 columnStorage.withScratch(g.isPointwise ? 1 : scratchCount(g)) { col in
                     for i in 0..<n {
@@ -107,15 +143,18 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                         if !g.isPointwise { Self.unfold(xi, g, col); src = UnsafePointer(col) }
                         let shared = src
                         Parallel.forEachChunk(outChannels) { _, range in
+                            let c = yi + range.lowerBound * ohw
+                            if let biasValues {
+                                fillChannelBias(c, channels: range.count, count: ohw, stride: ohw, biasValues + range.lowerBound)
+                            }
                             sgemm(transA: false, transB: false, m: range.count, n: ohw, k: rows,
-                                  a: wb + range.lowerBound * rows, lda: rows, b: shared, ldb: ohw, beta: 0,
-                                  c: yi + range.lowerBound * ohw, ldc: ohw)
+                                  a: wb + range.lowerBound * rows, lda: rows, b: shared, ldb: ohw,
+                                  beta: biasValues == nil ? 0 : 1, c: c, ldc: ohw)
                         }
-                        if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: ohw, biasValues) }
                     }
                 }
             }
-        }}
+        }}}
         input = x
         return y
     }
@@ -123,12 +162,10 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     public func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward without forward") }
         let g = geometry(x.shape)
-        let outChannels = self.outChannels
+        let outChannels = self.outChannels, inChannels = self.inChannels
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
-        let wantW = weight.trainable
-        if let b = bias, b.trainable { accumulateChannelSums(dy, into: &b.grad) }
-        if !wantW && !needInputGrad { return Tensor(zeros: [0]) }
-        let colSize = g.isPointwise ? 0 : g.colRows * ohw
+        let weightGrad = weight.trainable ? weight : nil, biasGrad = bias.flatMap { $0.trainable ? $0 : nil }
+        if weightGrad == nil && biasGrad == nil && !needInputGrad { return Tensor(zeros: [0]) }
         // The input gradient by Winograd: a 3x3 convolution of dY with the flipped, transposed weights.
         let winograd = needInputGrad && usesWinograd
             ? Winograd3x3(inChannels: outChannels, outChannels: inChannels, height: g.inH, width: g.inW) : nil
@@ -139,29 +176,37 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
             ? WindowGeometry(channels: outChannels, inH: g.outH, inW: g.outW, kernel: kernel, stride: 1,
                              padding: kernel - 1 - g.padding) : nil
         if flipped != nil { prepareFlippedWeights() }
-        let scratchSize = max(colSize == 0 ? 0 : scratchCount(g), winograd?.scratchCount ?? 0,
-                              flipped.map { scratchCount($0) } ?? 0)
-        let bandRows = Self.bandRows(g)
+        // Thin columns (few input channels) give the weight gradient as (OC, 32) with the bias gradient
+        // in column C*K*K, accumulated per worker behind the scratch that the other steps use.
+        let bands = weightGrad == nil ? nil : ColumnBands(g)
+        let thin = bands?.isThin == true
+        let columnScratch = max(g.isPointwise ? 0 : scratchCount(g), bands?.scratchCount ?? 0,
+                                winograd?.scratchCount ?? 0, flipped.map { scratchCount($0) } ?? 0)
+        let thinCount = thin ? outChannels * ColumnBands.thinRows : 0
         let run = { (dxb: UnsafeMutablePointer<Float>?) in
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
             self.weight.value.data.withUnsafeBufferPointer { wp in
             self.derivedWeights.withUnsafeBufferPointer { up in
                 let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!, ub = up.baseAddress
-                self.workers.backward(n, columnCount: scratchSize, weightCount: wantW ? self.weight.value.count : 0,
-                                      into: &self.weight.grad) { range, col, dw in
+                self.workers.backward(n, columnCount: columnScratch + thinCount, weight: weightGrad,
+                                      bias: biasGrad) { range, col, dw, db in
+                    let thinGrad = col + columnScratch
+                    if thin { thinGrad.initialize(repeating: 0, count: thinCount) }
                     for i in range {
                         let xi = xb + i * inItem, dyi = dyb + i * outChannels * ohw
-                        if let dw, let bandRows {
-                            // dW (OC, CKK) += sum over bands of dY rows r (OC, band) * columns of band r^T
-                            Self.forEachBand(xi, g, bandRows, col) { rows, band in
-                                sgemm(transA: false, transB: true, m: outChannels, n: g.colRows, k: band,
+                        if let db, !thin { accumulateChannelSums(dyi, channels: outChannels, plane: ohw, into: db) }
+                        if let dw, let bands {
+                            // dW (OC, rows) += sum over bands of dY (OC, band) * columns of the band^T
+                            let target = thin ? thinGrad : dw
+                            bands.forEachBand(xi, col, fillThinRows: true) { rows, band in
+                                sgemm(transA: false, transB: true, m: outChannels, n: bands.rows, k: band,
                                       a: dyi + rows.lowerBound * g.outW, lda: ohw, b: col, ldb: band, beta: 1,
-                                      c: dw, ldc: g.colRows)
+                                      c: target, ldc: bands.rows)
                             }
                         } else if let dw {
                             var src = UnsafePointer(xi)
-                            if colSize > 0 { Self.unfold(xi, g, col); src = UnsafePointer(col) }
+                            if !g.isPointwise { im2col(xi, g, col); src = UnsafePointer(col) }
                             // dW (OC, CKK) += dY (OC, OHW) * col^T (OHW, CKK)
                             sgemm(transA: false, transB: true, m: outChannels, n: g.colRows, k: ohw,
                                   a: dyi, lda: ohw, b: src, ldb: ohw, beta: 1, c: dw, ldc: g.colRows)
@@ -173,7 +218,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                         } else if let flipped, let ub {
                             // dX (C, HW) = W' (C, OC*K*K) * unfold(dY) (OC*K*K, HW)
                             Self.unfold(dyi, flipped, col)
-                            sgemm(transA: false, transB: false, m: self.inChannels, n: flipped.colCols, k: flipped.colRows,
+                            sgemm(transA: false, transB: false, m: inChannels, n: flipped.colCols, k: flipped.colRows,
                                   a: ub, lda: flipped.colRows, b: col, ldb: flipped.colCols, beta: 0, c: dxi,
                                   ldc: flipped.colCols)
                         } else if g.isPointwise {
@@ -187,11 +232,25 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
                             col2im(col, g, dxi)
                         }
                     }
+                    if thin, let dw {
+                        Self.splitThinGradient(thinGrad, g.colRows, outChannels, dw, db)
+                    }
                 }
             }}}}
         }
         guard needInputGrad else { run(nil); return Tensor(zeros: [0]) }
         return gradientStorage.tensor(x.shape) { dxb, _ in run(dxb) }
+    }
+
+    /// Adds a worker's (OC, 32) thin-column gradient to its weight gradient (the first C*K*K columns)
+    /// and bias gradient (column C*K*K, the product with the ones row).
+    private static func splitThinGradient(_ thin: UnsafePointer<Float>, _ colRows: Int, _ outChannels: Int,
+                                          _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>?) {
+        let stride = ColumnBands.thinRows
+        for oc in 0..<outChannels {
+            for r in 0..<colRows { dw[oc * colRows + r] += thin[oc * stride + r] }
+            db?[oc] += thin[oc * stride + colRows]
+        }
     }
 
     public func clearCache() { input = nil }
@@ -255,32 +314,6 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         }}}
         input = x
         return y
-    }
-
-    /// Output columns per band: the columns of a band (C*K*K x this) stay in the cache between the
-    /// unfold and the product. Matters for large images with few channels (the first convolution of the
-    /// 224x224 networks: 27 x 50176 columns per image would stream through memory twice).
-    nonisolated(unsafe) static var bandColumns = 4096   // best of 1024...8192 and unbanded, measured on VGG_NOPT's first layer
-
-    /// Output rows per band for stride-1 convolutions whose images are worth cutting, else nil.
-    private static func bandRows(_ g: WindowGeometry) -> Int? {
-        guard g.stride == 1, !g.isPointwise, g.colCols >= 2 * bandColumns else { return nil }
-        return max(1, bandColumns / g.outW)
-    }
-
-    /// Pads `x` once into the scratch behind the columns, then unfolds band after band into `col` and
-    /// calls `body(output rows, band columns)` for each.
-    private static func forEachBand(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ bandRows: Int,
-                                    _ col: UnsafeMutablePointer<Float>, _ body: (Range<Int>, Int) -> Void) {
-        let padded = col + g.colRows * g.colCols + im2colSlack
-        padForUnfolding(x, g, padded)
-        var first = 0
-        while first < g.outH {
-            let rows = first..<min(g.outH, first + bandRows)
-            unfoldPadded(padded, g, col, outputRows: rows)
-            body(rows, rows.count * g.outW)
-            first = rows.upperBound
-        }
     }
 
     /// Scratch floats per worker: the column matrix, and for stride 1 the padded image behind it.

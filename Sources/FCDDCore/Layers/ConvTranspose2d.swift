@@ -56,10 +56,10 @@ public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
         let inChannels = self.inChannels, outChannels = self.outChannels
         let n = x.batch, ihw = x.shape[2] * x.shape[3], inItem = x.itemCount
         let outPlane = g.inH * g.inW, outItem = outChannels * outPlane
-        let biasValues = bias?.value.data
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-            let xb = xp.baseAddress!, wb = wp.baseAddress!
+        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!, biasValues = self.bias == nil ? nil : bp.baseAddress
             return outputStorage.tensor([n, outChannels, g.inH, g.inW], keepLarge: keepsLargeOutput) { yb, _ in
                 workers.forEachImageChunk(n, columnCount: g.colRows * ihw) { range, col in
                     for i in range {
@@ -67,13 +67,16 @@ public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
                         sgemm(transA: true, transB: false, m: g.colRows, n: ihw, k: inChannels,
                               a: wb, lda: g.colRows, b: xb + i * inItem, ldb: ihw, beta: 0, c: col, ldc: ihw)
                         let yi = yb + i * outItem
-                        yi.initialize(repeating: 0, count: outItem)
+                        if let biasValues {
+                            fillChannelBias(yi, channels: outChannels, count: outPlane, stride: outPlane, biasValues)
+                        } else {
+                            yi.initialize(repeating: 0, count: outItem)
+                        }
                         col2im(col, g, yi)
-                        if let biasValues { addChannelBias(yi, n: 1, channels: outChannels, plane: outPlane, biasValues) }
                     }
                 }
             }
-        }}
+        }}}
         input = x
         return y
     }
@@ -85,16 +88,17 @@ public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
         let n = x.batch, ihw = x.shape[2] * x.shape[3], inItem = x.itemCount
         let outItem = dy.itemCount
         let wantW = weight.trainable
-        if let b = bias, b.trainable { accumulateChannelSums(dy, into: &b.grad) }
-        if !wantW && !needInputGrad { return Tensor(zeros: [0]) }
+        let biasGrad = bias.flatMap { $0.trainable ? $0 : nil }
+        if !wantW && !needInputGrad && biasGrad == nil { return Tensor(zeros: [0]) }
         let run = { (dxb: UnsafeMutablePointer<Float>?) in
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
             self.weight.value.data.withUnsafeBufferPointer { wp in
                 let xb = xp.baseAddress!, dyb = dyp.baseAddress!, wb = wp.baseAddress!
-                self.workers.backward(n, columnCount: g.colRows * ihw, weightCount: wantW ? self.weight.value.count : 0,
-                                      into: &self.weight.grad) { range, col, dw in
+                self.workers.backward(n, columnCount: g.colRows * ihw, weight: wantW ? self.weight : nil, bias: biasGrad) { range, col, dw, db in
                     for i in range {
+                        if let db { accumulateChannelSums(dyb + i * outItem, channels: self.outChannels, plane: outItem / self.outChannels, into: db) }
+                        if dw == nil && dxb == nil { continue }
                         im2col(dyb + i * outItem, g, col)
                         if let dw {
                             // dW (C, OC*K*K) += x (C, IH*IW) * dcol^T

@@ -13,53 +13,50 @@ final class ConvolutionWorkers {
         Parallel.forEachChunk(n, scratchCount: columnCount) { _, range, col in body(range, col) }
     }
 
-    /// The backward pass: runs `body(range, col, dw)` over `n` images in parallel, where `dw` is the
-    /// worker's zeroed partial weight gradient of `weightCount` values (nil when `weightCount` is 0),
-    /// and adds the partials into `grad` afterwards, in worker order so that results are reproducible.
-    func backward(_ n: Int, columnCount: Int, weightCount: Int, into grad: inout Tensor,
-                  _ body: @escaping (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void) {
+    /// The backward pass: runs `body(range, col, dw, db)` over `n` images in parallel, where `dw` and
+    /// `db` are the worker's zeroed partial gradients of `weight` and `bias` (nil for those not given),
+    /// and adds the partials into their gradients afterwards, in worker order so that results are
+    /// reproducible.
+    func backward(_ n: Int, columnCount: Int, weight: Parameter?, bias: Parameter?,
+                  _ body: @escaping (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?,
+                                     UnsafeMutablePointer<Float>?) -> Void) {
         let workers = min(n, Parallel.threads)
-        if partials.count < workers * weightCount {
-            partials = [Float](repeating: 0, count: workers * weightCount)
+        let weightCount = weight?.value.count ?? 0, biasCount = bias?.value.count ?? 0
+        let perWorker = weightCount + biasCount
+        if partials.count < workers * perWorker {
+            partials = [Float](repeating: 0, count: workers * perWorker)
         }
         partials.withUnsafeMutableBufferPointer { pp in
             let pb = pp.baseAddress
             Parallel.forEachChunk(n, maxWorkers: workers, scratchCount: columnCount) { worker, range, col in
-                guard weightCount > 0, let pb else { body(range, col, nil); return }
-                let dw = pb + worker * weightCount
-                dw.initialize(repeating: 0, count: weightCount)
-                body(range, col, dw)
+                guard perWorker > 0, let pb else { body(range, col, nil, nil); return }
+                let dw = pb + worker * perWorker
+                dw.initialize(repeating: 0, count: perWorker)
+                body(range, col, weightCount > 0 ? dw : nil, biasCount > 0 ? dw + weightCount : nil)
             }
-            guard weightCount > 0, let pb else { return }
-            grad.data.withUnsafeMutableBufferPointer { gp in
-                for w in 0..<workers {
-                    let dw = pb + w * weightCount
-                    for i in 0..<weightCount { gp[i] += dw[i] }
+            guard perWorker > 0, let pb else { return }
+            for (parameter, offset, count) in [(weight, 0, weightCount), (bias, weightCount, biasCount)] {
+                guard let parameter, count > 0 else { continue }
+                parameter.grad.data.withUnsafeMutableBufferPointer { gp in
+                    for w in 0..<workers {
+                        let partial = pb + w * perWorker + offset
+                        for i in 0..<count { gp[i] += partial[i] }
+                    }
                 }
             }
         }
     }
 }
 
-/// y[n, c, ...] += b[c] over the (N, C, plane) values at `y`.
-func addChannelBias(_ y: UnsafeMutablePointer<Float>, n: Int, channels c: Int, plane: Int, _ b: [Float]) {
-    for i in 0..<n {
-        for ch in 0..<c {
-            let v = b[ch], row = y + (i * c + ch) * plane
-            for k in 0..<plane { row[k] += v }
-        }
-    }
+/// db[c] += sum of one image's output gradient over channel c's plane (`dy` is (C, plane)).
+func accumulateChannelSums(_ dy: UnsafePointer<Float>, channels: Int, plane: Int, into db: UnsafeMutablePointer<Float>) {
+    for c in 0..<channels { db[c] += Float(blockSum(dy + c * plane, plane)) }
 }
 
-/// g[c] += sum over n and spatial positions of dy[n, c, ...]
-func accumulateChannelSums(_ dy: Tensor, into g: inout Tensor) {
-    let n = dy.batch, c = dy.shape[1], plane = dy.itemCount / max(c, 1)
-    dy.data.withUnsafeBufferPointer { dp in
-        let db = dp.baseAddress!
-        for ch in 0..<c {
-            var s: Double = 0
-            for i in 0..<n { s += blockSum(db + (i * c + ch) * plane, plane) }
-            g.data[ch] += Float(s)
-        }
-    }
+/// Sets the `channels` rows of `count` values at `y` (`stride` apart) to their channel's bias, so that
+/// a product with beta = 1 (or a col2im) adds onto the bias instead of onto zeros that another pass
+/// then shifts by the bias.
+func fillChannelBias(_ y: UnsafeMutablePointer<Float>, channels: Int, count: Int, stride: Int,
+                     _ bias: UnsafePointer<Float>) {
+    for c in 0..<channels { (y + c * stride).update(repeating: bias[c], count: count) }
 }
