@@ -34,16 +34,22 @@ def measure(fs, threads, repetitions=2, sgemm_seconds=2.0):
                 "forward_ms": 1e3 * layer["forward_seconds"], "backward_ms": 1e3 * layer["backward_seconds"],
             })
         net.close()
-    return {"sgemm_gflops": sgemm, "threads": threads, "layers": layers}
+    return {"sgemm_gflops": sgemm, "threads": threads, "layers": layers, "vector_code": fs.info()["vector_code"]}
 
 
-def method(layer):
+def method(layer, vector_code):
     """How the engine computes the layer (Conv2d.swift): Winograd F(2x2,3x3) for 3x3 stride-1 padding-1
-    convolutions with >= 16 channels in and out (forward and input gradient), else im2col + sgemm."""
+    convolutions with >= 16 channels in and out (forward and input gradient); convolutions with fewer than
+    32 unfolded rows (C*K*K: the first layers) by the direct kernel when built for AVX2 + FMA, their weight
+    gradient from columns padded to 32 rows; else im2col + sgemm."""
     out_shape = layer["output_shape"]
     k = KERNELS.get((layer["network"], layer["index"]), 3)
     wino = k == 3 and out_shape[2:] == layer["input_shape"][2:] and layer["in_channels"] >= 16 and out_shape[1] >= 16
-    return "Winograd + im2col (dW)" if wino else "im2col + sgemm"
+    if wino:
+        return "Winograd + im2col (dW)"
+    if k > 1 and layer["in_channels"] * k * k < 32:
+        return ("direct (AVX2 FMA)" if vector_code == "avx2-fma" else "im2col + sgemm") + " + 32-row im2col (dW)"
+    return "im2col + sgemm"
 
 
 def table(result):
@@ -54,7 +60,7 @@ def table(result):
     for l in result["layers"]:
         shape = "x".join(map(str, l["input_shape"][1:]))
         lines.append(f"| {l['network']} | {l['index']} | {shape} | {l['forward_gflops']:.1f} ({100 * l['forward_gflops'] / s:.0f}%)"
-                     f" | {l['backward_gflops']:.1f} ({100 * l['backward_gflops'] / s:.0f}%) | {method(l)} |")
+                     f" | {l['backward_gflops']:.1f} ({100 * l['backward_gflops'] / s:.0f}%) | {method(l, result.get('vector_code'))} |")
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ public func fcdd_info(_ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64, _ neede
             ("blas_config", .string(BLASInfo.config)),
             ("blas_threads", .number(Double(BLASInfo.threads))),
             ("threads", .number(Double(Parallel.threads))),
+            ("vector_code", .string(BuildTarget.vectorCode)),
         ])
         try writeText(info.serialized(), buf, cap, needed)
     }

@@ -38,8 +38,9 @@ def info():
     Returns
     -------
     dict
-        From the engine: ``version``, ``blas_core`` (the OpenBLAS kernel in use), ``blas_config``, ``threads``
-        (and whatever else it reports). From the loader: ``blas_coretype_env`` (OPENBLAS_CORETYPE when the
+        From the engine: ``version``, ``blas_core`` (the OpenBLAS kernel in use), ``blas_config``, ``threads``,
+        ``vector_code`` ("avx2-fma" when the library was built on and for a CPU with AVX2 and FMA, else
+        "baseline"; see the README's Speed section) and whatever else it reports. From the loader: ``blas_coretype_env`` (OPENBLAS_CORETYPE when the
         library was loaded, or None), ``blas_coretype_source`` ("user": set by you, "auto": chosen from the
         CPU flags by this package, "unset"), and ``library`` (the path of libfcdd.so).
     """

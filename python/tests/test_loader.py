@@ -67,6 +67,7 @@ def test_info_reports_the_blas_kernel_and_threads():
     assert {"version", "blas_core", "blas_config", "threads", "blas_coretype_env", "blas_coretype_source",
             "library"} <= set(info)
     assert info["blas_core"] and info["threads"] >= 1
+    assert info["vector_code"] in ("avx2-fma", "baseline")
     assert info["blas_coretype_source"] in ("user", "auto", "unset")
     if info["blas_coretype_source"] == "auto":
         assert info["blas_coretype_env"] == _loader.choose_coretype(_loader.cpu_flags())

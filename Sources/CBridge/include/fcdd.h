@@ -55,7 +55,8 @@ const char *fcdd_version(void);
 const char *fcdd_last_error(void);
 /* Name of a status code, e.g. "FCDD_ERR_SHAPE". Static string. */
 const char *fcdd_status_string(int32_t status);
-/* JSON object describing the runtime: version, blas_core, blas_config, threads. */
+/* JSON object describing the runtime: version, blas_core, blas_config, threads, vector_code ("avx2-fma"
+ * when built on and for a CPU with AVX2 and FMA, else "baseline"). */
 int32_t fcdd_info(char *buf, int64_t cap, int64_t *needed);
 /* Sets the number of worker threads of the engine (>= 1). */
 int32_t fcdd_set_num_threads(int32_t threads);
