@@ -105,22 +105,10 @@ struct ThinConvolution {
                     let x0 = row.loadUnaligned(fromByteOffset: 4 * kw, as: SIMD8<Float>.self)
                     let x1 = vectors > 1 ? row.loadUnaligned(fromByteOffset: 4 * (kw + 8), as: SIMD8<Float>.self) : x0
                     let x2 = vectors > 2 ? row.loadUnaligned(fromByteOffset: 4 * (kw + 16), as: SIMD8<Float>.self) : x0
-                    var wt = SIMD8<Float>(repeating: w[t])
-                    a0 = multiplyAdd(a0, x0, wt)
-                    if vectors > 1 { a1 = multiplyAdd(a1, x1, wt) }
-                    if vectors > 2 { a2 = multiplyAdd(a2, x2, wt) }
-                    wt = SIMD8<Float>(repeating: w1[t])
-                    b0 = multiplyAdd(b0, x0, wt)
-                    if vectors > 1 { b1 = multiplyAdd(b1, x1, wt) }
-                    if vectors > 2 { b2 = multiplyAdd(b2, x2, wt) }
-                    wt = SIMD8<Float>(repeating: w2[t])
-                    c0 = multiplyAdd(c0, x0, wt)
-                    if vectors > 1 { c1 = multiplyAdd(c1, x1, wt) }
-                    if vectors > 2 { c2 = multiplyAdd(c2, x2, wt) }
-                    wt = SIMD8<Float>(repeating: w3[t])
-                    d0 = multiplyAdd(d0, x0, wt)
-                    if vectors > 1 { d1 = multiplyAdd(d1, x1, wt) }
-                    if vectors > 2 { d2 = multiplyAdd(d2, x2, wt) }
+                    accumulate(&a0, &a1, &a2, x0, x1, x2, w[t], vectors: vectors)
+                    accumulate(&b0, &b1, &b2, x0, x1, x2, w1[t], vectors: vectors)
+                    accumulate(&c0, &c1, &c2, x0, x1, x2, w2[t], vectors: vectors)
+                    accumulate(&d0, &d1, &d2, x0, x1, x2, w3[t], vectors: vectors)
                     t += 1
                 }
             }
@@ -129,6 +117,16 @@ struct ThinConvolution {
         if block > 1 { store(b0, b1, b2, y + plane, width: width) }
         if block > 2 { store(c0, c1, c2, y + 2 * plane, width: width) }
         if block > 3 { store(d0, d1, d2, y + 3 * plane, width: width) }
+    }
+
+    /// One output channel's accumulators += its broadcast weight times the pixel vectors.
+    @inline(__always)
+    private func accumulate(_ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>, _ a2: inout SIMD8<Float>,
+                            _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, _ x2: SIMD8<Float>, _ weight: Float, vectors: Int) {
+        let w = SIMD8<Float>(repeating: weight)
+        a0 = multiplyAdd(a0, x0, w)
+        if vectors > 1 { a1 = multiplyAdd(a1, x1, w) }
+        if vectors > 2 { a2 = multiplyAdd(a2, x2, w) }
     }
 
     /// The first `width` lanes of v0, v1, v2 to y.
