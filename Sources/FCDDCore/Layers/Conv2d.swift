@@ -60,8 +60,8 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let scratchSize = g.isPointwise ? 0 : bands?.scratchCount ?? scratchCount(g)
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
-            let xb = xp.baseAddress!, wb = wp.baseAddress!, biasValues = self.bias == nil ? nil : bp.baseAddress
+        withBiasValues(bias) { biasValues in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!
             // Y (OC, columns) = W (OC, CKK) * columns (CKK, columns), added onto the bias
             let product = { (columns: UnsafePointer<Float>, count: Int, y: UnsafeMutablePointer<Float>) in
                 if let biasValues { fillChannelBias(y, channels: outChannels, count: count, stride: ohw, biasValues) }
@@ -97,8 +97,8 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let g = thin.geometry, n = x.batch, inItem = x.itemCount, outItem = outChannels * g.colCols
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
-            let xb = xp.baseAddress!, wb = wp.baseAddress!, bb = self.bias == nil ? nil : bp.baseAddress
+        withBiasValues(bias) { bb in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!
             return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
                 guard n < Parallel.threads else {
                     workers.forEachImageChunk(n, columnCount: thin.scratchCount) { range, padded in
@@ -133,8 +133,8 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let n = x.batch, ohw = g.colCols, inItem = x.itemCount
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
-            let xb = xp.baseAddress!, wb = wp.baseAddress!, biasValues = self.bias == nil ? nil : bp.baseAddress
+        withBiasValues(bias) { biasValues in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!
             return outputStorage.tensor([n, outChannels, g.outH, g.outW], keepLarge: keepsLargeOutput) { yb, _ in
                 columnStorage.withScratch(g.isPointwise ? 1 : scratchCount(g)) { col in
                     for i in 0..<n {
@@ -294,8 +294,8 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
         let inItem = x.itemCount, outItem = outChannels * h * w
         let y = x.data.withUnsafeBufferPointer { xp in
         derivedWeights.withUnsafeBufferPointer { up in
-        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
-            let xb = xp.baseAddress!, ub = up.baseAddress!, bb = self.bias == nil ? nil : bp.baseAddress
+        withBiasValues(bias) { bb in
+            let xb = xp.baseAddress!, ub = up.baseAddress!
             return outputStorage.tensor([n, outChannels, h, w], keepLarge: keepsLargeOutput) { yb, _ in
                 guard !sharingWorkers else {
                     columnStorage.withScratch(winograd.scratchCount) { scratch in

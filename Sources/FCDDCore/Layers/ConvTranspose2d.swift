@@ -58,8 +58,8 @@ public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
         let outPlane = g.inH * g.inW, outItem = outChannels * outPlane
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
-        (bias?.value.data ?? []).withUnsafeBufferPointer { bp in
-            let xb = xp.baseAddress!, wb = wp.baseAddress!, biasValues = self.bias == nil ? nil : bp.baseAddress
+        withBiasValues(bias) { biasValues in
+            let xb = xp.baseAddress!, wb = wp.baseAddress!
             return outputStorage.tensor([n, outChannels, g.inH, g.inW], keepLarge: keepsLargeOutput) { yb, _ in
                 workers.forEachImageChunk(n, columnCount: g.colRows * ihw) { range, col in
                     for i in range {

@@ -53,6 +53,12 @@ func accumulateChannelSums(_ dy: UnsafePointer<Float>, channels: Int, plane: Int
     for c in 0..<channels { db[c] += Float(blockSum(dy + c * plane, plane)) }
 }
 
+/// Runs `body` with the bias values, or nil for a layer without bias.
+func withBiasValues<R>(_ bias: Parameter?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let bias else { return body(nil) }
+    return bias.value.data.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
 /// Sets the `channels` rows of `count` values at `y` (`stride` apart) to their channel's bias, so that
 /// a product with beta = 1 (or a col2im) adds onto the bias instead of onto zeros that another pass
 /// then shifts by the bias.
