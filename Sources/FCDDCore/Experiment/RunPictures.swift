@@ -95,6 +95,7 @@ enum RunPictures {
     /// Samples of the training loader (with augmentation and artificial anomalies) until every label has
     /// `perLabel` samples or the epoch ends: the source of `ds_preview.png` and `train_heatmaps_global.png`.
     static func trainingSamples(_ loader: BatchLoader, perLabel: Int = 20) throws -> Batch? {
+        var loader = loader   // batch() reuses its arrays when the last batch is gone
         let order = loader.order(epoch: 0)
         var parts = [Batch](), counts = [Float: Int]()
         var b = 0

@@ -6,9 +6,9 @@ import Glibc
 
 /// The backward pass ReLU and leaky ReLU share: elementwise, written over the incoming gradient when
 /// nobody else holds it, a pass-through when BatchNorm applies the activation (FusedActivation.swift).
-protocol ElementwiseBackward: BackwardInPlace {
+protocol ElementwiseBackward: BackwardInPlace, PooledInputGradient {
     var fusedIntoPrevious: Bool { get }
-    var gradientStorage: ReusableArray<Float> { get set }
+    var gradientStorage: GradientStorage { get set }
     /// Writes the input gradient for `db` to `gb` (which may be `db`).
     func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int)
 }
@@ -37,7 +37,7 @@ public final class LeakyReLU: Layer, KeepsOutput, CachesInput, FusableActivation
     public let slope: Float
     private var input: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
-    var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = GradientStorage()
     public init(slope: Float = 0.01) { self.slope = slope }
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
@@ -80,7 +80,7 @@ public final class ReLU: Layer, KeepsOutput, CachesOutput, FusableActivation, El
     var cachesOutput: Bool { !fusedIntoPrevious }
     private var output: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
-    var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = GradientStorage()
     public init() {}
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 

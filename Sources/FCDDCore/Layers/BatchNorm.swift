@@ -5,7 +5,7 @@
 import Glibc
 #endif
 
-public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, BackwardInPlace {
+public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, BackwardInPlace, PooledInputGradient {
     var keepsLargeOutput = false
     /// The activation applied to the output, when the network fused the following layer (FusedActivation.swift).
     var fusedActivation: FusedActivation?
@@ -24,7 +24,7 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, Bac
     private var invStd: [Float] = []       // (C) 1/sqrt(var + eps) used in the last forward
     private var lastWasTraining = false
     private var outputStorage = ReusableArray<Float>()   // reused across calls
-    private var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = GradientStorage()
 
     public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
         self.channels = channels; self.eps = eps; self.momentum = momentum

@@ -4,7 +4,7 @@
 // pass and input gradient by Winograd F(2x2, 3x3) instead (Winograd.swift); the weight gradient stays
 // im2col + sgemm.
 
-public final class Conv2d: Layer, KeepsOutput, CachesInput {
+public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient {
     var keepsLargeOutput = false
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int
@@ -12,7 +12,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput {
     public let bias: Parameter?           // (OC)
     private var input: Tensor?            // (N, C, H, W), cached for backward
     private var outputStorage = ReusableArray<Float>()   // reused across calls
-    private var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = GradientStorage()
     private var columnStorage = ReusableArray<Float>()   // the shared column matrix of single images
     private let workers = ConvolutionWorkers()
     private var derivedWeights: [Float] = []            // Winograd-transformed or flipped weights of the current pass

@@ -1,7 +1,7 @@
 // Transposed 2-D convolution (PyTorch nn.ConvTranspose2d, square kernel, groups = 1, dilation 1).
 // Forward is the input-gradient of a convolution: W^T times the image, folded with col2im.
 
-public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
+public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput, PooledInputGradient {
     var keepsLargeOutput = false
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int, outputPadding: Int
@@ -9,7 +9,7 @@ public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput {
     public let bias: Parameter?           // (OC)
     private var input: Tensor?
     private var outputStorage = ReusableArray<Float>()   // reused across calls
-    private var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = GradientStorage()
     private let workers = ConvolutionWorkers()
 
     /// PyTorch default initialisation; note that PyTorch takes fan_in from weight dimension 1, i.e.

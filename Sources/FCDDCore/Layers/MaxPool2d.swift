@@ -1,14 +1,14 @@
 // Max pooling (PyTorch nn.MaxPool2d, no ceil mode, no dilation). Padding counts as -infinity; on ties
 // the first maximum in scan order wins, as in PyTorch's CPU kernel, so gradients route identically.
 
-public final class MaxPool2d: Layer, KeepsOutput {
+public final class MaxPool2d: Layer, KeepsOutput, PooledInputGradient {
     var keepsLargeOutput = false
     public let kernel: Int, stride: Int, padding: Int
     private var argmax: [Int32] = []     // (N, C, OH, OW) index into the input plane
     private var inputShape: [Int] = []
     private var argmaxStorage = ReusableArray<Int32>()   // reused across calls
     private var outputStorage = ReusableArray<Float>()
-    private var gradientStorage = ReusableArray<Float>()
+    var gradientStorage = GradientStorage()
 
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding

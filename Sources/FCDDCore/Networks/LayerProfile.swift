@@ -50,7 +50,7 @@ public enum LayerProfile {
             var g = Tensor(shape: h.shape, data: [Float](repeating: 1 / Float(h.count), count: h.count))
             for (i, layer) in layers.enumerated().reversed() {
                 let start = now()
-                Network.backwardStep(layer, &g, needInputGrad: i > 0)
+                Network.backwardStep(layer, &g, needInputGrad: i > 0, pool: network.gradientPool)
                 if rep > 0 { backward[i] += now() - start }
             }
             network.clearCaches()   // as a training step does, so that the layers reuse their arrays

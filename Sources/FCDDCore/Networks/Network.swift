@@ -55,6 +55,8 @@ public final class Network {
     public internal(set) var hasGradients = false
     /// The FCDD network whose receptive field sizes the blur of this baseline's heatmaps (section 2.6).
     public let correspondingFCDD: String?
+    /// Spare arrays for the layers' large input gradients (GradientPool.swift).
+    let gradientPool = GradientPool()
 
     init(name: String, kind: NetworkKind, inShape: [Int], bias: Bool, reception: Reception?,
          layers: [Layer], modules: [(String, Layer)], correspondingFCDD: String?) throws {
@@ -67,6 +69,7 @@ public final class Network {
         outItemShape = Array(shape.dropFirst())
         Network.planFusion(layers)
         Network.planOutputReuse(layers)
+        for case let layer as PooledInputGradient in layers { layer.gradientStorage.pool = gradientPool }
     }
 
     /// Lets a layer keep its large training output between steps where that costs no peak memory: when
@@ -136,18 +139,22 @@ public final class Network {
     public func backward(_ dOut: Tensor, needInputGrad: Bool = false) -> Tensor {
         var g = dOut
         for (i, layer) in layers.enumerated().reversed() {
-            Network.backwardStep(layer, &g, needInputGrad: needInputGrad || i > 0)
+            Network.backwardStep(layer, &g, needInputGrad: needInputGrad || i > 0, pool: gradientPool)
         }
         return g
     }
 
-    /// One layer's backward step: in place where the layer supports it.
+    /// One layer's backward step: in place where the layer supports it; otherwise the consumed gradient
+    /// goes back to `pool` for the next layer to write into.
     @inline(__always)
-    static func backwardStep(_ layer: Layer, _ g: inout Tensor, needInputGrad: Bool) {
+    static func backwardStep(_ layer: Layer, _ g: inout Tensor, needInputGrad: Bool, pool: GradientPool? = nil) {
         if let inPlace = layer as? BackwardInPlace {
             inPlace.backward(inPlace: &g, needInputGrad: needInputGrad)
         } else {
-            g = layer.backward(g, needInputGrad: needInputGrad)
+            var consumed = Tensor(shape: [0], data: [])
+            swap(&consumed, &g)
+            g = layer.backward(consumed, needInputGrad: needInputGrad)
+            pool?.recycle(&consumed)
         }
     }
 

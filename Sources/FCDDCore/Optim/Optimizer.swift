@@ -31,23 +31,35 @@ public final class SGD: Optimizer {
         buffers = [[Float]?](repeating: nil, count: params.count)
     }
 
+    /// Updates in place: the weights, the gradient (read only) and the momentum buffer are touched
+    /// through pointers, so a step allocates nothing after the first one created the buffers.
     public func step() {
-        let lr = Float(learningRate), mu = Float(momentum), wd = Float(weightDecay)
+        let lr = Float(learningRate), mu = Float(momentum), wd = Float(weightDecay), nesterov = self.nesterov
         for (k, (_, p)) in params.enumerated() where p.trainable {
             let count = p.value.count
-            var d = p.grad.data
-            if wd != 0 { for i in 0..<count { d[i] += wd * p.value.data[i] } }
-            if mu != 0 {
-                if var buf = buffers[k] {
-                    for i in 0..<count { buf[i] = mu * buf[i] + d[i] }
-                    buffers[k] = buf
-                } else {
-                    buffers[k] = d   // first step: the buffer starts as the gradient itself
+            let fresh = mu != 0 && buffers[k] == nil
+            if fresh { buffers[k] = [Float](repeating: 0, count: count) }
+            p.value.data.withUnsafeMutableBufferPointer { w in
+                p.grad.data.withUnsafeBufferPointer { g in
+                    guard mu != 0 else {
+                        for i in 0..<count {
+                            var d = g[i]
+                            if wd != 0 { d += wd * w[i] }
+                            w[i] -= lr * d
+                        }
+                        return
+                    }
+                    buffers[k]!.withUnsafeMutableBufferPointer { b in
+                        for i in 0..<count {
+                            var d = g[i]
+                            if wd != 0 { d += wd * w[i] }
+                            b[i] = fresh ? d : mu * b[i] + d   // the first step's buffer is the gradient itself
+                            if nesterov { d += mu * b[i] } else { d = b[i] }
+                            w[i] -= lr * d
+                        }
+                    }
                 }
-                let buf = buffers[k]!
-                if nesterov { for i in 0..<count { d[i] += mu * buf[i] } } else { d = buf }
             }
-            p.value.data.withUnsafeMutableBufferPointer { v in for i in 0..<count { v[i] -= lr * d[i] } }
         }
     }
 
@@ -95,13 +107,21 @@ public final class Adam: Optimizer {
         let stepSize = Float(learningRate / bc1), bc2s = Float(bc2Sqrt)
         for (k, (_, p)) in params.enumerated() where p.trainable {
             let count = p.value.count
-            for i in 0..<count {
-                var g = p.grad.data[i]
-                if wd != 0 { g += wd * p.value.data[i] }
-                m[k][i] = b1 * m[k][i] + (1 - b1) * g
-                v[k][i] = b2 * v[k][i] + (1 - b2) * g * g
-                let denom = v[k][i].squareRoot() / bc2s + e
-                p.value.data[i] -= stepSize * m[k][i] / denom
+            p.value.data.withUnsafeMutableBufferPointer { w in
+                p.grad.data.withUnsafeBufferPointer { gp in
+                    m[k].withUnsafeMutableBufferPointer { mk in
+                        v[k].withUnsafeMutableBufferPointer { vk in
+                            for i in 0..<count {
+                                var g = gp[i]
+                                if wd != 0 { g += wd * w[i] }
+                                mk[i] = b1 * mk[i] + (1 - b1) * g
+                                vk[i] = b2 * vk[i] + (1 - b2) * g * g
+                                let denom = vk[i].squareRoot() / bc2s + e
+                                w[i] -= stepSize * mk[i] / denom
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -7,6 +7,8 @@ public struct BatchLoader {
     public let batchSize: Int
     public let shuffle: Bool
     public let seed: UInt64
+    /// The arrays of the last batch, written again for the next one once the step has dropped it.
+    private var imageStorage = ReusableArray<Float>(), groundTruthStorage = ReusableArray<Float>()
 
     public init(source: TrainingSampleSource, batchSize: Int, shuffle: Bool = true, seed: UInt64) throws {
         guard batchSize >= 1 else { throw EngineError.invalidArgument("batch size must be >= 1, got \(batchSize)") }
@@ -25,8 +27,14 @@ public struct BatchLoader {
     }
 
     /// Batch `b` (0-based) of an epoch's `order`.
-    public func batch(_ b: Int, of order: [Int], epoch: Int) throws -> Batch {
-        let start = b * batchSize, end = min(order.count, start + batchSize)
+    public mutating func batch(_ b: Int, of order: [Int], epoch: Int) throws -> Batch {
+        try batch(b..<(b + 1), of: order, epoch: epoch)
+    }
+
+    /// Batches `batches` of an epoch's `order` as one batch (gradient accumulation): the same samples as
+    /// the batches one by one, concatenated, written straight into one array.
+    public mutating func batch(_ batches: Range<Int>, of order: [Int], epoch: Int) throws -> Batch {
+        let start = batches.lowerBound * batchSize, end = min(order.count, batches.upperBound * batchSize)
         precondition(start < end, "batch index out of range")
         let shape = source.itemShape
         let per = shape.reduce(1, *), hw = shape[1] * shape[2]
@@ -44,9 +52,13 @@ public struct BatchLoader {
             return s
         }
         let n = samples.count
-        return Batch(images: Tensor(shape: [n] + shape, data: samples.flatMap { $0.image }),
-                     labels: samples.map { $0.label },
-                     groundTruth: source.hasGroundTruth ? Tensor(shape: [n, 1, shape[1], shape[2]], data: samples.flatMap { $0.groundTruth! }) : nil)
+        let images = imageStorage.tensor([n] + shape) { p, _ in
+            for (k, s) in samples.enumerated() { s.image.withUnsafeBufferPointer { (p + k * per).update(from: $0.baseAddress!, count: per) } }
+        }
+        let groundTruth = !source.hasGroundTruth ? nil : groundTruthStorage.tensor([n, 1, shape[1], shape[2]]) { p, _ in
+            for (k, s) in samples.enumerated() { s.groundTruth!.withUnsafeBufferPointer { (p + k * hw).update(from: $0.baseAddress!, count: hw) } }
+        }
+        return Batch(images: images, labels: samples.map { $0.label }, groundTruth: groundTruth)
     }
 }
 

@@ -65,7 +65,7 @@ public final class Trainer {
     public let network: Network
     public let optimizer: Optimizer
     public let scheduler: Scheduler
-    public let loader: BatchLoader
+    public private(set) var loader: BatchLoader
     public let options: TrainingOptions
     /// Epochs completed so far, including those restored from a snapshot.
     public private(set) var completedEpochs: Int
@@ -105,12 +105,9 @@ public final class Trainer {
             var b = 0
             while b < loader.batchesPerEpoch {
                 let dataStart = now()
-                var parts = [Batch]()
-                while parts.count < options.accBatches && b < loader.batchesPerEpoch {
-                    parts.append(try loader.batch(b, of: order, epoch: epoch))
-                    b += 1
-                }
-                let batch = parts.count == 1 ? parts[0] : Batch.concatenate(parts)
+                let batches = b..<min(loader.batchesPerEpoch, b + options.accBatches)
+                let batch = try loader.batch(batches, of: order, epoch: epoch)
+                b = batches.upperBound
                 dataSeconds += now() - dataStart
                 let useGT = loader.source.hasGroundTruth && options.objective == .fcdd
                 let loss = try network.lossAndGradient(batch.images, labels: batch.labels,
