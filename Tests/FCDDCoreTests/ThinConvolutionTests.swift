@@ -4,14 +4,16 @@ import XCTest
 /// First-layer convolutions (1-3 input channels): the direct kernel (ThinConvolution.swift) and the
 /// im2col path with the bias written before the product, and the weight and bias gradients from
 /// columns padded to 32 rows with a ones row (ColumnBands.swift), all against plain sums. Shapes cover
-/// row tails of every vector count, channel counts that are not multiples of 4, bias or none, 5x5
-/// kernels and paddings 0-2.
+/// row tails of every vector count, both block shapes (rows of a multiple of 32 pixels or not), channel
+/// counts that are not multiples of 3 or 4, bias or none, 5x5 kernels and paddings 0-2.
 final class ThinConvolutionTests: XCTestCase {
     var rng = RandomSource(seed: 23)
 
     /// (input channels, height, width, kernel, padding, output channels, bias)
     let shapes = [(3, 32, 32, 3, 1, 8, true), (1, 28, 28, 5, 2, 6, true), (3, 9, 50, 3, 0, 5, false),
-                  (2, 5, 3, 3, 1, 4, true), (3, 7, 60, 3, 1, 7, true), (1, 4, 9, 3, 1, 1, true)]
+                  (2, 5, 3, 3, 1, 4, true), (3, 7, 60, 3, 1, 7, true), (1, 4, 9, 3, 1, 1, true),
+                  // rows of a multiple of 32 pixels: blocks of 3 channels x 32 pixels, channel tails of 1 and 2
+                  (1, 6, 64, 3, 1, 7, false), (1, 3, 96, 5, 2, 4, true), (3, 4, 32, 3, 0, 5, true)]
 
     func random(_ shape: [Int]) -> Tensor {
         var t = Tensor(zeros: shape)
