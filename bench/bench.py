@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Benchmark of fcdd-swift: training step and inference throughput (images/s) and peak memory.
+"""Benchmark of fcdd-swift: training step and inference throughput (images/s), peak memory, GFLOP/s per
+convolution, single-image latency, the data pipeline's share of an epoch, and large allocations per step of
+the training loop (steady_state.py).
 
 Each measurement runs in its own subprocess, so that the peak resident memory (ru_maxrss) belongs to
 that one configuration. When PyTorch is importable (never installed by CI; `pip install torch` on a
@@ -187,7 +189,10 @@ def main():
     import fcdd_swift
     import layers
     from pipeline_share import measure as measure_pipeline
+    import steady_state
     pipeline = measure_pipeline(fcdd_swift, threads=thread_counts[-1])
+    allocations = steady_state.measure(threads=thread_counts[-1],
+                                       configs=[c for c in steady_state.CONFIGS if not (args.quick and c[2] > 100)])
     print(machine)
     print("\n".join(lines))
     for lat in latencies:
@@ -202,9 +207,11 @@ def main():
     print(f"\nsynthetic epoch (FCDD_CNN32_S, batch 64, confetti + lcnaug1, {thread_counts[-1]} threads): "
           f"{pipeline['epoch_images_per_s']:.0f} images/s end to end, {100 * pipeline['data_share']:.1f}% of the time "
           f"in the data pipeline (decoding, anomaly generation, augmentation, batching)")
+    print(f"\nlarge allocations in the training loop (FCDD.fit, one step per epoch, {thread_counts[-1]} threads):")
+    print(allocations.get("error") or steady_state.table(allocations))
     with open(args.json, "w") as f:
         json.dump({"machine": machine, "threads": thread_counts, "rows": rows, "layers": layer_reports,
-                   "latency": latencies, "pipeline": pipeline}, f, indent=1)
+                   "latency": latencies, "pipeline": pipeline, "allocations": allocations}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@ import XCTest
 @testable import FCDDCore
 
 /// The speed paths against plain definitions: Winograd 3x3 convolutions against a direct sum (sizes
-/// with odd edges, tails of the eight-tile groups, single pixels), and BatchNorm fused with its
-/// activation against the two layers run separately (bit for bit).
+/// with odd edges, tails of the eight-tile groups, single pixels), BatchNorm fused with its
+/// activation against the two layers run separately (bit for bit), and the vectorised 2x2 max pool
+/// against the scan-order rule.
 final class FastPathTests: XCTestCase {
     var rng = RandomSource(seed: 11)
 
@@ -135,5 +136,41 @@ final class FastPathTests: XCTestCase {
         Network.backwardStep(relu, &g, needInputGrad: true)
         XCTAssertEqual(g.data, [0, 1, 0, 1])
         XCTAssertEqual(held.data, [1, 1, 1, 1])
+    }
+
+    /// The vectorised 2x2 max pool against the scan-order rule: first maximum wins on ties, a NaN ends
+    /// the scan of its row; values (bit for bit, NaN included) and the routed gradients.
+    func testTwoByTwoMaxPoolInVectorsFollowsTheScanOrderRule() {
+        for (h, w) in [(2, 2), (4, 14), (3, 16), (6, 23), (2, 34), (5, 40)] {
+            var x = Tensor(zeros: [2, 3, h, w])
+            for i in 0..<x.count {
+                let u = rng.uniform(0, 1)
+                x.data[i] = u < 0.05 ? .nan : u < 0.1 ? -.infinity : Float(Int(u * 5))   // ties and NaNs
+            }
+            let pool = MaxPool2d(kernel: 2)
+            let y = pool.forward(x, training: true)
+            let dy = Tensor(shape: y.shape, data: (0..<y.count).map { Float($0 + 1) })
+            let dx = pool.backward(dy, needInputGrad: true)
+            let oh = h / 2, ow = w / 2
+            var expectedDx = [Float](repeating: 0, count: x.count)
+            for plane in 0..<6 {
+                for r in 0..<oh { for q in 0..<ow {
+                    // The general loop's scan: rows top to bottom, a NaN ends its row.
+                    var best = -Float.infinity, at = -1
+                    for kh in 0..<2 {
+                        for kw in 0..<2 {
+                            let index = plane * h * w + (2 * r + kh) * w + 2 * q + kw
+                            let v = x.data[index]
+                            if v > best || v.isNaN || at < 0 { best = v; at = index }
+                            if v.isNaN { break }
+                        }
+                    }
+                    let o = plane * oh * ow + r * ow + q
+                    XCTAssertEqual(y.data[o].bitPattern, best.bitPattern, "\(h)x\(w) output \(o)")
+                    expectedDx[at] += dy.data[o]
+                }}
+            }
+            XCTAssertEqual(dx.data, expectedDx, "\(h)x\(w) gradient routing")
+        }
     }
 }

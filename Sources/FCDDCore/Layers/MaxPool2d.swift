@@ -53,24 +53,63 @@ public final class MaxPool2d: Layer, KeepsOutput, PooledInputGradient {
         return y
     }
 
-    /// The common 2x2, stride 2 window without padding, unrolled, with exactly the general loop's
-    /// comparisons (a NaN ends the scan of its row).
+    /// The common 2x2, stride 2 window without padding: 8 outputs at a time in vectors, with exactly the
+    /// general loop's comparisons (a NaN ends the scan of its row). The scalar loop with its branches was
+    /// a third of FCDD_CNN28's inference. Rows of at least 8 outputs end with a block that overlaps the one
+    /// before it (writing the same values again); shorter rows go one output at a time.
     @inline(__always)
-    private static func pool2x2(_ src: UnsafePointer<Float>, w: Int, oh: Int, ow: Int,
-                                _ dst: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Int32>) {
+    static func pool2x2(_ src: UnsafePointer<Float>, w: Int, oh: Int, ow: Int,
+                        _ dst: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Int32>) {
         for r in 0..<oh {
-            let top = src + 2 * r * w, bottom = top + w
+            let top = src + 2 * r * w, out = dst + r * ow, args = arg + r * ow
             let base = Int32(2 * r * w)
-            for q in 0..<ow {
-                let a = top[2 * q], b = top[2 * q + 1], c = bottom[2 * q], d = bottom[2 * q + 1]
-                var best = a, at = base + Int32(2 * q)
-                if !a.isNaN, b > best || b.isNaN { best = b; at = base + Int32(2 * q + 1) }
-                if c > best || c.isNaN { best = c; at = base + Int32(w + 2 * q) }
-                if !c.isNaN, d > best || d.isNaN { best = d; at = base + Int32(w + 2 * q + 1) }
-                dst[r * ow + q] = best
-                arg[r * ow + q] = at
+            guard ow >= 8 else {
+                for q in 0..<ow { pool2x2(top, w: w, base: base, q, out, args) }
+                continue
+            }
+            var q = 0
+            while q < ow {
+                let start = min(q, ow - 8)
+                pool2x2Vector(top + 2 * start, w: w, base: base + Int32(2 * start), out + start, args + start)
+                q = start + 8
             }
         }
+    }
+
+    /// Output `q` of one row (`top` is the window's upper input row).
+    @inline(__always)
+    private static func pool2x2(_ top: UnsafePointer<Float>, w: Int, base: Int32, _ q: Int,
+                                _ out: UnsafeMutablePointer<Float>, _ args: UnsafeMutablePointer<Int32>) {
+        let bottom = top + w
+        let a = top[2 * q], b = top[2 * q + 1], c = bottom[2 * q], d = bottom[2 * q + 1]
+        var best = a, at = base + Int32(2 * q)
+        if !a.isNaN, b > best || b.isNaN { best = b; at = base + Int32(2 * q + 1) }
+        if c > best || c.isNaN { best = c; at = base + Int32(w + 2 * q) }
+        if !c.isNaN, d > best || d.isNaN { best = d; at = base + Int32(w + 2 * q + 1) }
+        out[q] = best
+        args[q] = at
+    }
+
+    /// Eight outputs of one row: the same four steps as above, lane by lane.
+    @inline(__always)
+    private static func pool2x2Vector(_ top: UnsafePointer<Float>, w: Int, base: Int32,
+                                      _ out: UnsafeMutablePointer<Float>, _ args: UnsafeMutablePointer<Int32>) {
+        let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD16<Float>.self)
+        let lower = UnsafeRawPointer(top + w).loadUnaligned(as: SIMD16<Float>.self)
+        let a = upper.evenHalf, b = upper.oddHalf, c = lower.evenHalf, d = lower.oddHalf
+        let first = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ base
+        var best = a, at = first
+        let takeB = (a .== a) .& ((b .> best) .| (b .!= b))
+        best.replace(with: b, where: takeB)
+        at.replace(with: first &+ 1, where: takeB)
+        let takeC = (c .> best) .| (c .!= c)
+        best.replace(with: c, where: takeC)
+        at.replace(with: first &+ Int32(w), where: takeC)
+        let takeD = (c .== c) .& ((d .> best) .| (d .!= d))
+        best.replace(with: d, where: takeD)
+        at.replace(with: first &+ Int32(w + 1), where: takeD)
+        UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(args).storeBytes(of: at, as: SIMD8<Int32>.self)
     }
 
     /// Any window: padding reads as -infinity and never wins.

@@ -8,7 +8,8 @@
 // Only arrays of at most `keepLimit` bytes are kept. For small tensors the page faults cost as much as
 // the arithmetic; large ones (a VGG on 224x224 images) carry so much arithmetic per byte that fresh
 // pages hardly matter there, while keeping every layer's output and gradient would raise the peak
-// memory (gradients of all layers would exist at once instead of two at a time). The exception are
+// memory (gradients of all layers would exist at once instead of two at a time; large input gradients
+// are shared through the network's GradientPool instead). The exception are
 // forward outputs that the next layer caches as its input (`keepLarge`, planned per network in
 // `Network.planOutputReuse`): they live until the end of the step anyway, and reusing them saved 10-25%
 // of a VGG or LW3K step (fresh pages for 200 MB activations). What is kept stays reserved between calls.
