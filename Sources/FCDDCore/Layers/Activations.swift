@@ -8,7 +8,6 @@ import Glibc
 /// nobody else holds it, a pass-through when BatchNorm applies the activation (FusedActivation.swift).
 protocol ElementwiseBackward: BackwardInPlace, PooledInputGradient {
     var fusedIntoPrevious: Bool { get }
-    var gradientStorage: GradientStorage { get set }
     /// Writes the input gradient for `db` to `gb` (which may be `db`).
     func gradient(_ db: UnsafePointer<Float>, into gb: UnsafeMutablePointer<Float>, _ count: Int)
 }

@@ -30,7 +30,7 @@ final class GradientPool {
 
     /// An array of `count` values; the contents are unspecified (the caller writes every one).
     func take(_ count: Int) -> [Float] {
-        let fitting = spares.indices.filter { spares[$0].capacity >= count }
+        let fitting = spares.indices.lazy.filter { self.spares[$0].capacity >= count }
         if let best = fitting.min(by: { spares[$0].capacity < spares[$1].capacity }) {
             var array = removeSpare(at: best)
             if array.count > count {

@@ -52,12 +52,13 @@ public struct BatchLoader {
             return s
         }
         let n = samples.count
-        let images = imageStorage.tensor([n] + shape) { p, _ in
-            for (k, s) in samples.enumerated() { s.image.withUnsafeBufferPointer { (p + k * per).update(from: $0.baseAddress!, count: per) } }
+        /// Writes each sample's `values` (`count` of them) to `p`, one sample after the other.
+        func gather(into p: UnsafeMutablePointer<Float>, _ count: Int, _ values: (TrainingSample) -> [Float]) {
+            for (k, s) in samples.enumerated() { values(s).withUnsafeBufferPointer { (p + k * count).update(from: $0.baseAddress!, count: count) } }
         }
-        let groundTruth = !source.hasGroundTruth ? nil : groundTruthStorage.tensor([n, 1, shape[1], shape[2]]) { p, _ in
-            for (k, s) in samples.enumerated() { s.groundTruth!.withUnsafeBufferPointer { (p + k * hw).update(from: $0.baseAddress!, count: hw) } }
-        }
+        let images = imageStorage.tensor([n] + shape) { p, _ in gather(into: p, per) { $0.image } }
+        let groundTruth = source.hasGroundTruth
+            ? groundTruthStorage.tensor([n, 1, shape[1], shape[2]]) { p, _ in gather(into: p, hw) { $0.groundTruth! } } : nil
         return Batch(images: images, labels: samples.map { $0.label }, groundTruth: groundTruth)
     }
 }
