@@ -40,15 +40,16 @@ def measure(fs, threads, repetitions=2, sgemm_seconds=2.0):
 def method(layer, vector_code):
     """How the engine computes the layer (Conv2d.swift): Winograd F(2x2,3x3) for 3x3 stride-1 padding-1
     convolutions with >= 16 channels in and out (forward and input gradient); convolutions with fewer than
-    32 unfolded rows (C*K*K: the first layers) by the direct kernel when built for AVX2 + FMA, their weight
-    gradient from columns padded to 32 rows; else im2col + sgemm."""
+    32 unfolded rows (C*K*K: the first layers) by direct kernels, forward pass and weight gradient, when
+    built for AVX2 + FMA, else by im2col + sgemm with the weight gradient from columns padded to 32 rows;
+    all others by im2col + sgemm."""
     out_shape = layer["output_shape"]
     k = KERNELS.get((layer["network"], layer["index"]), 3)
     wino = k == 3 and out_shape[2:] == layer["input_shape"][2:] and layer["in_channels"] >= 16 and out_shape[1] >= 16
     if wino:
         return "Winograd + im2col (dW)"
     if k > 1 and layer["in_channels"] * k * k < 32:
-        return ("direct (AVX2 FMA)" if vector_code == "avx2-fma" else "im2col + sgemm") + " + 32-row im2col (dW)"
+        return "direct (AVX2 FMA), dW too" if vector_code == "avx2-fma" else "im2col + sgemm, 32-row im2col (dW)"
     return "im2col + sgemm"
 
 

@@ -2,8 +2,9 @@ import XCTest
 @testable import FCDDCore
 
 /// First-layer convolutions (1-3 input channels): the direct kernel (ThinConvolution.swift) and the
-/// im2col path with the bias written before the product, and the weight and bias gradients from
-/// columns padded to 32 rows with a ones row (ColumnBands.swift), all against plain sums. Shapes cover
+/// im2col path with the bias written before the product, and the weight and bias gradients both direct
+/// (ThinConvolutionGradient.swift) and from columns padded to 32 rows with a ones row (ColumnBands.swift),
+/// all against plain sums. Shapes cover
 /// row tails of every vector count, both block shapes (rows of a multiple of 32 pixels or not), channel
 /// counts that are not multiples of 3 or 4, bias or none, 5x5 kernels and paddings 0-2.
 final class ThinConvolutionTests: XCTestCase {
@@ -79,22 +80,50 @@ final class ThinConvolutionTests: XCTestCase {
         }
     }
 
-    func testWeightAndBiasGradientsFromPaddedColumnsMatchTheDirectSums() throws {
-        let saved = ColumnBands.bandColumns
-        defer { ColumnBands.bandColumns = saved }
+    /// dX[n, i, r + kh - p, c + kw - p] += W[o, i, kh, kw] * dy[n, o, r, c].
+    func directInputGradient(_ conv: Conv2d, _ x: Tensor, _ dy: Tensor) -> [Float] {
+        let k = conv.kernel, ci = conv.inChannels, co = conv.outChannels, h = x.shape[2], w = x.shape[3]
+        let oh = dy.shape[2], ow = dy.shape[3]
+        var dx = [Double](repeating: 0, count: x.count)
+        let p = conv.padding
+        forEachTap(x, conv.weight.value, padding: p) { s, o, r, c, i, kh, kw, _ in
+            let weight = Double(conv.weight.value.data[((o * ci + i) * k + kh) * k + kw])
+            let gradient = Double(dy.data[((s * co + o) * oh + r) * ow + c])
+            let row: Int = r + kh - p, column: Int = c + kw - p
+            dx[((s * ci + i) * h + row) * w + column] += weight * gradient
+        }
+        return dx.map { Float($0) }
+    }
+
+    /// The direct gradient kernel (bands of a few rows or whole images) and, without it, the columns
+    /// padded to 32 rows (whole images or bands); the input gradient computed in the same pass shares
+    /// the workers' scratch with them.
+    func testWeightAndBiasGradientsMatchTheDirectSums() throws {
+        let savedColumns = ColumnBands.bandColumns, savedPixels = ThinConvolution.gradientBandPixels
+        let enabled = ThinConvolution.enabled
+        defer {
+            ColumnBands.bandColumns = savedColumns; ThinConvolution.gradientBandPixels = savedPixels
+            ThinConvolution.enabled = enabled
+        }
+        var variants = [(false, 1 << 20), (false, 16)]   // (direct, band size): whole images, bands of a few rows
+        if enabled { variants += [(true, 1 << 20), (true, 16)] }
         for (ci, h, w, k, p, co, bias) in shapes {
-            for bandColumns in [1 << 20, 16] {   // whole images, bands of one or a few rows
-                ColumnBands.bandColumns = bandColumns
+            for (direct, band) in variants {
+                ThinConvolution.enabled = direct
+                ColumnBands.bandColumns = band; ThinConvolution.gradientBandPixels = band
                 let conv = Conv2d(ci, co, kernel: k, padding: p, bias: bias, rng: &rng)
                 let x = random([3, ci, h, w])
                 let y = conv.forward(x, training: true)
-                XCTAssertTrue(ColumnBands(conv.geometry(x.shape))!.isThin)
+                XCTAssertTrue(ThinConvolution.applies(conv.geometry(x.shape)) || ColumnBands(conv.geometry(x.shape))!.isThin)
                 let dy = random(y.shape)
-                _ = conv.backward(dy, needInputGrad: false)
+                let dx = conv.backward(dy, needInputGrad: h % 2 == 0)
                 let (dw, db) = directGradients(conv, x, dy)
-                let name = "\(ci)x\(h)x\(w) k\(k) p\(p) -> \(co), bands of \(bandColumns)"
+                let name = "\(ci)x\(h)x\(w) k\(k) p\(p) -> \(co), direct \(direct), bands of \(band)"
                 assertClose(conv.weight.grad.data, dw, rtol: 1e-4, atol: 1e-4, "weight, " + name)
                 if let b = conv.bias { assertClose(b.grad.data, db, rtol: 1e-4, atol: 1e-4, "bias, " + name) }
+                if h % 2 == 0 {
+                    assertClose(dx.data, directInputGradient(conv, x, dy), rtol: 1e-4, atol: 1e-4, "input, " + name)
+                }
             }
         }
     }

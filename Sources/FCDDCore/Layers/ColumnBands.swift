@@ -9,7 +9,8 @@
 //   weight gradient a product with only 25-27 output columns, which OpenBLAS's kernels run slowly
 //   (64 x 27 x 4096: 53-59 GFLOP/s on one core that does 95 on 1024^3). Padded to 32 rows, one of
 //   them all ones, the product ran at 65-83 and also yields the bias gradient (dY times the ones row)
-//   without another pass over dY.
+//   without another pass over dY. (Built with FMA, the thin layers compute their weight gradient
+//   directly instead: ThinConvolutionGradient.swift.)
 
 struct ColumnBands {
     let geometry: WindowGeometry

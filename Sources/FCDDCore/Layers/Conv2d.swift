@@ -2,7 +2,8 @@
 // matrix product per image; images are split over the engine's workers (ConvolutionWorkers.swift).
 // 3x3 convolutions with stride 1, padding 1 and at least 16 channels on both sides run their forward
 // pass and input gradient by Winograd F(2x2, 3x3) instead (Winograd.swift); the weight gradient stays
-// im2col + sgemm.
+// im2col + sgemm. Convolutions with 1-3 input channels (the first layer) run their forward pass and
+// weight gradient as direct kernels where the build has FMA (ThinConvolution*.swift).
 
 public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient {
     var keepsLargeOutput = false
@@ -176,13 +177,16 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
             ? WindowGeometry(channels: outChannels, inH: g.outH, inW: g.outW, kernel: kernel, stride: 1,
                              padding: kernel - 1 - g.padding) : nil
         if flipped != nil { prepareFlippedWeights() }
-        // Thin columns (few input channels) give the weight gradient as (OC, 32) with the bias gradient
-        // in column C*K*K, accumulated per worker behind the scratch that the other steps use.
-        let bands = weightGrad == nil ? nil : ColumnBands(g)
+        // Few input channels: the weight and bias gradients directly (ThinConvolutionGradient.swift), or
+        // without FMA from thin columns as (OC, 32) with the bias gradient in column C*K*K. Either way
+        // accumulated per worker behind the scratch that the other steps use.
+        let direct = weightGrad != nil && ThinConvolution.applies(g)
+            ? ThinConvolution(geometry: g, outChannels: outChannels) : nil
+        let bands = weightGrad == nil || direct != nil ? nil : ColumnBands(g)
         let thin = bands?.isThin == true
-        let columnScratch = max(g.isPointwise ? 0 : scratchCount(g), bands?.scratchCount ?? 0,
+        let columnScratch = max(g.isPointwise ? 0 : scratchCount(g), bands?.scratchCount ?? 0, direct?.scratchCount ?? 0,
                                 winograd?.scratchCount ?? 0, flipped.map { scratchCount($0) } ?? 0)
-        let thinCount = thin ? outChannels * ColumnBands.thinRows : 0
+        let thinCount = direct?.gradientAccumulatorCount ?? (thin ? outChannels * ColumnBands.thinRows : 0)
         let run = { (dxb: UnsafeMutablePointer<Float>?) in
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
@@ -192,11 +196,16 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
                 self.workers.backward(n, columnCount: columnScratch + thinCount, weight: weightGrad,
                                       bias: biasGrad) { range, col, dw, db in
                     let thinGrad = col + columnScratch
-                    if thin { thinGrad.initialize(repeating: 0, count: thinCount) }
+                    thinGrad.initialize(repeating: 0, count: thinCount)
                     for i in range {
                         let xi = xb + i * inItem, dyi = dyb + i * outChannels * ohw
-                        if let db, !thin { accumulateChannelSums(dyi, channels: outChannels, plane: ohw, into: db) }
-                        if let dw, let bands {
+                        if let db, !thin, direct == nil {
+                            accumulateChannelSums(dyi, channels: outChannels, plane: ohw, into: db)
+                        }
+                        if let direct {
+                            direct.pad(xi, into: col)
+                            direct.accumulateGradient(col, dyi, into: thinGrad, withBias: db != nil)
+                        } else if let dw, let bands {
                             // dW (OC, rows) += sum over bands of dY (OC, band) * columns of the band^T
                             let target = thin ? thinGrad : dw
                             bands.forEachBand(xi, col, fillThinRows: true) { rows, band in
@@ -232,7 +241,9 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
                             col2im(col, g, dxi)
                         }
                     }
-                    if thin, let dw {
+                    if let direct, let dw {
+                        direct.addAccumulatedGradient(thinGrad, to: dw, bias: db)
+                    } else if thin, let dw {
                         Self.splitThinGradient(thinGrad, g.colRows, outChannels, dw, db)
                     }
                 }

@@ -9,8 +9,8 @@
 //
 // It pays off only with fused multiply-adds in 8-wide vectors, so it is chosen when the engine is
 // built for a CPU with AVX2 and FMA (Package.swift defines FCDD_FMA then); elsewhere the layers keep
-// im2col + sgemm. The weight gradient stays im2col + sgemm either way (ColumnBands pads its thin
-// columns); a direct version of it measured slower than that.
+// im2col + sgemm. The weight and bias gradients are computed directly too (ThinConvolutionGradient.swift),
+// without FMA from thin columns padded to 32 rows (ColumnBands.swift).
 
 struct ThinConvolution {
     let geometry: WindowGeometry
