@@ -14,27 +14,39 @@ NETWORKS = [("FCDD_CNN32_LW3K", 128, (3, 32, 32)), ("FCDD_CNN224_VGG_NOPT", 16, 
 KERNELS = {("FCDD_CNN32_LW3K", 12): 1, ("FCDD_CNN224_VGG_NOPT", 21): 1}
 
 
-def measure(fs, threads, repetitions=2, sgemm_seconds=2.0):
+def measure(fs, threads, calls=4, sgemm_seconds=2.0):
+    """Best of `calls` for every layer and for sgemm alike: on a shared VM a neighbour's burst can slow a
+    5 ms layer for a few seconds, so the calls go round the networks (spread over a minute or more) and
+    the best of them is what the code reaches."""
     import numpy as np
     fs.set_num_threads(threads)
-    sgemm = fs.sgemm_gflops(1024, 1024, 1024, threads=threads, seconds=sgemm_seconds)
+    sgemm = max(fs.sgemm_gflops(1024, 1024, 1024, threads=threads, seconds=sgemm_seconds / calls)
+                for _ in range(calls))
+    nets = [(fs.Network(name, in_shape=shape, seed=0),
+             np.random.default_rng(0).standard_normal((batch,) + shape).astype(np.float32))
+            for name, batch, shape in NETWORKS]
+    runs = [[] for _ in nets]
+    for _ in range(calls):
+        for (net, x), network_runs in zip(nets, runs):
+            network_runs.append(net.profile(x, 1))
     layers = []
-    for name, batch, shape in NETWORKS:
-        net = fs.Network(name, in_shape=shape, seed=0)
-        x = np.random.default_rng(0).standard_normal((batch,) + shape).astype(np.float32)
-        for layer in net.profile(x, repetitions):
+    for (name, _, _), network_runs in zip(NETWORKS, runs):
+        for i, layer in enumerate(network_runs[0]):
             if layer["forward_flops"] == 0:
                 continue
-            k = layer["input_shape"][1]
+            forward = min(run[i]["forward_seconds"] for run in network_runs)
+            backward = min(run[i]["backward_seconds"] for run in network_runs)
             layers.append({
                 "network": name, "index": layer["index"], "input_shape": layer["input_shape"],
-                "output_shape": layer["output_shape"], "in_channels": k,
-                "forward_gflops": layer["forward_flops"] / layer["forward_seconds"] / 1e9,
-                "backward_gflops": layer["backward_flops"] / layer["backward_seconds"] / 1e9,
-                "forward_ms": 1e3 * layer["forward_seconds"], "backward_ms": 1e3 * layer["backward_seconds"],
+                "output_shape": layer["output_shape"], "in_channels": layer["input_shape"][1],
+                "forward_gflops": layer["forward_flops"] / forward / 1e9,
+                "backward_gflops": layer["backward_flops"] / backward / 1e9,
+                "forward_ms": 1e3 * forward, "backward_ms": 1e3 * backward,
             })
+    for net, _ in nets:
         net.close()
-    return {"sgemm_gflops": sgemm, "threads": threads, "layers": layers, "vector_code": fs.info()["vector_code"]}
+    return {"sgemm_gflops": sgemm, "threads": threads, "calls": calls, "layers": layers,
+            "vector_code": fs.info()["vector_code"]}
 
 
 def method(layer, vector_code):
@@ -55,7 +67,7 @@ def method(layer, vector_code):
 
 def table(result):
     s = result["sgemm_gflops"]
-    lines = [f"sgemm 1024^3, {result['threads']} thread(s): {s:.1f} GFLOP/s",
+    lines = [f"sgemm 1024^3, {result['threads']} thread(s): {s:.1f} GFLOP/s (best of {result.get('calls', 1)}, like every layer)",
              "| network | layer | input | forward GFLOP/s (% of sgemm) | backward GFLOP/s (% of sgemm) | method |",
              "|---|---|---|---|---|---|"]
     for l in result["layers"]:
