@@ -190,19 +190,10 @@ private struct Accumulators {
     /// The first `width` lanes to y.
     @inline(__always)
     func store(_ y: UnsafeMutablePointer<Float>, width: Int) {
-        Self.store(v0, y, lanes: width)
-        if width > 8 { Self.store(v1, y + 8, lanes: width - 8) }
-        if width > 16 { Self.store(v2, y + 16, lanes: width - 16) }
-        if width > 24 { Self.store(v3, y + 24, lanes: width - 24) }
-    }
-
-    @inline(__always)
-    private static func store(_ v: SIMD8<Float>, _ y: UnsafeMutablePointer<Float>, lanes: Int) {
-        if lanes >= 8 {
-            UnsafeMutableRawPointer(y).storeBytes(of: v, as: SIMD8<Float>.self)
-        } else {
-            for p in 0..<lanes { y[p] = v[p] }
-        }
+        v0.store(to: y, count: width)
+        if width > 8 { v1.store(to: y + 8, count: width - 8) }
+        if width > 16 { v2.store(to: y + 16, count: width - 16) }
+        if width > 24 { v3.store(to: y + 24, count: width - 24) }
     }
 }
 

@@ -67,8 +67,8 @@ extension ThinConvolution {
     func addAccumulatedGradient(_ acc: UnsafePointer<Float>, to dw: UnsafeMutablePointer<Float>,
                                 bias db: UnsafeMutablePointer<Float>?) {
         let weights = outChannels * geometry.colRows
-        for i in 0..<weights { dw[i] += lanes(acc + 8 * i).sum() }
-        if let db { for oc in 0..<outChannels { db[oc] += lanes(acc + 8 * (weights + oc)).sum() } }
+        for i in 0..<weights { dw[i] += SIMD8(loadingFrom: acc + 8 * i).sum() }
+        if let db { for oc in 0..<outChannels { db[oc] += SIMD8(loadingFrom: acc + 8 * (weights + oc)).sum() } }
     }
 
     /// `block` <= 4 output channels x T <= 3 neighbouring taps over the band's rows. `x` points at the
@@ -92,10 +92,10 @@ extension ThinConvolution {
             var p = 0
             while p < full {
                 let taps = ShiftedVectors(xr + 4 * p, T.self)
-                a.add(taps, lanes(dy + r + p))
-                b.add(taps, lanes(d1 + r + p))
-                c.add(taps, lanes(d2 + r + p))
-                d.add(taps, lanes(d3 + r + p))
+                a.add(taps, SIMD8(loadingFrom: dy + r + p))
+                b.add(taps, SIMD8(loadingFrom: d1 + r + p))
+                c.add(taps, SIMD8(loadingFrom: d2 + r + p))
+                d.add(taps, SIMD8(loadingFrom: d3 + r + p))
                 p += 8
             }
         }
@@ -114,10 +114,10 @@ extension ThinConvolution {
         let n = ow - full
         for oh in rows {
             let taps = ShiftedVectors(UnsafeRawPointer(x + oh * pw + full), T.self), r = oh * ow + full
-            a.add(taps, maskedLanes(dy + r, n))
-            b.add(taps, maskedLanes(d1 + r, n))
-            c.add(taps, maskedLanes(d2 + r, n))
-            d.add(taps, maskedLanes(d3 + r, n))
+            a.add(taps, SIMD8(loadingFrom: dy + r, count: n))
+            b.add(taps, SIMD8(loadingFrom: d1 + r, count: n))
+            c.add(taps, SIMD8(loadingFrom: d2 + r, count: n))
+            d.add(taps, SIMD8(loadingFrom: d3 + r, count: n))
         }
         store()
     }
@@ -125,12 +125,12 @@ extension ThinConvolution {
     /// acc (8 lanes) += the band's rows of one channel's dY.
     private func addRowSums(_ dy: UnsafePointer<Float>, _ rows: Range<Int>, into acc: UnsafeMutablePointer<Float>) {
         let ow = geometry.outW, full = ow / 8 * 8
-        var s = lanes(acc)
+        var s = SIMD8(loadingFrom: acc)
         for oh in rows {
             let row = dy + oh * ow
             var p = 0
-            while p < full { s += lanes(row + p); p += 8 }
-            if p < ow { s += maskedLanes(row + p, ow - p) }
+            while p < full { s += SIMD8(loadingFrom: row + p); p += 8 }
+            if p < ow { s += SIMD8(loadingFrom: row + p, count: ow - p) }
         }
         s.store(to: acc)
     }
@@ -156,13 +156,10 @@ private struct TapAccumulators<T: StaticCount> {
 
     @inline(__always)
     init(_ acc: UnsafePointer<Float>, _: T.Type) {
-        v0 = lanes(acc)
-        v1 = T.value > 1 ? lanes(acc + 8) : .zero
-        v2 = T.value > 2 ? lanes(acc + 16) : .zero
+        v0 = SIMD8(loadingFrom: acc)
+        v1 = T.value > 1 ? SIMD8(loadingFrom: acc + 8) : .zero
+        v2 = T.value > 2 ? SIMD8(loadingFrom: acc + 16) : .zero
     }
-
-    @inline(__always)
-    init(_ acc: UnsafeMutablePointer<Float>, _ t: T.Type) { self.init(UnsafePointer(acc), t) }
 
     /// += each tap's input vector times the channel's dY vector.
     @inline(__always)
@@ -177,28 +174,5 @@ private struct TapAccumulators<T: StaticCount> {
         v0.store(to: acc)
         if T.value > 1 { v1.store(to: acc + 8) }
         if T.value > 2 { v2.store(to: acc + 16) }
-    }
-}
-
-@inline(__always)
-private func lanes(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-private func lanes(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { lanes(UnsafePointer(p)) }
-
-/// The first `count` (< 8) values at `p` and zeros after them, without reading past them.
-@inline(__always)
-private func maskedLanes(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD8<Float> {
-    var v = SIMD8<Float>()
-    for i in 0..<count { v[i] = p[i] }
-    return v
-}
-
-private extension SIMD8<Float> {
-    @inline(__always)
-    func store(to p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
     }
 }

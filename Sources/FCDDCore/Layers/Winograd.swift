@@ -179,33 +179,17 @@ struct Winograd3x3 {
     /// Applies B on the right to one row of B^T d and stores its four values xi = 4 row + 0...3.
     @inline(__always)
     private static func storeTransformedRow(_ t: Row, _ dst: UnsafeMutablePointer<Float>, stride: Int, count: Int) {
-        store(t.0 - t.2, dst, count)
-        store(t.1 + t.2, dst + stride, count)
-        store(t.2 - t.1, dst + 2 * stride, count)
-        store(t.1 - t.3, dst + 3 * stride, count)
-    }
-
-    @inline(__always)
-    private static func store(_ value: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-        if count == 8 {
-            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-        } else {
-            for l in 0..<count { dst[l] = value[l] }
-        }
-    }
-
-    @inline(__always)
-    private static func load(_ src: UnsafePointer<Float>, _ count: Int) -> SIMD8<Float> {
-        if count == 8 { return UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) }
-        var s = SIMD8<Float>()
-        for l in 0..<count { s[l] = src[l] }
-        return s
+        (t.0 - t.2).store(to: dst, count: count)
+        (t.1 + t.2).store(to: dst + stride, count: count)
+        (t.2 - t.1).store(to: dst + 2 * stride, count: count)
+        (t.1 - t.3).store(to: dst + 3 * stride, count: count)
     }
 
     /// Row `xi / 4` of the transformed tile m of eight tiles: its four values xi = 4 row + 0...3.
     @inline(__always)
     private static func loadRow(_ src: UnsafePointer<Float>, stride: Int, count: Int) -> Row {
-        (load(src, count), load(src + stride, count), load(src + 2 * stride, count), load(src + 3 * stride, count))
+        (SIMD8(loadingFrom: src, count: count), SIMD8(loadingFrom: src + stride, count: count),
+         SIMD8(loadingFrom: src + 2 * stride, count: count), SIMD8(loadingFrom: src + 3 * stride, count: count))
     }
 
     /// One output row of eight tiles: A applied on the right to one row of A^T m, interleaved.
