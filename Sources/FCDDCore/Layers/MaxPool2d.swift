@@ -108,7 +108,7 @@ public final class MaxPool2d: Layer, KeepsOutput, PooledInputGradient {
         let takeD = (c .== c) .& ((d .> best) .| (d .!= d))
         best.replace(with: d, where: takeD)
         at.replace(with: first &+ Int32(w + 1), where: takeD)
-        UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD8<Float>.self)
+        best.store(to: out)
         UnsafeMutableRawPointer(args).storeBytes(of: at, as: SIMD8<Int32>.self)
     }
 

@@ -1,5 +1,6 @@
-// Loads and stores of 8-float vectors for the vector kernels (Winograd, the thin convolutions): whole
-// vectors at any alignment, and row tails as the first `count` lanes without touching memory past them.
+// Loads and stores of 8-float vectors for the vector kernels (Winograd, the thin convolutions, max
+// pooling, the sums of Reductions.swift): whole vectors at any alignment, and row tails as the first
+// `count` lanes without touching memory past them.
 
 extension SIMD8 where Scalar == Float {
     /// The 8 floats at `p`.

@@ -12,7 +12,7 @@ func blockSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
     while start < count {
         let end = min(count, start + sumBlock)
         var acc = SIMD8<Float>(), k = start
-        while k + 8 <= end { acc += UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self); k += 8 }
+        while k + 8 <= end { acc += SIMD8(loadingFrom: p + k); k += 8 }
         var tail: Float = 0
         while k < end { tail += p[k]; k += 1 }
         total += Double(acc.sum() + tail)
@@ -30,7 +30,7 @@ func centredSquareSum(_ p: UnsafePointer<Float>, _ count: Int, _ mean: Double) -
         let end = min(count, start + sumBlock)
         var acc = SIMD8<Float>(), k = start
         while k + 8 <= end {
-            let d = UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self) - muv
+            let d = SIMD8(loadingFrom: p + k) - muv
             acc += d * d; k += 8
         }
         var tail: Float = 0
@@ -54,9 +54,9 @@ func gradientSums<K: ActivationKernel>(_ dy: UnsafePointer<Float>, _ x: UnsafePo
         let end = min(count, start + sumBlock)
         var accDy = SIMD8<Float>(), accDyXc = SIMD8<Float>(), k = start
         while k + 8 <= end {
-            let g = kernel.gradient(UnsafeRawPointer(dy + k).loadUnaligned(as: SIMD8<Float>.self),
-                                    output: UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Float>.self))
-            let xc = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self) - muv
+            let g = kernel.gradient(SIMD8(loadingFrom: dy + k),
+                                    output: SIMD8(loadingFrom: y + k))
+            let xc = SIMD8(loadingFrom: x + k) - muv
             accDy += g; accDyXc += g * xc; k += 8
         }
         var tailDy: Float = 0, tailDyXc: Float = 0
