@@ -34,7 +34,7 @@ public func fcdd_info(_ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64, _ neede
             ("blas_core", .string(BLASInfo.coreName)),
             ("blas_config", .string(BLASInfo.config)),
             ("blas_threads", .number(Double(BLASInfo.threads))),
-            ("threads", .number(Double(Parallel.threads))),
+            ("threads", .number(Double(EngineRuntime.threads))),
             ("vector_code", .string(BuildTarget.vectorCode)),
         ])
         try writeText(info.serialized(), buf, cap, needed)
@@ -44,10 +44,7 @@ public func fcdd_info(_ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64, _ neede
 @_cdecl("fcdd_set_num_threads")
 public func fcdd_set_num_threads(_ threads: Int32) -> Int32 {
     guarded {
-        guard threads >= 1, threads <= 1024 else {
-            throw EngineError.invalidArgument("thread count must be between 1 and 1024, got \(threads)")
-        }
-        Parallel.threads = Int(threads)
+        try EngineRuntime.setThreads(Int(threads))
     }
 }
 

@@ -69,9 +69,11 @@ int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
 int32_t fcdd_network_create(const char *name, int32_t channels, int32_t height, int32_t width,
                             int32_t bias, uint64_t seed, fcdd_network **out);
 void fcdd_network_free(fcdd_network *net);
-/* JSON: name, kind (fcdd|hsc|ae), in_shape, out_shape (per item), bias, training, reception
- * ({n, j, r, s} or null), parameter_count, and state: [{name, shape, kind: parameter|buffer,
- * trainable, dtype}] in PyTorch state-dict order. */
+/* JSON: name, kind (the objective the network is built for: fcdd|hsc|ae), in_shape, out_shape (per
+ * item), bias, training, reception ({n, j, r, s} or null), parameter_count, corresponding_fcdd (the FCDD
+ * network whose receptive field sizes a baseline's heatmap blur, or null), and state: [{name, shape,
+ * kind: parameter|buffer, trainable, dtype ("F32", or "I64" for BatchNorm's batch counter)}] in
+ * PyTorch state-dict order. */
 int32_t fcdd_network_describe(const fcdd_network *net, char *buf, int64_t cap, int64_t *needed);
 /* 1 = training mode, 0 = eval mode (as torch's train()/eval()). */
 int32_t fcdd_network_set_training(fcdd_network *net, int32_t training);

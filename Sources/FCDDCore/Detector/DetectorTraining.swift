@@ -26,7 +26,7 @@ extension Detector {
         let nominal = labels.indices.filter { labels[$0] == 0 }, anomalous = labels.indices.filter { labels[$0] == 1 }
         guard !nominal.isEmpty else { throw EngineError.invalidArgument("fit needs at least one nominal image (label 0)") }
         try checkMasks(images, nominal: nominal)
-        if let t = settings.threads { Parallel.threads = t }
+        if let t = settings.threads { try EngineRuntime.setThreads(t) }
 
         let (c, h, w) = (images.channels, images.height, images.width)
         let netC = Detector.networkChannels(net: settings.net, dataChannels: c)

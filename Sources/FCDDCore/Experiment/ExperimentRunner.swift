@@ -35,7 +35,7 @@ public final class ExperimentRunner {
 
     /// Runs every class and repetition; returns the summary (also written to `<logdir>/summary.json`).
     public func run() throws -> JSONValue {
-        if let t = config.threads { Parallel.threads = t }
+        if let t = config.threads { try EngineRuntime.setThreads(t) }
         try createDirectories(config.logdir)
         let names = try DatasetCatalog.classNames(config)
         let classes = config.classes.isEmpty ? Array(names.indices) : config.classes

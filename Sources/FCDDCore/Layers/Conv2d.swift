@@ -51,7 +51,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         if ThinConvolution.applies(geometry(x.shape)) { return forwardThin(x) }
         if x.batch < Parallel.threads && outChannels >= 2 * Parallel.threads {
-            return forwardSplittingChannels(x, training: training)
+            return forwardSplittingChannels(x)
         }
         if usesWinograd { return forwardWinograd(x) }
         let g = geometry(x.shape)
@@ -127,7 +127,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
 
     /// Fewer images than workers (one image from a notebook): each image is unfolded once and the
     /// workers share its product, split over output channels, instead of one worker doing it alone.
-    private func forwardSplittingChannels(_ x: Tensor, training: Bool) -> Tensor {
+    private func forwardSplittingChannels(_ x: Tensor) -> Tensor {
         if usesWinograd { return forwardWinograd(x, sharingWorkers: true) }
         let g = geometry(x.shape)
         let outChannels = self.outChannels, rows = g.colRows

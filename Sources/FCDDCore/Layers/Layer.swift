@@ -40,7 +40,8 @@ public protocol Layer: AnyObject {
     func outputShape(for input: [Int]) throws -> [Int]
     /// Computes the output; in training mode caches what `backward` needs and updates statistics.
     func forward(_ x: Tensor, training: Bool) -> Tensor
-    /// Gradient w.r.t. the input of the last `forward`; adds parameter gradients when `needParamGrads`.
+    /// Gradient w.r.t. the input of the last `forward` (computed only when `needInputGrad`; the first layer's
+    /// is not needed), and accumulates (+=) the gradients of every trainable parameter.
     func backward(_ dy: Tensor, needInputGrad: Bool) -> Tensor
     var parameters: [Parameter] { get }
     var buffers: [Buffer] { get }

@@ -7,13 +7,8 @@ import Synchronization
 /// The engine's thread budget. Hot loops split work over `threads` workers themselves and keep OpenBLAS
 /// single-threaded inside them, so that the two never oversubscribe the cores.
 public enum Parallel {
-    nonisolated(unsafe) private static var configured: Int = 0
-
-    /// Number of worker threads the engine uses (defaults to the number of online CPUs).
-    public static var threads: Int {
-        get { configured > 0 ? configured : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-        set { configured = max(1, newValue) }
-    }
+    /// Number of worker threads (EngineRuntime.swift: one per online CPU unless set).
+    static var threads: Int { EngineRuntime.threads }
 
     /// OpenBLAS runs single-threaded for good: the engine parallelises over images itself, and
     /// switching OpenBLAS's thread count around every layer costs more than it saves.

@@ -28,5 +28,4 @@ public enum BLASInfo {
         guard let p = openblas_get_config() else { return "" }
         return String(cString: p)
     }
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 }

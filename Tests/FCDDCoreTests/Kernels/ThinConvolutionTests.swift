@@ -60,22 +60,21 @@ final class ThinConvolutionTests: XCTestCase {
     }
 
     func testForwardMatchesTheDirectSumWithAndWithoutTheDirectKernel() throws {
-        let enabled = ThinConvolution.enabled, threads = Parallel.threads
-        defer { ThinConvolution.enabled = enabled; Parallel.threads = threads }
         for (ci, h, w, k, p, co, bias) in shapes {
             let conv = Conv2d(ci, co, kernel: k, padding: p, bias: bias, rng: &rng)
             let x = random([3, ci, h, w])
             let expected = try directForward(conv, x)
             for direct in [true, false] {
-                ThinConvolution.enabled = direct
-                let name = "\(ci)x\(h)x\(w) k\(k) p\(p) -> \(co), direct \(direct)"
-                XCTAssertEqual(ThinConvolution.applies(conv.geometry(x.shape)), direct, name)
-                assertClose(conv.forward(x, training: true).data, expected.data, rtol: 1e-5, atol: 1e-5, name)
-                // One image with several workers: they share its rows (direct) or output channels.
-                Parallel.threads = 2
-                let single = conv.forward(x.items(1..<2), training: false)
-                assertClose(single.data, expected.items(1..<2).data, rtol: 1e-5, atol: 1e-5, "one image, " + name)
-                Parallel.threads = threads
+                EngineRuntime.with({ $0.thinConvolutions = direct }) {
+                    let name = "\(ci)x\(h)x\(w) k\(k) p\(p) -> \(co), direct \(direct)"
+                    XCTAssertEqual(ThinConvolution.applies(conv.geometry(x.shape)), direct, name)
+                    assertClose(conv.forward(x, training: true).data, expected.data, rtol: 1e-5, atol: 1e-5, name)
+                    // One image with several workers: they share its rows (direct) or output channels.
+                    EngineRuntime.with({ $0.threads = 2 }) {
+                        let single = conv.forward(x.items(1..<2), training: false)
+                        assertClose(single.data, expected.items(1..<2).data, rtol: 1e-5, atol: 1e-5, "one image, " + name)
+                    }
+                }
             }
         }
     }
@@ -99,30 +98,24 @@ final class ThinConvolutionTests: XCTestCase {
     /// padded to 32 rows (whole images or bands); the input gradient computed in the same pass shares
     /// the workers' scratch with them.
     func testWeightAndBiasGradientsMatchTheDirectSums() throws {
-        let savedColumns = ColumnBands.bandColumns, savedPixels = ThinConvolution.gradientBandPixels
-        let enabled = ThinConvolution.enabled
-        defer {
-            ColumnBands.bandColumns = savedColumns; ThinConvolution.gradientBandPixels = savedPixels
-            ThinConvolution.enabled = enabled
-        }
         var variants = [(false, 1 << 20), (false, 16)]   // (direct, band size): whole images, bands of a few rows
-        if enabled { variants += [(true, 1 << 20), (true, 16)] }
+        if EngineRuntime.configuration.thinConvolutions { variants += [(true, 1 << 20), (true, 16)] }
         for (ci, h, w, k, p, co, bias) in shapes {
             for (direct, band) in variants {
-                ThinConvolution.enabled = direct
-                ColumnBands.bandColumns = band; ThinConvolution.gradientBandPixels = band
-                let conv = Conv2d(ci, co, kernel: k, padding: p, bias: bias, rng: &rng)
-                let x = random([3, ci, h, w])
-                let y = conv.forward(x, training: true)
-                XCTAssertTrue(ThinConvolution.applies(conv.geometry(x.shape)) || ColumnBands(conv.geometry(x.shape))!.isThin)
-                let dy = random(y.shape)
-                let dx = conv.backward(dy, needInputGrad: h % 2 == 0)
-                let (dw, db) = directGradients(conv, x, dy)
-                let name = "\(ci)x\(h)x\(w) k\(k) p\(p) -> \(co), direct \(direct), bands of \(band)"
-                assertClose(conv.weight.grad.data, dw, rtol: 1e-4, atol: 1e-4, "weight, " + name)
-                if let b = conv.bias { assertClose(b.grad.data, db, rtol: 1e-4, atol: 1e-4, "bias, " + name) }
-                if h % 2 == 0 {
-                    assertClose(dx.data, directInputGradient(conv, x, dy), rtol: 1e-4, atol: 1e-4, "input, " + name)
+                EngineRuntime.with({ $0.thinConvolutions = direct; $0.bandColumns = band; $0.thinGradientBandPixels = band }) {
+                    let conv = Conv2d(ci, co, kernel: k, padding: p, bias: bias, rng: &rng)
+                    let x = random([3, ci, h, w])
+                    let y = conv.forward(x, training: true)
+                    XCTAssertTrue(ThinConvolution.applies(conv.geometry(x.shape)) || ColumnBands(conv.geometry(x.shape))!.isThin)
+                    let dy = random(y.shape)
+                    let dx = conv.backward(dy, needInputGrad: h % 2 == 0)
+                    let (dw, db) = directGradients(conv, x, dy)
+                    let name = "\(ci)x\(h)x\(w) k\(k) p\(p) -> \(co), direct \(direct), bands of \(band)"
+                    assertClose(conv.weight.grad.data, dw, rtol: 1e-4, atol: 1e-4, "weight, " + name)
+                    if let b = conv.bias { assertClose(b.grad.data, db, rtol: 1e-4, atol: 1e-4, "bias, " + name) }
+                    if h % 2 == 0 {
+                        assertClose(dx.data, directInputGradient(conv, x, dy), rtol: 1e-4, atol: 1e-4, "input, " + name)
+                    }
                 }
             }
         }

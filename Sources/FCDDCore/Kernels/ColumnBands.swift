@@ -3,7 +3,8 @@
 //
 // Two shapes matter for speed:
 // - Large images with few channels (the first convolution of the 224x224 networks) are cut into bands
-//   of about `bandColumns` output columns that stay in the cache between the unfold and the product,
+//   of about `bandColumns` output columns (EngineRuntime.swift) that stay in the cache between the
+//   unfold and the product,
 //   instead of streaming a 27 x 50176 column matrix per image through memory twice.
 // - Thin columns (C*K*K < 32 rows: 27 for a 3x3 RGB convolution, 25 for a 5x5 gray one) make the
 //   weight gradient a product with only 25-27 output columns, which OpenBLAS's kernels run slowly
@@ -19,10 +20,6 @@ struct ColumnBands {
     /// Output rows per band (all of them when the image is not cut).
     let bandRows: Int
 
-    /// Output columns per band for large images (best of 1024...8192 and unbanded, measured on
-    /// VGG_NOPT's first layer).
-    nonisolated(unsafe) static var bandColumns = 4096
-
     /// Rows the thin columns are padded to: a multiple of the 16-float width of OpenBLAS's kernels.
     static let thinRows = 32
 
@@ -31,7 +28,8 @@ struct ColumnBands {
         guard g.stride == 1, !g.isPointwise else { return nil }
         geometry = g
         rows = g.colRows < Self.thinRows ? Self.thinRows : g.colRows
-        bandRows = g.colCols >= 2 * Self.bandColumns ? max(1, Self.bandColumns / g.outW) : g.outH
+        let bandColumns = EngineRuntime.configuration.bandColumns
+        bandRows = g.colCols >= 2 * bandColumns ? max(1, bandColumns / g.outW) : g.outH
     }
 
     /// Whether the columns carry the ones row (at index C*K*K) and zero rows after it.

@@ -16,16 +16,10 @@ struct ThinConvolution {
     let geometry: WindowGeometry
     let outChannels: Int
 
-    #if FCDD_FMA
-    /// Whether thin convolutions run here (switchable so that tests can compare both paths).
-    nonisolated(unsafe) static var enabled = true
-    #else
-    nonisolated(unsafe) static var enabled = false
-    #endif
-
-    /// Stride-1 convolutions whose columns would have fewer than 32 rows.
+    /// Stride-1 convolutions whose columns would have fewer than 32 rows, when the runtime configuration
+    /// enables the direct kernels.
     static func applies(_ g: WindowGeometry) -> Bool {
-        enabled && g.stride == 1 && !g.isPointwise && g.colRows < ColumnBands.thinRows
+        EngineRuntime.configuration.thinConvolutions && g.stride == 1 && !g.isPointwise && g.colRows < ColumnBands.thinRows
     }
 
     /// Scratch floats for the zero-padded image.

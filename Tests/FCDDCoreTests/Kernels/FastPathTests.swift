@@ -60,11 +60,10 @@ final class FastPathTests: XCTestCase {
             let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16, inH: h, inW: w)
             assertClose(dx.data, expectedDx.data, rtol: 1e-4, atol: 1e-5, "input gradient \(h)x\(w)")
             // One image with several workers: they share each phase of its convolution.
-            let threads = Parallel.threads
-            Parallel.threads = 2
-            defer { Parallel.threads = threads }
-            let single = conv.forward(x.items(0..<1), training: false)
-            assertClose(single.data, expected.items(0..<1).data, rtol: 1e-4, atol: 1e-5, "one image \(h)x\(w)")
+            EngineRuntime.with({ $0.threads = 2 }) {
+                let single = conv.forward(x.items(0..<1), training: false)
+                assertClose(single.data, expected.items(0..<1).data, rtol: 1e-4, atol: 1e-5, "one image \(h)x\(w)")
+            }
         }
     }
 
@@ -81,21 +80,20 @@ final class FastPathTests: XCTestCase {
     }
 
     func testLargeImagesUnfoldedInBandsGiveTheSameConvolution() throws {
-        let saved = ColumnBands.bandColumns
-        defer { ColumnBands.bandColumns = saved }
         for (h, w) in [(9, 11), (13, 8)] {
             let x = random([2, 3, h, w])
             let dy = Tensor(shape: [2, 6, h, w], data: (0..<(2 * 6 * h * w)).map { Float(($0 * 37) % 11) - 5 })
             var weightGradients = [[Float]]()
             for bandColumns in [1 << 20, 16, 40] {   // whole images, bands of 1 row, bands of 3-5 rows
-                ColumnBands.bandColumns = bandColumns
-                var seeded = RandomSource(seed: 5)   // the same weights each time
-                let conv = Conv2d(3, 6, kernel: 3, padding: 1, rng: &seeded)
-                let y = conv.forward(x, training: true)
-                let expected = directConvolution(x, conv.weight.value, conv.bias?.value.data)
-                assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, "forward \(h)x\(w), \(bandColumns)")
-                _ = conv.backward(dy, needInputGrad: false)
-                weightGradients.append(conv.weight.grad.data)
+                EngineRuntime.with({ $0.bandColumns = bandColumns }) {
+                    var seeded = RandomSource(seed: 5)   // the same weights each time
+                    let conv = Conv2d(3, 6, kernel: 3, padding: 1, rng: &seeded)
+                    let y = conv.forward(x, training: true)
+                    let expected = directConvolution(x, conv.weight.value, conv.bias?.value.data)
+                    assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, "forward \(h)x\(w), \(bandColumns)")
+                    _ = conv.backward(dy, needInputGrad: false)
+                    weightGradients.append(conv.weight.grad.data)
+                }
             }
             for dw in weightGradients.dropFirst() {
                 assertClose(dw, weightGradients[0], rtol: 1e-5, atol: 1e-5, "weight gradient \(h)x\(w)")

@@ -19,11 +19,9 @@ extension ThinConvolution {
     /// Floats of lane accumulators per worker: 8 for every weight, then 8 for every bias value.
     var gradientAccumulatorCount: Int { 8 * outChannels * (geometry.colRows + 1) }
 
-    /// Output pixels per band: 4 channels of dY take 256 KiB, which the L2 cache holds while the C*K
-    /// kernel rows pass over them (settable so that tests can cut small images).
-    nonisolated(unsafe) static var gradientBandPixels = 16384
-
-    private var gradientBandRows: Int { max(1, Self.gradientBandPixels / geometry.outW) }
+    /// Output rows per band: 16384 pixels (EngineRuntime.swift) of 4 channels of dY take 256 KiB, which
+    /// the L2 cache holds while the C*K kernel rows pass over them.
+    private var gradientBandRows: Int { max(1, EngineRuntime.configuration.thinGradientBandPixels / geometry.outW) }
 
     /// Adds one image's gradients to the lane accumulators `acc` (`gradientAccumulatorCount` floats,
     /// zeroed before the first image): `padded` is the image after `pad`, `dy` its output gradient

@@ -1,11 +1,13 @@
 import XCTest
 @testable import FCDDCore
 
-/// Path of a file in Tests/FCDDCoreTests/Fixtures (the golden values computed with PyTorch).
-func fixturePath(_ name: String, file: StaticString = #filePath) -> String {
-    let here = "\(file)"
-    let dir = here[..<here.lastIndex(of: "/")!]
-    return "\(dir)/Fixtures/\(name)"
+/// Path of a file in Tests/FCDDCoreTests/Fixtures (the golden values computed with PyTorch), found from
+/// this file's own place (Tests/FCDDCoreTests/Support) whichever test folder asks.
+func fixturePath(_ name: String) -> String {
+    let here = "\(#filePath)"
+    let support = here[..<here.lastIndex(of: "/")!]
+    let tests = support[..<support.lastIndex(of: "/")!]
+    return "\(tests)/Fixtures/\(name)"
 }
 
 /// Largest absolute difference and the index where it occurs.
