@@ -6,7 +6,7 @@ import Glibc
 
 /// Like -march=native for the vector code: when the machine that builds the engine has AVX2 and FMA
 /// (x86-64 since 2013-2015), FCDDCore is compiled for it and FCDD_FMA selects the kernels that need
-/// fused multiply-adds (Layers/ThinConvolution.swift). FCDD_SWIFT_PORTABLE=1 builds for any x86-64.
+/// fused multiply-adds (Kernels/ThinConvolution.swift). FCDD_SWIFT_PORTABLE=1 builds for any x86-64.
 func hostHasAVX2AndFMA() -> Bool {
     #if arch(x86_64) && os(Linux)
     if let portable = getenv("FCDD_SWIFT_PORTABLE"), String(cString: portable) == "1" { return false }

@@ -23,8 +23,8 @@ private func imageBlock(_ pixels: UnsafePointer<UInt8>?, _ n: Int64, _ c: Int32,
 public func fcdd_detector_create(_ settings: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
         let out = try required(out, "out")
-        let parsed = try DetectorSettings(json: try JSONValue.parse(try string(settings, "settings_json")))
-        out.pointee = retain(DetectorHandle(try Detector(settings: parsed)))
+        let given = try JSONValue.parse(try string(settings, "settings_json"))
+        out.pointee = retain(DetectorHandle(try Detector(given: given)))
     }
 }
 

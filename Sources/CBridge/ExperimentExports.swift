@@ -31,9 +31,10 @@ public func fcdd_experiment_run(_ config: UnsafePointer<CChar>?, _ callback: Eve
                                 _ user: UnsafeMutableRawPointer?) -> Int32 {
     guarded {
         let text = try string(config, "config_json")
-        let parsed = try ExperimentConfig(json: try JSONValue.parse(text))
+        let resolved = try Settings.resolve(SettingsRequest(context: .experiment, given: try JSONValue.parse(text),
+                                                            environment: SettingsRequest.processEnvironment))
         let sink = EventSink(callback, user)
-        let runner = ExperimentRunner(config: parsed) { sink.send($0.json) }
+        let runner = try ExperimentRunner(settings: resolved.settings) { sink.send($0.json) }
         sink.sendSummary(try runner.run(), stopped: runner.stopped)
     }
 }

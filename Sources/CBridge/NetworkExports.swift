@@ -59,7 +59,7 @@ public func fcdd_network_describe(_ p: OpaquePointer?, _ buf: UnsafeMutablePoint
             return .object(fields)
         }
         let json: JSONValue = .object([
-            ("name", .string(net.name)), ("kind", .string(net.kind.rawValue)),
+            ("name", .string(net.name)), ("kind", .string(net.objective.rawValue)),
             ("in_shape", ints(net.inShape)), ("out_shape", ints(net.outItemShape)),
             ("bias", .bool(net.bias)), ("training", .bool(net.training)),
             ("reception", reception), ("parameter_count", .number(Double(net.parameterCount))),

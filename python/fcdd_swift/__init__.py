@@ -26,6 +26,7 @@ from . import optim
 from .safetensors import load_safetensors, save_safetensors
 from .images import read_image, write_png
 from .experiment import run_experiment, run_prediction
+from .settings import settings_schema
 from .detector import FCDD
 from .overlay import overlay
 
@@ -102,6 +103,6 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
 
 
 __all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "read_image", "write_png",
-           "run_experiment", "run_prediction", "info", "set_num_threads", "sgemm_gflops",
+           "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "sgemm_gflops",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
            "NotFoundError", "NotFittedError", "FCDDIOError", "FormatError", "StateError", "__version__"]

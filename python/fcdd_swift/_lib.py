@@ -1,7 +1,8 @@
 """Low layer: ctypes declarations of the C ABI (Sources/CBridge/include/fcdd.h), one per exported function
 with its C prototype beside it, and small helpers for status codes, text results and array pointers.
 
-Nothing here validates arguments; the high layer (network.py, optim.py, safetensors.py) does that.
+Nothing here validates arguments; the high layer does that (network.py, optim.py, safetensors.py, images.py,
+detector/, and settings.py, which hands settings to the engine for checking).
 """
 import ctypes
 import json
@@ -16,7 +17,7 @@ lib = _loader.load()
 FCDD_ERR_BUFFER_TOO_SMALL = 8
 
 _f32p = POINTER(c_float)
-_handle = c_void_p                                   # fcdd_network *, fcdd_optimizer *, fcdd_tensor_file *
+_handle = c_void_p                     # fcdd_network *, fcdd_optimizer *, fcdd_tensor_file *, fcdd_detector *
 _text = [c_char_p, c_int64, POINTER(c_int64)]        # (char *buf, int64_t cap, int64_t *needed)
 
 # int32_t (*fcdd_event_fn)(const char *event_json, void *user);
@@ -36,6 +37,12 @@ _SIGNATURES = {
     "fcdd_set_num_threads": (c_int32, [c_int32]),
     # int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
     "fcdd_network_names": (c_int32, _text),
+
+    # ---- settings ----
+    # int32_t fcdd_settings_schema(char *buf, int64_t cap, int64_t *needed);
+    "fcdd_settings_schema": (c_int32, _text),
+    # int32_t fcdd_settings_resolve(const char *request_json, char *buf, int64_t cap, int64_t *needed);
+    "fcdd_settings_resolve": (c_int32, [c_char_p] + _text),
 
     # ---- networks ----
     # int32_t fcdd_network_create(const char *name, int32_t channels, int32_t height, int32_t width,

@@ -1,6 +1,10 @@
-"""The `fcdd-swift` command line: per-dataset defaults, option mapping, one-line errors."""
+"""The `fcdd-swift` command line: per-dataset defaults, option mapping, one-line errors, --print-config and
+--config, and a --help made from the engine's settings schema."""
+import json
+
 import pytest
 
+from fcdd_swift import settings
 from fcdd_swift.cli import build_parser, main, train
 
 
@@ -32,22 +36,24 @@ def test_runner_defaults_per_dataset(dataset, expected):
 
 
 def test_optimiser_and_schedule_defaults_follow_the_runner():
-    assert resolve("-d", "fmnist")["optimizer"] == {"type": "sgd", "lr": 1e-2, "weight_decay": 1e-6}
-    assert resolve("-d", "fmnist")["scheduler"] == {"type": "lambda", "gamma": 0.98}
-    assert resolve("-d", "mvtec")["optimizer"]["weight_decay"] == 1e-4
+    c = resolve("-d", "fmnist")
+    assert (c["optimizer"], c["lr"], c["weight_decay"]) == ("sgd", 1e-2, 1e-6)
+    assert (c["scheduler"], c["lr_sched_param"]) == ("lambda", [0.98])
+    assert resolve("-d", "mvtec")["weight_decay"] == 1e-4
     c = resolve("-d", "cifar10")
-    assert c["optimizer"]["type"] == "adam"
-    assert c["scheduler"] == {"type": "milestones", "gamma": 0.1, "milestones": [400, 500]}
+    assert (c["optimizer"], c["scheduler"], c["lr_sched_param"]) == ("adam", "milestones", [0.1, 400, 500])
+    assert resolve("-d", "cifar10", "--scheduler-type", "lambda")["lr_sched_param"] == [0.985]
 
 
 def test_explicit_options_override_defaults():
     c = resolve("-d", "mvtec", "-e", "3", "-b", "4", "--acc-batches", "2", "-lr", "0.5", "-wd", "0",
                 "--optimizer-type", "adam", "--scheduler-type", "milestones", "--lr-sched-param", "0.5", "2", "3",
-                "--cls-restrictions", "3", "4", "--it", "2", "--seed", "7", "--no-bias", "--oe-limit", "1",
-                "--supervise-mode", "noise", "--noise-mode", "mvtec_gt", "--blur-heatmaps", "--threads", "1")
+                "--cls-restrictions", "3", "4", "--it", "2", "--seed", "7", "--no-bias", "-n", "FCDD_CNN224",
+                "--oe-limit", "1", "--supervise-mode", "noise", "--noise-mode", "mvtec_gt", "--blur-heatmaps",
+                "--threads", "1")
     assert (c["epochs"], c["batch_size"], c["acc_batches"]) == (3, 4, 2)
-    assert c["optimizer"] == {"type": "adam", "lr": 0.5, "weight_decay": 0.0}
-    assert c["scheduler"] == {"type": "milestones", "gamma": 0.5, "milestones": [2, 3]}
+    assert (c["optimizer"], c["lr"], c["weight_decay"]) == ("adam", 0.5, 0.0)
+    assert (c["scheduler"], c["lr_sched_param"]) == ("milestones", [0.5, 2, 3])
     assert c["classes"] == [3, 4] and c["it"] == 2 and c["seed"] == 7 and c["bias"] is False
     assert c["oe_limit"] == 1 and c["noise_mode"] == "mvtec_gt" and c["blur_heatmaps"] and c["threads"] == 1
 
@@ -58,9 +64,12 @@ def test_normal_class_is_a_single_run():
 
 
 def test_logdir_time_placeholder_and_suffix():
+    # {t} stays in the settings (so that they can be run again); the run replaces it with its start time.
     c = resolve("--logdir", "out/fcdd_{t}")
-    assert "{t}" not in c["logdir"] and c["logdir"].startswith("out/fcdd_") and c["logdir"].endswith("_synthetic_")
-    assert resolve("--logdir", "out/x", "--logdir-suffix", "_s")["logdir"] == "out/x_s"
+    assert (c["logdir"], c["logdir_suffix"]) == ("out/fcdd_{t}", "_synthetic_")
+    c = resolve("--logdir", "out/x", "--logdir-suffix", "_s")
+    assert (c["logdir"], c["logdir_suffix"]) == ("out/x", "_s")
+    assert resolve("--logdir", "out/x")["logdir_suffix"] == ""
 
 
 def test_vgg_weights_from_the_environment(monkeypatch, tmp_path):
@@ -82,10 +91,14 @@ def test_bad_arguments_give_one_line_errors(capsys, argv, message):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "--epochs", "-1"], "--epochs must be >= 0"),
-    (["train", "--quantile", "2"], "--quantile must be in (0, 1]"),
-    (["train", "--load", "/nonexistent/snapshot.safetensors"], "is not a file"),
-    (["train", "--scheduler-type", "milestones", "--lr-sched-param", "0.1"], "milestones schedule takes GAMMA M1"),
+    (["train", "--epochs", "-1"], "epochs (--epochs) must be in [0, 1000000]; got -1"),
+    (["train", "--quantile", "2"], "quantile (--quantile) must be in (0, 1]; got 2"),
+    (["train", "--load", "/nonexistent/snapshot.safetensors", "-e", "0"], "load (--load): /nonexistent/snapshot.safetensors is not a file"),
+    (["train", "--scheduler-type", "milestones", "--lr-sched-param", "0.1"],
+     "lr_sched_param (--lr-sched-param) of the milestones schedule must be [GAMMA, M1, M2, ...]"),
+    (["train", "--scheduler-type", "milestones"], "must be given with the milestones schedule"),
+    (["train", "-d", "cifar10", "--preproc", "lcnaug1"], "'lcnaug1' is not offered for cifar10; use one of aug1"),
+    (["train", "--config", "/nonexistent/config.json"], "--config: cannot read /nonexistent/config.json"),
     (["predict", "/nonexistent.safetensors", "x.png"], "no such snapshot file"),
 ])
 def test_invalid_values_are_reported_without_traceback(capsys, argv, message):
@@ -104,3 +117,40 @@ def test_help_documents_every_option(capsys):
                    "--logdir", "--gauss-std", "--quantile", "--blur-heatmaps", "--vgg-weights", "--nominal-label",
                    "--offline-supervision", "--one-vs-rest", "--ground-truth-maps", "--preproc", "--net"]:
         assert option in text, option
+
+
+def test_print_config_round_trips_through_config(tmp_path, capsys):
+    assert main(["train", "-d", "mvtec", "-e", "3", "--cls-restrictions", "2", "--print-config"]) == 0
+    first = capsys.readouterr().out
+    printed = json.loads(first)
+    assert list(printed) == list(settings.fields("experiment")), "every experiment setting, in schema order"
+    assert (printed["dataset"], printed["epochs"], printed["classes"], printed["net"]) == ("mvtec", 3, [2], "FCDD_CNN224_VGG_F")
+    path = tmp_path / "config.json"
+    path.write_text(first)
+    assert main(["train", "--config", str(path), "--print-config"]) == 0
+    assert capsys.readouterr().out == first, "printing, feeding back and printing again gives the same JSON"
+    assert main(["train", "--config", str(path), "-e", "5", "--normal-class", "4", "--print-config"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["epochs"], again["classes"], again["it"], again["dataset"]) == (5, [4], 1, "mvtec"), "options win"
+
+
+def test_config_files_with_errors_are_named(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"dataset": "mvtec", "epoch": 3}')
+    assert main(["train", "--config", str(bad), "--print-config"]) == 1
+    assert "unknown setting 'epoch'; did you mean 'epochs'?" in capsys.readouterr().err
+    bad.write_text("[1, 2]")
+    assert main(["train", "--config", str(bad)]) == 1
+    assert "must hold a JSON object of settings" in capsys.readouterr().err
+
+
+def test_help_is_made_from_the_schema(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name, field in settings.fields("experiment").items():
+        for flag in field["flags"]:
+            assert flag in text, (name, flag)
+        assert " ".join(field["help"].split()[:4]) in text, name
+    assert "(default: synthetic 20, fmnist 400, cifar10/imagenet/pascalvoc 600, mvtec/custom 200)" in text
+    assert "FCDD_CNN28_W" in text and "AE32_LW3K" in text, "the network names are listed"

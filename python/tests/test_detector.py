@@ -26,7 +26,7 @@ def test_fit_sets_the_fitted_attributes(fitted):
     assert len(det.history_["loss"]) == 8 and det.n_epochs_ == 8 and not det.stopped_
     assert det.data_shape_ == (1, 28, 28) and det.in_shape_ == (1, 28, 28)
     r = det.resolved_params_
-    assert r["profile"] == "fmnist" and r["net"] == "FCDD_CNN28" and r["preproc"] == "lcnaug1"
+    assert r["profile"] == "small_gray" and r["net"] == "FCDD_CNN28" and r["preproc"] == "lcnaug1"
     assert r["supervise_mode"] == "malformed_normal" and r["noise_mode"] == "confetti"
 
 

@@ -12,9 +12,7 @@ from fcdd_swift.experiment import run_experiment
 
 
 def config_for(tmp_path, *argv):
-    c = train.resolve(build_parser().parse_args(["train", "--logdir", str(tmp_path / "run"), *argv]))
-    train.validate(c)
-    return c
+    return train.resolve(build_parser().parse_args(["train", "--logdir", str(tmp_path / "run"), *argv]))
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +34,21 @@ def test_run_writes_the_original_folder_structure(trained):
         assert os.path.isfile(os.path.join(run, name)), name
     assert os.path.isfile(os.path.join(config["logdir"], "summary.json"))
     history = json.load(open(os.path.join(run, "history.json")))
-    assert len(history["err"]) == 8
+    assert len(history["loss"]) == 8 and set(history) == {"loss", "loss_std", "lr", "seconds", "data_seconds", "images"}
     roc = json.load(open(os.path.join(run, "roc.json")))
     assert set(roc) >= {"fpr", "tpr", "ths", "auc"}
     log = open(os.path.join(run, "log.txt")).read()
     assert "##### ROC TEST SCORE" in log and "##### GTMAP ROC TEST SCORE" in log
+
+
+def test_a_run_is_repeated_from_its_config_json(trained, capsys):
+    config, _, _ = trained
+    run_config = os.path.join(config["logdir"], "normal_0", "it_0", "config.json")
+    stored = json.load(open(run_config))
+    assert stored["run"]["nominal_class"] == 0 and stored["run"]["seed"] == 0
+    assert {k: v for k, v in stored.items() if k != "run"} == config, "config.json holds the run's settings"
+    assert main(["train", "--config", run_config, "--print-config"]) == 0
+    assert json.loads(capsys.readouterr().out) == config
 
 
 def test_synthetic_defects_are_detected_and_located(trained):

@@ -63,6 +63,23 @@ int32_t fcdd_set_num_threads(int32_t threads);
 /* JSON array of all network names. */
 int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
 
+/* ---- settings ---------------------------------------------------------------------------------- */
+
+/* Settings are JSON objects with one key per setting; null or absent means "the default". Every setting,
+ * where it applies (context "experiment": fcdd_experiment_run; "detector": fcdd_detector_create), its type,
+ * range or choices, command-line flags, help and its default per dataset and per detector profile:
+ *   {"version", "contexts", "datasets", "profiles": {name: {"runner", "images"}},
+ *    "fields": {name: {"type", "group", "contexts", "option", "flags", "negated", "nullable", "range",
+ *                      "choices", "context_choices", "default": {dataset or profile: value},
+ *                      "default_rule": {context: text} or null, "help"}}} */
+int32_t fcdd_settings_schema(char *buf, int64_t cap, int64_t *needed);
+/* Resolves settings as a run would: request {"context": "experiment" | "detector", "settings": {...},
+ * "data_shape": [C, H, W] (detector: the training images, which choose the profile), "has_outliers"
+ * (detector: oe_data or known anomalies)}. Result {"settings": every setting of the context with its
+ * defaults applied, "profile" (detector) or null, "given": [names of the given settings]}. Resolving the
+ * result's settings again gives them back unchanged. Errors name the setting, its value and what is valid. */
+int32_t fcdd_settings_resolve(const char *request_json, char *buf, int64_t cap, int64_t *needed);
+
 /* ---- networks --------------------------------------------------------------------------------- */
 
 /* Builds network `name` for inputs (channels, height, width), PyTorch-default initialised from `seed`. */
@@ -155,6 +172,7 @@ int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, 
 /* Receives the events of a long call as a JSON object (valid during the call only). Return 0 to go on,
  * non-zero to stop (Ctrl-C): training stops after the current step, writes a resumable snapshot and the
  * call returns FCDD_OK with a final {"event": "summary", "stopped": true, ...}. Events:
+ *   {"event": "experiment", "directory", "runs"}       the experiment's folder is made; runs = classes x it
  *   {"event": "log", "message"}                       a line also written to the run's log.txt
  *   {"event": "phase", "message"}                     "preparing data", "training", "testing", ...
  *   {"event": "run", "directory", "class", "class_name", "it", "seed"}
@@ -163,11 +181,11 @@ int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, 
  *   {"event": "summary", "stopped", ...}              last event: the result (see the README) */
 typedef int32_t (*fcdd_event_fn)(const char *event_json, void *user);
 
-/* Runs a training experiment described by a JSON object (keys as the `fcdd-swift train` options, fully
- * resolved: dataset, datadir, logdir, classes, it, seed, net, objective, bias, preproc, supervise_mode,
- * noise_mode, oe_limit, offline_supervision, nominal_label, one_vs_rest, ground_truth_maps, epochs,
- * batch_size, acc_batches, optimizer {type, lr, weight_decay, ...}, scheduler {type, gamma, milestones},
- * gauss_std, quantile, resdown, blur_heatmaps, load, vgg_weights, threads, readme, viz_ids). on_event may be NULL. */
+/* Runs a training experiment from experiment settings (see fcdd_settings_schema; absent settings take the
+ * dataset runner's defaults, so "{}" runs the synthetic default). A run's config.json holds the resolved
+ * settings plus a "run" record, which is ignored here, so it can be passed back. The nested forms
+ * "optimizer": {type, lr, weight_decay} and "scheduler": {type, gamma, milestones} are read as the flat
+ * settings they stand for. on_event may be NULL. */
 int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
 
 /* Scores image files with a snapshot: request {"snapshot", "inputs": [paths], "output_dir",
@@ -190,15 +208,15 @@ int32_t fcdd_sgemm_gflops(int32_t m, int32_t n, int32_t k, int32_t threads, doub
 /* Image blocks are 8-bit, planar: n x c x h x w bytes (c = 1 or 3); masks are n x h x w bytes (0 = nominal
  * pixel, anything else anomalous). */
 
-/* An unfitted detector from resolved settings: {net, objective, bias, epochs, batch_size, acc_batches,
- * optimizer {type, lr, weight_decay, ...}, scheduler {type, gamma, milestones}, supervise_mode, noise_mode,
- * oe_limit, preproc, gauss_std, seed, threads, vgg_weights} (null or absent = default). */
+/* An unfitted detector from detector settings (see fcdd_settings_schema), each checked here; null or absent
+ * settings are resolved at fit time from the training images' shape (the profile) and whether there are
+ * outlier images. */
 int32_t fcdd_detector_create(const char *settings_json, fcdd_detector **out);
 void fcdd_detector_free(fcdd_detector *det);
 /* Trains on n images; labels (n values, 0 nominal / 1 known anomaly) and masks may be NULL; oe (outlier
  * images, oe_n x oe_c x oe_h x oe_w) may be NULL with oe_n = 0. Events: {"event": "start", "epochs",
- * "steps", "samples", "in_shape", "network"}, "step" (as for experiments), {"event": "epoch", "epoch",
- * "epochs", "loss", "loss_std", "lr", "seconds", "images"}. A non-zero return from on_event stops
+ * "steps", "samples", "in_shape", "network", "profile"}, "step" (as for experiments), {"event": "epoch",
+ * "epoch", "epochs", "loss", "loss_std", "lr", "seconds", "images"}. A non-zero return from on_event stops
  * training after the current step; the detector keeps the weights so far and the call returns FCDD_OK. */
 int32_t fcdd_detector_fit(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h, int32_t w,
                           const int32_t *labels, const uint8_t *masks, const uint8_t *oe, int64_t oe_n,
@@ -207,8 +225,9 @@ int32_t fcdd_detector_fit(fcdd_detector *det, const uint8_t *images, int64_t n, 
  * must have the fitted channel count; another size is resized to the fitted one first. */
 int32_t fcdd_detector_infer(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h, int32_t w,
                             float *scores, float *maps);
-/* JSON: settings, fitted, data_shape, in_shape, gauss_std, preprocessing, completed_epochs, stopped,
- * history {loss, loss_std, lr, seconds, images}, user (the extra JSON of save / load). */
+/* JSON: settings (resolved once fitted, else as given), given, profile, fitted, data_shape, in_shape,
+ * gauss_std, preprocessing, completed_epochs, stopped, history {loss, loss_std, lr, seconds, data_seconds,
+ * images}, user (the extra JSON of save / load). */
 int32_t fcdd_detector_describe(const fcdd_detector *det, char *buf, int64_t cap, int64_t *needed);
 /* Writes the fitted detector as one safetensors file (weights under PyTorch names, settings and
  * preprocessing in the metadata) atomically; extra_json (may be NULL) is stored and returned by load. */

@@ -13,13 +13,6 @@ public enum SuperviseMode: String, CaseIterable {
     case malformedNormal = "malformed_normal"
     case malformedNormalGT = "malformed_normal_gt"
 
-    public init(name: String) throws {
-        guard let m = SuperviseMode(rawValue: name) else {
-            throw EngineError.invalidArgument("unknown supervise mode '\(name)'; known: \(SuperviseMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = m
-    }
-
     /// Whether the supervisor creates anomalies in this mode (`other` and `unsupervised` do not).
     public var createsAnomalies: Bool { self == .noise || self == .malformedNormal || self == .malformedNormalGT }
 }

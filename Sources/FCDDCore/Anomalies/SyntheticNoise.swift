@@ -35,19 +35,10 @@ public enum NoiseMode: String, CaseIterable {
     public var usesOutlierMasks: Bool { self == .mvtecGT || self == .outlierExposure }
 
     /// Whether the anomalies come from another dataset (outlier exposure) rather than a generator.
-    public var isOutlierExposure: Bool {
-        switch self {
-        case .gaussian, .uniform, .blob, .mixedBlob, .solid, .confetti: return false
-        default: return true
-        }
-    }
+    public var isOutlierExposure: Bool { !NoiseMode.synthetic.contains(self) }
 
-    public init(name: String) throws {
-        guard let m = NoiseMode(rawValue: name) else {
-            throw EngineError.invalidArgument("unknown noise mode '\(name)'; known: \(NoiseMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = m
-    }
+    /// The modes that generate noise (the rest are outlier exposure).
+    public static let synthetic: [NoiseMode] = [.gaussian, .uniform, .blob, .mixedBlob, .solid, .confetti]
 }
 
 /// Generators of the synthetic noise modes.

@@ -1,12 +1,16 @@
 // The in-memory detector behind `fs.FCDD`: trains an FCDD (or HSC / AE) network on images handed over
 // as arrays, scores new images and draws their heatmaps at the images' own resolution. It is the
-// experiment runner without files: the data's size picks the network input, the normalisation constants
-// come from the nominal training images, and anomalies come from the online supervisor (synthetic noise,
-// or the outlier images and labelled anomalies the caller gives).
+// experiment runner without files: the data's size picks the network input and the defaults (the
+// profile, RunnerDefaults.swift), the normalisation constants come from the nominal training images,
+// and anomalies come from the online supervisor (synthetic noise, or the outlier images and labelled
+// anomalies the caller gives).
 
 /// A trained (or not yet trained) detector. Not thread-safe: callers serialise use of one instance.
 public final class Detector {
-    public let settings: DetectorSettings
+    /// The settings given at creation, each checked on its own; the rest follows the training images.
+    public let given: GivenSettings
+    /// Every setting of the last `fit` (or of the loaded model), defaults applied.
+    public internal(set) var resolved: ResolvedSettings?
     /// Set by `fit` or `load`.
     public internal(set) var network: Network?
     /// The test-time preprocessing of the fitted data.
@@ -18,9 +22,9 @@ public final class Detector {
     /// Whether the last `fit` was stopped before its last epoch.
     public internal(set) var stopped = false
 
-    public init(settings: DetectorSettings) throws {
-        try settings.validate()
-        self.settings = settings
+    /// A detector from given settings (a JSON object; null or absent values are defaults).
+    public init(given json: JSONValue) throws {
+        given = try GivenSettings(json, context: .detector)
     }
 
     public var isFitted: Bool { network != nil }
@@ -41,38 +45,31 @@ public final class Detector {
         NetworkRegistry.requirements(of: net)?.channels ?? dataChannels
     }
 
-    func requireFitted() throws -> (Network, PipelineSpec, [Int]) {
-        guard let network, let spec, let dataShape else {
+    func requireFitted() throws -> (Network, PipelineSpec, [Int], Settings) {
+        guard let network, let spec, let dataShape, let settings = resolved?.settings else {
             throw EngineError.state("the detector is not fitted yet; call fit first")
         }
-        return (network, spec, dataShape)
+        return (network, spec, dataShape, settings)
+    }
+
+    /// Resolves the given settings for training images of `dataShape` (C, H, W).
+    func resolve(dataShape: [Int], hasOutliers: Bool) throws -> ResolvedSettings {
+        try Settings.resolve(SettingsRequest(context: .detector, given: given.json, dataShape: dataShape,
+                                             hasOutliers: hasOutliers, environment: SettingsRequest.processEnvironment))
     }
 
     /// The JSON that `describe` returns and the model file stores.
     public var json: JSONValue {
         func ints(_ v: [Int]) -> JSONValue { .array(v.map { .number(Double($0)) }) }
         return .object([
-            ("settings", settings.json), ("fitted", .bool(isFitted)),
+            ("settings", resolved?.json ?? given.json), ("given", given.json),
+            ("profile", resolved?.profile.map { .string($0.rawValue) } ?? .null), ("fitted", .bool(isFitted)),
             ("data_shape", dataShape.map(ints) ?? .null),
             ("in_shape", network.map { ints($0.inShape) } ?? .null),
-            ("gauss_std", effectiveGaussStd.map { .number($0) } ?? .null),
+            ("gauss_std", resolved.map { .number($0.settings.gaussStd) } ?? .null),
             ("preprocessing", spec?.json ?? .null),
             ("completed_epochs", .number(Double(completedEpochs))), ("stopped", .bool(stopped)),
-            ("history", historyJSON),
-        ])
-    }
-
-    /// The Gaussian std the heatmaps use: the setting, or the receptive-field default.
-    var effectiveGaussStd: Double? {
-        if let s = settings.gaussStd { return s }
-        return network?.reception.map { ReceptiveUpsampling.defaultStd(kernelSize: $0.r) }
-    }
-
-    var historyJSON: JSONValue {
-        .object([
-            ("loss", .array(history.map { .number($0.loss) })), ("loss_std", .array(history.map { .number($0.lossStd) })),
-            ("lr", .array(history.map { .number($0.learningRate) })), ("seconds", .array(history.map { .number($0.seconds) })),
-            ("images", .array(history.map { .number(Double($0.images)) })),
+            ("history", EpochRecord.json(history)),
         ])
     }
 }

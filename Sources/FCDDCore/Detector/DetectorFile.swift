@@ -5,11 +5,11 @@
 extension Detector {
     /// Writes the fitted detector atomically; `extra` is stored as given and returned by `load`.
     public func save(path: String, extra: JSONValue) throws {
-        let (network, spec, _) = try requireFitted()
+        let (network, spec, _, settings) = try requireFitted()
         let info = SnapshotInfo(network: network.name, inShape: network.inShape, bias: network.bias,
                                 objective: settings.objective, gaussStd: settings.gaussStd,
                                 completedEpochs: completedEpochs, totalEpochs: settings.epochs,
-                                optimizer: settings.optimizer, schedule: settings.schedule,
+                                optimizer: settings.optimizerSettings, schedule: try settings.schedule(),
                                 preprocessing: spec.json, extra: .object([("detector", json), ("user", extra)]))
         try Snapshot.write(path: path, info: info, network: network, optimizer: nil)
     }
@@ -22,14 +22,22 @@ extension Detector {
         }
         func bad(_ what: String) -> EngineError { .format("\(path): detector model \(what)") }
         guard let settingsJSON = d["settings"] else { throw bad("lacks its settings") }
-        let detector = try Detector(settings: try DetectorSettings(json: settingsJSON))
         guard info.preprocessing != .null else { throw bad("lacks its preprocessing") }
         let spec = try PipelineSpec(json: info.preprocessing)
         guard let shape = d["data_shape"]?.arrayValue?.compactMap({ $0.intValue }), shape.count == 3,
               shape[0] == 1 || shape[0] == 3, shape[1] == spec.rawShape[1], shape[2] == spec.rawShape[2] else {
             throw bad("has no valid data_shape")
         }
-        guard spec.shape == network.inShape, network.name == detector.settings.net else {
+        let detector: Detector
+        do {
+            // The stored settings are complete; resolving them again only checks them (and reads older
+            // files whose optimiser and schedule were nested objects).
+            detector = try Detector(given: settingsJSON)
+            detector.resolved = try Settings.resolve(SettingsRequest(context: .detector, given: detector.given.json, dataShape: shape))
+        } catch EngineError.invalidArgument(let why) {
+            throw bad("has invalid settings: \(why)")
+        }
+        guard spec.shape == network.inShape, network.name == detector.resolved?.settings.net else {
             throw bad("does not match its network (\(network.name) \(network.inShape) vs preprocessing \(spec.shape))")
         }
         network.eval()
@@ -38,16 +46,7 @@ extension Detector {
         detector.dataShape = shape
         detector.completedEpochs = info.completedEpochs
         detector.stopped = d["stopped"]?.boolValue ?? false
-        detector.history = Detector.history(from: d["history"])
+        detector.history = EpochRecord.history(from: d["history"])
         return (detector, info.extra["user"] ?? .null)
-    }
-
-    /// The epoch records stored in a model file (fields that are missing read as empty).
-    static func history(from json: JSONValue?) -> [EpochRecord] {
-        func numbers(_ key: String) -> [Double] { json?[key]?.arrayValue?.compactMap { $0.doubleValue } ?? [] }
-        let loss = numbers("loss"), std = numbers("loss_std"), lr = numbers("lr"), seconds = numbers("seconds"), images = numbers("images")
-        let n = [loss.count, std.count, lr.count, seconds.count, images.count].min()!
-        return (0..<n).map { EpochRecord(epoch: $0, loss: loss[$0], lossStd: std[$0], learningRate: lr[$0],
-                                         seconds: seconds[$0], dataSeconds: 0, images: Int(exactly: images[$0]) ?? 0) }
     }
 }

@@ -12,7 +12,8 @@ extension Detector {
     static let inferenceChunk = 64
 
     public func inspect(_ images: ArrayImages, maps wantMaps: Bool) throws -> DetectorOutput {
-        let (network, spec, dataShape) = try requireFitted()
+        let (network, spec, dataShape, settings) = try requireFitted()
+        if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
         guard images.channels == dataShape[0] else {
             throw EngineError.shapeMismatch("the detector was fitted on \(dataShape[0])-channel images; got \(images.channels)-channel images")
         }
@@ -36,7 +37,7 @@ extension Detector {
                 return try pipeline(image, groundTruth: nil, &rng).image.data
             }
             let x = Tensor(shape: [inputs.count] + spec.shape, data: inputs.flatMap { $0 })
-            let result = try network.inspect(x, heatmaps: wantMaps, gaussStd: effectiveGaussStd)
+            let result = try network.inspect(x, heatmaps: wantMaps, gaussStd: settings.gaussStd)
             output.scores += result.scores
             if wantMaps, let heat = result.heatmaps {
                 for k in 0..<inputs.count {

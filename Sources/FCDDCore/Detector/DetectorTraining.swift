@@ -25,10 +25,12 @@ extension Detector {
         guard labels.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw EngineError.invalidArgument("labels must be 0 (nominal) or 1 (anomalous)") }
         let nominal = labels.indices.filter { labels[$0] == 0 }, anomalous = labels.indices.filter { labels[$0] == 1 }
         guard !nominal.isEmpty else { throw EngineError.invalidArgument("fit needs at least one nominal image (label 0)") }
-        try checkMasks(images, nominal: nominal)
-        if let t = settings.threads { try EngineRuntime.setThreads(t) }
-
         let (c, h, w) = (images.channels, images.height, images.width)
+        let resolved = try resolve(dataShape: [c, h, w], hasOutliers: outliers != nil || !anomalous.isEmpty)
+        let settings = resolved.settings
+        try checkMasks(images, nominal: nominal, objective: settings.objective)
+        if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
+
         let netC = Detector.networkChannels(net: settings.net, dataChannels: c)
         let side = Detector.inputSide(net: settings.net, height: h, width: w)
         let nominalSource = ArrayImageSource(images, indices: nominal, channels: netC)
@@ -39,7 +41,8 @@ extension Detector {
         let spec = try PipelineSpec.generic(preprocessing: settings.preprocessing, channels: netC, height: side, width: side,
                                             rawHeight: h, rawWidth: w, constants: constants, groundTruthMaps: images.hasMasks)
 
-        var rng = RandomSource(seed: mixSeed(settings.seed, 0xDA7A))
+        let seed = UInt64(settings.seed)
+        var rng = RandomSource(seed: mixSeed(seed, 0xDA7A))
         let usesPool = settings.superviseMode == .noise && settings.noiseMode == .outlierExposure
         var provider: OutlierProvider? = nil
         if usesPool {
@@ -60,18 +63,13 @@ extension Detector {
             pipeline: try ItemPipeline(spec: spec, training: true),
             labelOf: { labels[trainIndices[$0]] }, rawShape: [netC, 0, 0])
 
-        let network = try NetworkFactory.make(settings.net, inShape: spec.shape, bias: settings.bias, seed: settings.seed,
-                                              vggWeights: settings.vggWeights)
-        let optimizer = try settings.optimizer.make(for: network)
-        let trainer = try Trainer(network: network, optimizer: optimizer,
-                                  scheduler: try Scheduler(optimizer, schedule: settings.schedule), samples: samples,
-                                  options: TrainingOptions(epochs: settings.epochs, batchSize: settings.batchSize,
-                                                           accBatches: settings.accBatches, objective: settings.objective,
-                                                           gaussStd: settings.gaussStd, seed: settings.seed))
+        let session = try TrainingSession(settings: settings, samples: samples, seed: seed)
+        let network = session.network, trainer = session.trainer
         var keepGoing = report(.object([
             ("event", .string("start")), ("epochs", .number(Double(settings.epochs))),
             ("steps", .number(Double(trainer.stepsPerEpoch))), ("samples", .number(Double(samples.count))),
             ("in_shape", .array(spec.shape.map { .number(Double($0)) })), ("network", .string(settings.net)),
+            ("profile", .string(resolved.profile?.rawValue ?? "")),
         ]))
         let epochs = settings.epochs
         trainer.epochEnded = { record in
@@ -87,6 +85,7 @@ extension Detector {
             return keepGoing
         } : .stopped
         network.eval()
+        self.resolved = resolved
         self.network = network
         self.spec = spec
         self.dataShape = [c, h, w]
@@ -96,10 +95,10 @@ extension Detector {
     }
 
     /// Masks must leave nominal images unmarked and are only used by the FCDD objective.
-    private func checkMasks(_ images: ArrayImages, nominal: [Int]) throws {
+    private func checkMasks(_ images: ArrayImages, nominal: [Int], objective: Objective) throws {
         guard images.hasMasks else { return }
-        guard settings.objective == .fcdd else {
-            throw EngineError.invalidArgument("ground-truth maps are used by the fcdd objective only, not by '\(settings.objective.rawValue)'")
+        guard objective == .fcdd else {
+            throw EngineError.invalidArgument("ground-truth maps are used by the fcdd objective only, not by '\(objective.rawValue)'")
         }
         let marked = nominal.filter { !images.maskIsEmpty(at: $0) }
         guard marked.isEmpty else {

@@ -8,7 +8,7 @@ public enum ExperimentSummary {
         return .object([("mean", .number(s.mean)), ("std", .number(s.std)), ("n", .number(Double(s.count)))])
     }
 
-    public static func make(_ results: [RunResult], config: ExperimentConfig) -> JSONValue {
+    public static func make(_ results: [RunResult], settings: Settings, directory: String) -> JSONValue {
         var classOrder = [Int]()
         for r in results where !classOrder.contains(r.nominalClass) { classOrder.append(r.nominalClass) }
         var classMeans = [Double](), pixelMeans = [Double]()
@@ -31,8 +31,8 @@ public enum ExperimentSummary {
         let pixelMean: JSONValue = !pixelMeans.isEmpty && pixelMeans.count == classOrder.count
             ? .number(pixelMeans.reduce(0, +) / Double(pixelMeans.count)) : .null
         return .object([
-            ("logdir", .string(config.logdir)), ("dataset", .string(config.dataset.rawValue)), ("net", .string(config.net)),
-            ("objective", .string(config.objective.rawValue)),
+            ("logdir", .string(directory)), ("dataset", .string(settings.dataset.rawValue)), ("net", .string(settings.net)),
+            ("objective", .string(settings.objective.rawValue)),
             ("classes", .array(classes)),
             ("mean", classMeans.isEmpty ? .null : .object([
                 ("auc", .number(classMeans.reduce(0, +) / Double(classMeans.count))), ("pixel_auc", pixelMean)])),

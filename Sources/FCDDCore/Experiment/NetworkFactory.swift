@@ -2,8 +2,8 @@
 // VGG variants filled with the ImageNet weights (which must be given; the engine never downloads).
 
 public enum NetworkFactory {
-    public static func make(_ config: ExperimentConfig, inShape: [Int], seed: UInt64) throws -> Network {
-        try make(config.net, inShape: inShape, bias: config.bias, seed: seed, vggWeights: config.vggWeights)
+    public static func make(_ settings: Settings, inShape: [Int], seed: UInt64) throws -> Network {
+        try make(settings.net, inShape: inShape, bias: settings.bias, seed: seed, vggWeights: settings.vggWeights)
     }
 
     public static func make(_ name: String, inShape: [Int], bias: Bool, seed: UInt64, vggWeights: String?) throws -> Network {

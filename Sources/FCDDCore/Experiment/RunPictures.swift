@@ -12,24 +12,24 @@ enum RunPictures {
         try StandardPlots.roc(roc).write(path: path)
     }
 
-    static func settings(_ config: ExperimentConfig) -> HeatmapPictureSettings {
-        HeatmapPictureSettings(quantile: config.quantile, maxResolution: config.resdown)
+    static func pictureSettings(_ settings: Settings) -> HeatmapPictureSettings {
+        HeatmapPictureSettings(quantile: settings.quantile, maxResolution: settings.resdown)
     }
 
     /// The rows of the pictures for the network family: FCDD/AE anomaly heatmaps against their raw maps,
     /// HSC gradient maps (blurred with `--blur-heatmaps`, reference 4.7; AE rows are never blurred, Q10).
     static func pictureData(inputs: Tensor, labels: [Int], scores: [Float], scoreMaps: Tensor?, heatmaps: Tensor,
-                            groundTruth: [Float]?, network: Network, config: ExperimentConfig) throws -> HeatmapPictureData {
+                            groundTruth: [Float]?, network: Network, settings: Settings) throws -> HeatmapPictureData {
         let shape = Array(inputs.shape.dropFirst())
         let gt = groundTruth.map { Tensor(shape: [inputs.batch, 1, shape[1], shape[2]], data: $0) }
         let scoresD = scores.map(Double.init)
-        switch network.kind {
+        switch network.objective {
         case .fcdd, .ae:
             return HeatmapPictureData(inputs: inputs, labels: labels, imageScores: scoresD,
                                       heatmaps: HeatmapRows(maps: heatmaps, reference: scoreMaps ?? heatmaps), groundTruth: gt)
         case .hsc:
             var maps = heatmaps
-            if config.blurHeatmaps { maps = try blurred(maps, network: network, std: config.gaussStd) }
+            if settings.blurHeatmaps { maps = try blurred(maps, network: network, std: settings.gaussStd) }
             return HeatmapPictureData(inputs: inputs, labels: labels, imageScores: scoresD,
                                       gradientHeatmaps: HeatmapRows(maps: maps, reference: heatmaps), groundTruth: gt)
         }
@@ -47,27 +47,27 @@ enum RunPictures {
         return out
     }
 
-    static func testPictures(_ outputs: TestOutputs, network: Network, config: ExperimentConfig, directory: RunDirectory,
+    static func testPictures(_ outputs: TestOutputs, network: Network, settings: Settings, directory: RunDirectory,
                              seed: UInt64) throws {
         let data = try pictureData(inputs: outputs.inputs, labels: outputs.labels, scores: outputs.scores,
                                    scoreMaps: outputs.scoreMaps, heatmaps: outputs.heatmaps,
-                                   groundTruth: outputs.groundTruth, network: network, config: config)
+                                   groundTruth: outputs.groundTruth, network: network, settings: settings)
         var rng = RandomSource(seed: mixSeed(seed, 0x9_1C7))
-        if try OverviewPicture.write(data, settings: settings(config), directory: directory.path, random: &rng) == nil {
+        if try OverviewPicture.write(data, settings: pictureSettings(settings), directory: directory.path, random: &rng) == nil {
             directory.log("Heatmap 'heatmaps' cannot be generated. For some labels there are too few samples!")
         }
-        for picture in try PaperPictures.write(data, settings: settings(config), directory: directory.path, random: &rng)
+        for picture in try PaperPictures.write(data, settings: pictureSettings(settings), directory: directory.path, random: &rng)
         where picture.normalisation == .local {
             directory.log(PaperPictures.logLine(label: picture.label, indices: picture.indices))
         }
-        if let old = config.vizIds {
+        if let old = settings.vizIds {
             // `--viz-ids`: the same samples as an earlier experiment's paper pictures (reference 8.4 B).
             let runPath = directory.path.split(separator: "/").suffix(2).joined(separator: "/")   // normal_<c>/it_<i>
             let logPath = "\(old)/\(runPath)/log.txt"
             let specific = try vizIndices(logPath: logPath, count: outputs.labels.count)
             let target = directory.file("specific_viz_ids")
             try createDirectories(target)
-            try PaperPictures.write(data, settings: settings(config), directory: target, specificIndices: specific, random: &rng)
+            try PaperPictures.write(data, settings: pictureSettings(settings), directory: target, specificIndices: specific, random: &rng)
             directory.log("paper pictures for the samples of \(logPath) written to \(target)")
         }
     }
@@ -109,18 +109,18 @@ enum RunPictures {
         return parts.isEmpty ? nil : Batch.concatenate(parts)
     }
 
-    static func trainingPictures(_ loader: BatchLoader, network: Network, config: ExperimentConfig,
+    static func trainingPictures(_ loader: BatchLoader, network: Network, settings: Settings,
                                  directory: RunDirectory, seed: UInt64) throws {
         guard let batch = try trainingSamples(loader) else { return }
         let labels = batch.labels.map { Int($0) }
         try DatasetPreview.render(inputs: batch.images, labels: labels, groundTruth: batch.groundTruth,
-                                  nominalLabel: config.nominalLabel).write(path: directory.file("ds_preview.png"))
-        let result = try network.inspect(batch.images, heatmaps: true, gaussStd: config.gaussStd)
+                                  nominalLabel: settings.nominalLabel).write(path: directory.file("ds_preview.png"))
+        let result = try network.inspect(batch.images, heatmaps: true, gaussStd: settings.gaussStd)
         let data = try pictureData(inputs: batch.images, labels: labels, scores: result.scores, scoreMaps: result.scoreMaps,
                                    heatmaps: result.heatmaps!, groundTruth: batch.groundTruth?.data, network: network,
-                                   config: config)
+                                   settings: settings)
         var rng = RandomSource(seed: mixSeed(seed, 0x7_2A1))
-        if try OverviewPicture.write(data, settings: settings(config), directory: directory.path, name: "train_heatmaps",
+        if try OverviewPicture.write(data, settings: pictureSettings(settings), directory: directory.path, name: "train_heatmaps",
                                      random: &rng) == nil {
             directory.log("Heatmap 'train_heatmaps' cannot be generated. For some labels there are too few samples!")
         }

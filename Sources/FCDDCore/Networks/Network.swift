@@ -1,16 +1,6 @@
 // A network is a chain of layers applied in order, plus named modules whose parameters and buffers
 // form the PyTorch-compatible state dict ("conv1.weight", "features.1.running_var", ...).
 
-/// Which objective a network family is made for (the original asserts the pairing).
-public enum NetworkKind: String {
-    /// Fully convolutional, one-channel output map (FCDD objective).
-    case fcdd
-    /// Feature-vector output (hypersphere classifier baseline).
-    case hsc
-    /// Autoencoder, output has the input's spatial size (reconstruction baseline).
-    case ae
-}
-
 /// Receptive field of the network's output (reference section 3.1): feature length `n`, jump `j`,
 /// extent `r` and centre of the first feature `s`, in input pixels.
 public struct Reception: Equatable {
@@ -38,7 +28,9 @@ public enum StateEntry {
 
 public final class Network {
     public let name: String
-    public let kind: NetworkKind
+    /// The objective this network family is built for (the original asserts the pairing): FCDD nets
+    /// output a one-channel map, HSC nets a feature vector, autoencoders an image of the input's size.
+    public let objective: Objective
     /// Input shape (C, H, W) the network was built for.
     public let inShape: [Int]
     public let bias: Bool
@@ -58,9 +50,9 @@ public final class Network {
     /// Spare arrays for the layers' large input gradients (GradientPool.swift).
     let gradientPool = GradientPool()
 
-    init(name: String, kind: NetworkKind, inShape: [Int], bias: Bool, reception: Reception?,
+    init(name: String, objective: Objective, inShape: [Int], bias: Bool, reception: Reception?,
          layers: [Layer], modules: [(String, Layer)], correspondingFCDD: String?) throws {
-        self.name = name; self.kind = kind; self.inShape = inShape; self.bias = bias
+        self.name = name; self.objective = objective; self.inShape = inShape; self.bias = bias
         self.reception = reception; self.layers = layers
         self.modules = modules.map { (path: $0.0, layer: $0.1) }
         self.correspondingFCDD = correspondingFCDD

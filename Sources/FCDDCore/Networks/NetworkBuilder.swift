@@ -77,9 +77,9 @@ final class NetworkBuilder {
         try body()
     }
 
-    func build(_ name: String, _ kind: NetworkKind, correspondingFCDD: String? = nil) throws -> Network {
-        try Network(name: name, kind: kind, inShape: inShape, bias: bias,
-                    reception: kind == .fcdd ? reception : nil, layers: layers, modules: modules,
+    func build(_ name: String, _ objective: Objective, correspondingFCDD: String? = nil) throws -> Network {
+        try Network(name: name, objective: objective, inShape: inShape, bias: bias,
+                    reception: objective == .fcdd ? reception : nil, layers: layers, modules: modules,
                     correspondingFCDD: correspondingFCDD)
     }
 }

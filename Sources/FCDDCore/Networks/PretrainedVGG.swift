@@ -10,11 +10,14 @@ public enum PretrainedVGG {
         name.contains("VGG") && !name.contains("NOPT")
     }
 
+    /// The environment variable naming the weights file when `vgg_weights` is not given.
+    public static let environmentVariable = "FCDD_VGG11_BN_WEIGHTS"
+
     public static let howToGetWeights = """
         save torchvision's ImageNet vgg11_bn weights as safetensors, e.g. \
         python3 -c "import torchvision, safetensors.torch as st; \
         st.save_file(torchvision.models.vgg11_bn(weights='IMAGENET1K_V1').state_dict(), 'vgg11_bn.safetensors')" \
-        (timm's vgg11_bn weights work too), then pass --vgg-weights vgg11_bn.safetensors or set FCDD_VGG11_BN_WEIGHTS
+        (timm's vgg11_bn weights work too), then pass --vgg-weights vgg11_bn.safetensors (vgg_weights=) or set \(environmentVariable)
         """
 
     /// The checkpoint name for one of the network's state entries, or nil when the entry is not part of

@@ -6,13 +6,10 @@
 import Glibc
 #endif
 
+/// `--objective`: FCDD, or the baselines of the paper, hypersphere classification (HSC) and the
+/// autoencoder (AE). Each network family is built for one of them (`Network.objective`).
 public enum Objective: String, CaseIterable {
     case fcdd, hsc, ae
-
-    /// The network family this objective requires.
-    public var networkKind: NetworkKind {
-        switch self { case .fcdd: return .fcdd; case .hsc: return .hsc; case .ae: return .ae }
-    }
 }
 
 /// A scalar loss (batch mean) and its gradient w.r.t. the network output.

@@ -2,11 +2,6 @@
 // scores and pixel-level heatmaps (reference sections 4.5-4.6), with the inputs validated first.
 
 extension Network {
-    /// The objective the network family is made for.
-    public var defaultObjective: Objective {
-        switch kind { case .fcdd: return .fcdd; case .hsc: return .hsc; case .ae: return .ae }
-    }
-
     /// Batches larger than this are scored in pieces to bound memory (eval mode is per-sample).
     static let evalChunk = 64
 
@@ -24,9 +19,9 @@ extension Network {
         try validateInput(x.shape)
         try validateFinite(x, "input")
         let n = x.batch
-        let objective = objective ?? defaultObjective
-        guard objective.networkKind == kind else {
-            throw EngineError.invalidArgument("objective '\(objective.rawValue)' needs a \(objective.networkKind.rawValue) network, but \(name) is a \(kind.rawValue) network")
+        let objective = objective ?? self.objective
+        guard objective == self.objective else {
+            throw EngineError.invalidArgument("objective '\(objective.rawValue)' needs a \(objective.rawValue) network, but \(name) is a \(self.objective.rawValue) network")
         }
         let labels = labels ?? [Float](repeating: 0, count: n)
         guard labels.count == n else {
@@ -116,7 +111,7 @@ extension Network {
         var scores = [Float](), maps = [Tensor](), heat = [Tensor]()
         _ = try evalOutputs(x) { input, out in
             let n = out.batch
-            switch kind {
+            switch objective {
             case .fcdd:
                 guard let rec = reception else { throw EngineError.state("\(name) has no receptive field") }
                 let l = Losses.pseudoHuberMap(out)

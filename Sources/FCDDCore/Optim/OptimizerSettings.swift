@@ -1,9 +1,17 @@
-// Optimiser and schedule hyper-parameters as a value, so that a run's configuration, a snapshot and the
-// C ABI describe them the same way and can re-create the optimiser when a run resumes (reference 5.1-5.2).
+// Optimiser and schedule hyper-parameters as a value, so that a run's settings and a snapshot describe
+// them the same way and can re-create the optimiser when a run resumes (reference 5.1-5.2). Snapshots
+// store them as {"type", "lr", "weight_decay", ...} and {"type", "gamma", "milestones"}.
+
+/// `--optimizer-type`.
+public enum OptimizerKind: String, CaseIterable {
+    /// SGD with Nesterov momentum 0.9 (the original's only SGD).
+    case sgd
+    /// Adam with PyTorch's betas and eps.
+    case adam
+}
 
 public struct OptimizerSettings: Equatable {
-    public enum Kind: String { case sgd, adam }
-    public var kind: Kind
+    public var kind: OptimizerKind
     public var learningRate: Double
     public var weightDecay: Double
     /// SGD only; the original always uses momentum 0.9 with Nesterov.
@@ -14,7 +22,7 @@ public struct OptimizerSettings: Equatable {
     public var beta2: Double = 0.999
     public var eps: Double = 1e-8
 
-    public init(kind: Kind, learningRate: Double, weightDecay: Double) {
+    public init(kind: OptimizerKind, learningRate: Double, weightDecay: Double) {
         self.kind = kind; self.learningRate = learningRate; self.weightDecay = weightDecay
     }
 
@@ -36,7 +44,7 @@ public struct OptimizerSettings: Equatable {
     }
 
     public init(json: JSONValue) throws {
-        guard let type = json["type"]?.stringValue, let kind = Kind(rawValue: type) else {
+        guard let type = json["type"]?.stringValue, let kind = OptimizerKind(rawValue: type) else {
             throw EngineError.format("optimizer: 'type' must be \"sgd\" or \"adam\"")
         }
         guard let lr = json["lr"]?.doubleValue, let wd = json["weight_decay"]?.doubleValue else {
@@ -67,7 +75,7 @@ extension LearningRateSchedule {
         switch json["type"]?.stringValue {
         case "lambda": self = .lambda(gamma: g)
         case "milestones":
-            guard let m = json["milestones"]?.arrayValue?.compactMap({ $0.intValue }) else {
+            guard let list = json["milestones"]?.arrayValue, case let m = list.compactMap({ $0.intValue }), m.count == list.count else {
                 throw EngineError.format("scheduler: milestones must be a list of integers")
             }
             self = .milestones(gamma: g, epochs: m)

@@ -20,13 +20,6 @@ public enum PreprocessingKind: String, CaseIterable {
     case aug1BlackCenter = "aug1_blackcenter"
     case aug1BlackCenterInverted = "aug1_blackcenter_inverted"
     case none
-
-    public init(name: String) throws {
-        guard let p = PreprocessingKind(rawValue: name) else {
-            throw EngineError.invalidArgument("unknown preprocessing '\(name)'; known: \(PreprocessingKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = p
-    }
 }
 
 /// The parameters of one dataset's train and test item pipelines.

@@ -52,7 +52,9 @@ extension PipelineSpec {
         guard let kind = DatasetKind(rawValue: try string("dataset")) else {
             throw EngineError.format("pipeline spec: unknown dataset '\(try string("dataset"))'")
         }
-        let preprocessing = try PreprocessingKind(name: try string("preprocessing"))
+        guard let preprocessing = PreprocessingKind(rawValue: try string("preprocessing")) else {
+            throw EngineError.format("pipeline spec: unknown preprocessing '\(try string("preprocessing"))'")
+        }
         let classValue = try field("normal_class")
         var normalClass: Int? = nil
         if classValue != .null {

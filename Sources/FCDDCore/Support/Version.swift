@@ -4,7 +4,7 @@ public enum FCDDVersion {
 }
 
 /// What the engine was compiled for (Package.swift): "avx2-fma" when the machine that built it had
-/// AVX2 and FMA (first convolutions then run by the direct kernel, Layers/ThinConvolution.swift),
+/// AVX2 and FMA (first convolutions then run by the direct kernel, Kernels/ThinConvolution.swift),
 /// else "baseline".
 public enum BuildTarget {
     #if FCDD_FMA

@@ -77,8 +77,8 @@ public final class Trainer {
         guard samples.itemShape == network.inShape else {
             throw EngineError.shapeMismatch("training images are \(samples.itemShape) but \(network.name) takes \(network.inShape)")
         }
-        guard options.objective.networkKind == network.kind else {
-            throw EngineError.invalidArgument("objective '\(options.objective.rawValue)' does not fit the \(network.kind.rawValue) network \(network.name)")
+        guard options.objective == network.objective else {
+            throw EngineError.invalidArgument("objective '\(options.objective.rawValue)' does not fit the \(network.objective.rawValue) network \(network.name)")
         }
         self.network = network; self.optimizer = optimizer; self.scheduler = scheduler; self.options = options
         self.loader = try BatchLoader(source: samples, batchSize: options.batchSize, seed: options.seed)

@@ -241,7 +241,7 @@ final class AnomalyTests: XCTestCase {
         XCTAssertThrowsError(try OnlineSupervisor(mode: .noise, noise: .cifar100))
         XCTAssertThrowsError(try OnlineSupervisor(mode: .noise, noise: .gaussian, outliers: oe))
         XCTAssertThrowsError(try OnlineSupervisor(mode: .malformedNormal, noise: .mvtecGT, outliers: oe))
-        XCTAssertThrowsError(try SuperviseMode(name: "malformed"))
+        XCTAssertThrowsError(try SuperviseMode("malformed", field: "supervise_mode"))
         let noMask = try OnlineSupervisor(mode: .noise, noise: .mvtecGT, outliers: FixedOutliers(image: img, mask: nil))
         XCTAssertThrowsError(try noMask(image: img, label: 0, groundTruth: zeros, &rng, replace: true))
     }

@@ -21,10 +21,8 @@ final class DetectorTests: XCTestCase {
         return try ArrayImages(pixels: pixels, count: n, channels: 1, height: side, width: side, masks: masks)
     }
 
-    func settings(epochs: Int = 2) -> DetectorSettings {
-        var s = DetectorSettings()
-        s.net = "FCDD_CNN28"; s.epochs = epochs; s.batchSize = 16
-        return s
+    func settings(epochs: Int = 2, _ extra: [(String, JSONValue)] = []) -> JSONValue {
+        .object([("net", .string("FCDD_CNN28")), ("epochs", .number(Double(epochs))), ("batch_size", .number(16))] + extra)
     }
 
     func testGenericPipelineKeepsMapsAlignedThroughCropAndFlip() throws {
@@ -80,7 +78,7 @@ final class DetectorTests: XCTestCase {
     }
 
     func testFitInspectSaveAndLoad() throws {
-        let detector = try Detector(settings: settings())
+        let detector = try Detector(given: settings())
         var events = [String]()
         try detector.fit(try images(48), labels: nil, outliers: nil) { event in
             events.append(event["event"]?.stringValue ?? "")
@@ -100,13 +98,14 @@ final class DetectorTests: XCTestCase {
         try detector.save(path: path, extra: .object([("threshold", .number(0.5))]))
         let (loaded, extra) = try Detector.load(path: path)
         XCTAssertEqual(extra["threshold"]?.doubleValue, 0.5)
-        XCTAssertEqual(loaded.settings, detector.settings)
+        XCTAssertEqual(loaded.resolved?.settings, detector.resolved?.settings)
+        XCTAssertEqual(detector.resolved?.profile, .smallGray)
         XCTAssertEqual(try loaded.inspect(test, maps: true).maps, out.maps)
         XCTAssertEqual(loaded.history.map(\.loss), detector.history.map(\.loss))
     }
 
     func testStopRequestKeepsAUsableDetector() throws {
-        let detector = try Detector(settings: settings(epochs: 50))
+        let detector = try Detector(given: settings(epochs: 50))
         var steps = 0
         try detector.fit(try images(32), labels: nil, outliers: nil) { event in
             if event["event"]?.stringValue == "step" { steps += 1 }
@@ -118,7 +117,7 @@ final class DetectorTests: XCTestCase {
     }
 
     func testRefusals() throws {
-        let detector = try Detector(settings: settings())
+        let detector = try Detector(given: settings())
         XCTAssertThrowsError(try detector.inspect(try images(2), maps: false)) { error in
             XCTAssertTrue("\(error)".contains("not fitted"))
         }
@@ -128,9 +127,8 @@ final class DetectorTests: XCTestCase {
         }
         XCTAssertThrowsError(try detector.fit(try images(4), labels: [1, 1, 1, 1], outliers: nil) { _ in true })
         XCTAssertThrowsError(try detector.fit(try images(4), labels: [0, 0], outliers: nil) { _ in true })
-        var oe = settings()
-        oe.superviseMode = .noise; oe.noiseMode = .outlierExposure
-        XCTAssertThrowsError(try Detector(settings: oe).fit(try images(4), labels: nil, outliers: nil) { _ in true }) { error in
+        let oe = settings(epochs: 2, [("supervise_mode", .string("noise")), ("noise_mode", .string("outlier_exposure"))])
+        XCTAssertThrowsError(try Detector(given: oe).fit(try images(4), labels: nil, outliers: nil) { _ in true }) { error in
             XCTAssertTrue("\(error)".contains("there are none"), "\(error)")
         }
         XCTAssertFalse(detector.isFitted, "a failed fit leaves the detector unfitted")

@@ -55,14 +55,15 @@ func writeCustomOneVsRest(_ datadir: String) throws {
 final class ExperimentIntegrationTestsCustom: XCTestCase {
     func customConfig(_ tmp: String, _ extra: [(String, JSONValue)] = []) -> JSONValue {
         tinyConfig("custom", datadir: tmp + "/data", logdir: tmp + "/log", net: "FCDD_CNN224",
-                   [("classes", .array([.number(0)])), ("preproc", .string("aug1"))] + extra)
+                   [("classes", .array([.number(0)])), ("preproc", .string("aug1")),
+                    ("supervise_mode", .string("malformed_normal")), ("noise_mode", .string("confetti"))] + extra)
     }
 
     func testNormalAnomalousLayoutWithConfettiAndNoMaps() throws {
         let tmp = try makeTemporaryDirectory(self)
         try writeCustomNormalAnomalous(tmp + "/data", maps: false)
         let json = customConfig(tmp)
-        let config = try ExperimentConfig(json: json)
+        let config = try experimentSettings(json)
         XCTAssertEqual(try DatasetCatalog.classNames(config), ["bolts", "nuts"])
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         XCTAssertEqual(data.train.count, 4, "the normal training images of bolts")
@@ -84,7 +85,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         let tmp = try makeTemporaryDirectory(self)
         try writeCustomNormalAnomalous(tmp + "/data", maps: true)
         let json = customConfig(tmp, [("ground_truth_maps", .bool(true)), ("supervise_mode", .string("other"))])
-        let config = try ExperimentConfig(json: json)
+        let config = try experimentSettings(json)
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         // Balanced: the 4 normal images plus 4 draws from the 2 anomalous training images.
         XCTAssertEqual(data.train.count, 8)
@@ -124,7 +125,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         for maps in [false, true] {
             let json = customConfig(tmp, [("supervise_mode", .string("noise")), ("noise_mode", .string("imagenet22k")),
                                           ("ground_truth_maps", .bool(maps)), ("logdir", .string(tmp + "/log-\(maps)"))])
-            let config = try ExperimentConfig(json: json)
+            let config = try experimentSettings(json)
             let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
             var rng = RandomSource(seed: 4)
             var labels = Set<Float>()
@@ -151,7 +152,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
     func testNominalLabelOneSwapsPipelineAndOriginalMapsAlike() throws {
         let tmp = try makeTemporaryDirectory(self)
         try writeCustomNormalAnomalous(tmp + "/data", maps: true)
-        let config = try ExperimentConfig(json: customConfig(tmp, [("ground_truth_maps", .bool(true)), ("nominal_label", .number(1))]))
+        let config = try experimentSettings(customConfig(tmp, [("ground_truth_maps", .bool(true)), ("nominal_label", .number(1))]))
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         for i in 0..<data.test.count {
             let s = try data.test.sample(at: i)
@@ -168,7 +169,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         try writeCustomOneVsRest(tmp + "/data")
         let json = customConfig(tmp, [("one_vs_rest", .bool(true)), ("supervise_mode", .string("other")),
                                       ("classes", .array([.number(1)]))])
-        let config = try ExperimentConfig(json: json)
+        let config = try experimentSettings(json)
         let data = try DatasetCatalog.prepare(config, nominalClass: 1, seed: 0) { _ in }
         XCTAssertEqual(data.train.count, 6, "3 images of b plus 3 drawn from the other classes")
         XCTAssertEqual(try (0..<data.test.count).map { try data.test.sample(at: $0).label }, [1, 1, 0, 0, 1, 1],
@@ -221,7 +222,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         try writePNG(patternImage(channels: 3, height: 40, width: 52, seed: 2), tmp2 + "/data/custom/train/bolts/normal/n2.png")
         // Offline supervision is not offered for custom data (as in the original).
         assertExperimentFails(customConfig(tmp2, [("offline_supervision", .bool(true))]), isInvalidArgument,
-                              containing: ["not available for custom"])
+                              containing: ["offline_supervision (--offline-supervision) is not offered for custom"])
         // Different class folders in train and test.
         try FileManager.default.createDirectory(atPath: tmp2 + "/data/custom/test/washers/normal", withIntermediateDirectories: true)
         try writePNG(patternImage(channels: 3, height: 8, width: 8, seed: 1), tmp2 + "/data/custom/test/washers/normal/x.png")
@@ -237,6 +238,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         // Two epochs requested, one done: one more is trained.
         let json = tinyConfig("custom", datadir: tmp + "/data", logdir: tmp + "/resumed", net: "FCDD_CNN224",
                               [("classes", .array([.number(0)])), ("preproc", .string("aug1")), ("epochs", .number(2)),
+                               ("supervise_mode", .string("malformed_normal")), ("noise_mode", .string("confetti")),
                                ("load", .string(snapshot))])
         let outcome = try runExperiment(json)
         let r = try XCTUnwrap(outcome.results.first)
@@ -248,20 +250,22 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         XCTAssertEqual(info.completedEpochs, 2)
         XCTAssertEqual(info.totalEpochs, 2)
         let history = try readJSONFile(r.directory + "/history.json")
-        XCTAssertEqual(history["err"]?.arrayValue?.count, 1, "history holds the epochs trained in this run")
+        XCTAssertEqual(history["loss"]?.arrayValue?.count, 1, "history holds the epochs trained in this run")
         // The learning rate continues the schedule: epoch 1 of lambda 0.985.
         XCTAssertEqual(history["lr"]?.arrayValue?.first?.doubleValue ?? 0, 1e-3 * 0.985, accuracy: 1e-12)
 
         // Another optimiser than the snapshot's: its state cannot be continued.
         assertExperimentFails(tinyConfig("custom", datadir: tmp + "/data", logdir: tmp + "/adam", net: "FCDD_CNN224",
                                          [("classes", .array([.number(0)])), ("preproc", .string("aug1")), ("epochs", .number(2)),
+                               ("supervise_mode", .string("malformed_normal")), ("noise_mode", .string("confetti")),
                                           ("load", .string(snapshot)),
                                           ("optimizer", .object([("type", .string("adam")), ("lr", .number(1e-3)), ("weight_decay", .number(0))]))]),
                               isInvalidArgument, containing: [snapshot, "sgd", "adam"])
 
         // All requested epochs already done: nothing is trained, the test still runs.
         let done = try runExperiment(tinyConfig("custom", datadir: tmp + "/data", logdir: tmp + "/tested", net: "FCDD_CNN224",
-                                                [("classes", .array([.number(0)])), ("preproc", .string("aug1")), ("load", .string(snapshot))]))
+                                                [("classes", .array([.number(0)])), ("preproc", .string("aug1")), ("load", .string(snapshot)),
+                                                 ("supervise_mode", .string("malformed_normal")), ("noise_mode", .string("confetti"))]))
         let d = try XCTUnwrap(done.results.first)
         XCTAssertNotNil(d.auc)
         let doneLog = try readTextFile(d.directory + "/log.txt")
@@ -278,7 +282,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         XCTAssertEqual(outcome.results.map { "\($0.className)/\($0.iteration)" }, ["bolts/0", "bolts/1", "nuts/0", "nuts/1"])
         for r in outcome.results {
             try checkRunFolder(r, config: json, epochs: 1, net: "FCDD_CNN224")
-            XCTAssertEqual(try readJSONFile(r.directory + "/config.json")["run_seed"]?.intValue, 3 + r.iteration)
+            XCTAssertEqual(try readJSONFile(r.directory + "/config.json")["run"]?["seed"]?.intValue, 3 + r.iteration)
         }
         try checkSummary(outcome, logdir: tmp + "/log")
         for entry in outcome.summary["classes"]?.arrayValue ?? [] {
@@ -291,9 +295,9 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
     func testStopRequestKeepsAResumableSnapshotAndSkipsTheRest() throws {
         let tmp = try makeTemporaryDirectory(self)
         try writeCustomNormalAnomalous(tmp + "/data", maps: false)
-        let config = try ExperimentConfig(json: customConfig(tmp, [("classes", .array([])), ("epochs", .number(3)), ("batch_size", .number(2))]))
+        let config = try experimentSettings(customConfig(tmp, [("classes", .array([])), ("epochs", .number(3)), ("batch_size", .number(2))]))
         var steps = 0
-        let runner = ExperimentRunner(config: config) { event in
+        let runner = try ExperimentRunner(settings: config) { event in
             if case .progress = event { steps += 1; return steps < 2 }   // Ctrl-C at the second of two steps of the first epoch
             return true
         }

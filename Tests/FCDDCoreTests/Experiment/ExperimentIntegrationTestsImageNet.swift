@@ -91,7 +91,7 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         let tmp = try makeTemporaryDirectory(self)
         try writeMiniImageNet30(tmp + "/data", trainClasses: [3], valPerClass: 2)
         _ = try writeMiniImageNet22k(tmp + "/data")
-        let config = try ExperimentConfig(json: imagenetConfig(tmp))
+        let config = try experimentSettings(imagenetConfig(tmp))
         let data = try DatasetCatalog.prepare(config, nominalClass: 3, seed: 0) { _ in }
         XCTAssertEqual(data.className, "American alligator")
         XCTAssertEqual(data.test.count, 60, "test = the val images of all 30 classes, not of the extra val folders")
@@ -112,7 +112,7 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         _ = try writeMiniImageNet22k(tmp + "/data")
         let orderFile = tmp + "/data/imagenet/" + ImageNet30.testOrderFileName
         try writeNumpyInt64(Array((0..<30).reversed()), orderFile)
-        let config = try ExperimentConfig(json: imagenetConfig(tmp))
+        let config = try experimentSettings(imagenetConfig(tmp))
         var lines = [String]()
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { lines.append($0) }
         XCTAssertTrue(lines.contains("ImageNet-30: fixed test order from \(orderFile)"), "\(lines)")
@@ -128,7 +128,7 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         let tmp = try makeTemporaryDirectory(self)
         try writeMiniImageNet30(tmp + "/data")
         _ = try writeMiniImageNet22k(tmp + "/data")
-        let config = try ExperimentConfig(json: imagenetConfig(tmp, [("nominal_label", .number(1))]))
+        let config = try experimentSettings(imagenetConfig(tmp, [("nominal_label", .number(1))]))
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         // Labels swap (reference 7.1): the nominal class is label 1 and positive, the other 29 classes 0.
         let labels = try (0..<data.test.count).map { try data.test.sample(at: $0).label }
@@ -176,11 +176,11 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         assertExperimentFails(imagenetConfig(tmp, [("supervise_mode", .string("malformed_normal"))]), isInvalidArgument,
                               containing: ["malformed_normal", "imagenet22k"])
         assertExperimentFails(imagenetConfig(tmp, [("supervise_mode", .string("malformed_normal")), ("noise_mode", .string("confetti"))]),
-                              isInvalidArgument, containing: ["imagenet supports the supervise modes unsupervised, other and noise"])
+                              isInvalidArgument, containing: ["'malformed_normal' is not offered for imagenet", "use one of unsupervised, other, noise"])
         assertExperimentFails(imagenetConfig(tmp, [("offline_supervision", .bool(true))]), isInvalidArgument,
-                              containing: ["offline-supervision is not available for imagenet"])
+                              containing: ["offline_supervision (--offline-supervision) is not offered for imagenet"])
         assertExperimentFails(imagenetConfig(tmp, [("noise_mode", .string("mvtec"))]), isInvalidArgument,
-                              containing: ["only works with -d mvtec"])
+                              containing: ["only works with dataset mvtec, not imagenet"])
         assertExperimentFails(imagenetConfig(tmp, [("preproc", .string("lcnaug1"))]), isInvalidArgument,
                               containing: ["lcnaug1"])
     }
@@ -232,7 +232,7 @@ final class ExperimentIntegrationTestsPascalVOC: XCTestCase {
         try writeMiniPascalVOC(tmp + "/data")
         try writeImageNet1kForVOC(tmp + "/data")
         let json = vocConfig(tmp)
-        let config = try ExperimentConfig(json: json)
+        let config = try experimentSettings(json)
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         XCTAssertEqual(data.train.count, 2, "training set = the horse images of the train split")
         XCTAssertEqual(data.test.count, 4, "test set = the whole val split")
@@ -278,6 +278,6 @@ final class ExperimentIntegrationTestsPascalVOC: XCTestCase {
         // Only class 0 (horse) exists, and offline supervision is not offered.
         assertExperimentFails(vocConfig(tmp, [("classes", .array([.number(1)]))]), isInvalidArgument, containing: ["class 1 does not exist"])
         assertExperimentFails(vocConfig(tmp, [("offline_supervision", .bool(true))]), isInvalidArgument,
-                              containing: ["not available for pascalvoc"])
+                              containing: ["offline_supervision (--offline-supervision) is not offered for pascalvoc"])
     }
 }

@@ -47,9 +47,9 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
         let tmp = try makeTemporaryDirectory(self)
         try writeMiniMVTec(tmp + "/data")
         let json = mvtecConfig(tmp)
-        let config = try ExperimentConfig(json: json)
-        XCTAssertEqual(config.superviseMode, .malformed_normal)
-        XCTAssertEqual(config.noiseMode, "confetti")
+        let config = try experimentSettings(json)
+        XCTAssertEqual(config.superviseMode, .malformedNormal)
+        XCTAssertEqual(config.noiseMode, .confetti)
 
         let outcome = try runExperiment(json)
         XCTAssertEqual(outcome.results.map { $0.className }, ["bottle", "cable"])
@@ -69,7 +69,7 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
     func testTestSplitIsTheNominalClassOnlyWithDefectLabels() throws {
         let tmp = try makeTemporaryDirectory(self)
         let defects = try writeMiniMVTec(tmp + "/data")
-        let config = try ExperimentConfig(json: mvtecConfig(tmp))
+        let config = try experimentSettings(mvtecConfig(tmp))
         var lines = [String]()
         for (c, name, count) in [(0, "bottle", 6), (1, "cable", 2)] {
             let data = try DatasetCatalog.prepare(config, nominalClass: c, seed: 0) { lines.append($0) }
@@ -164,7 +164,7 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
                               isInvalidArgument, containing: ["mvtec", "imagenet22k"])
         // Nominal label 1 is refused for MVTec-AD (the original inverts its test labels), not ignored.
         assertExperimentFails(mvtecConfig(tmp, [("nominal_label", .number(1))]), isInvalidArgument,
-                              containing: ["mvtec", "nominal label 1"])
+                              containing: ["nominal_label (--nominal-label) 1 is refused for mvtec"])
         // A class index beyond the 15 classes.
         assertExperimentFails(mvtecConfig(tmp, [("classes", .array([.number(15)]))]), isInvalidArgument,
                               containing: ["class 15 does not exist"])

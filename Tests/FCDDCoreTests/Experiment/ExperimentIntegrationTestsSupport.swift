@@ -27,11 +27,16 @@ func tinyConfig(_ dataset: String, datadir: String, logdir: String, net: String,
     return .object(fields)
 }
 
-/// Parses `json` as the C ABI does and runs the experiment.
+/// Resolves experiment settings from the given values as the C ABI does (without the environment).
+func experimentSettings(_ json: JSONValue) throws -> Settings {
+    try Settings.resolve(SettingsRequest(context: .experiment, given: json)).settings
+}
+
+/// Resolves `json` as the C ABI does and runs the experiment.
 func runExperiment(_ json: JSONValue) throws -> ExperimentOutcome {
-    let config = try ExperimentConfig(json: json)
+    let config = try experimentSettings(json)
     var lines = [String]()
-    let runner = ExperimentRunner(config: config) { event in
+    let runner = try ExperimentRunner(settings: config) { event in
         if case .log(let line) = event { lines.append(line) }
         return true
     }
@@ -74,17 +79,19 @@ func checkRunFolder(_ result: RunResult, config: JSONValue, epochs: Int, net: St
     XCTAssertTrue(dir.hasSuffix("normal_\(result.nominalClass)/it_\(result.iteration)"), dir, file: file, line: line)
 
     let runConfig = try readJSONFile(dir + "/config.json")
-    XCTAssertEqual(runConfig["nominal_class"]?.intValue, result.nominalClass, file: file, line: line)
-    XCTAssertEqual(runConfig["class_name"]?.stringValue, result.className, file: file, line: line)
+    XCTAssertEqual(runConfig["run"]?["nominal_class"]?.intValue, result.nominalClass, file: file, line: line)
+    XCTAssertEqual(runConfig["run"]?["class_name"]?.stringValue, result.className, file: file, line: line)
     XCTAssertEqual(runConfig["net"]?.stringValue, net, file: file, line: line)
     XCTAssertEqual(runConfig["dataset"]?.stringValue, config["dataset"]?.stringValue, file: file, line: line)
-    XCTAssertNotNil(runConfig["engine_version"]?.stringValue, file: file, line: line)
+    XCTAssertNotNil(runConfig["run"]?["engine_version"]?.stringValue, file: file, line: line)
+    // The run's config.json is a complete settings file: resolving it again gives the same settings.
+    XCTAssertEqual(try experimentSettings(runConfig).json(.experiment), try experimentSettings(config).json(.experiment), file: file, line: line)
 
     let history = try readJSONFile(dir + "/history.json")
-    for key in ["err", "err_std", "lr", "seconds", "data_seconds", "images"] {
+    for key in ["loss", "loss_std", "lr", "seconds", "data_seconds", "images"] {
         XCTAssertEqual(history[key]?.arrayValue?.count, epochs, "history.json \(key)", file: file, line: line)
     }
-    for loss in history["err"]?.arrayValue ?? [] {
+    for loss in history["loss"]?.arrayValue ?? [] {
         XCTAssertTrue(loss.doubleValue.map { $0.isFinite && $0 >= 0 } ?? false, "loss \(loss)", file: file, line: line)
     }
 

@@ -64,7 +64,7 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
     func testOptionErrors() throws {
         let tmp = try makeTemporaryDirectory(self)
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S", [("objective", .string("ae"))]),
-                              isInvalidArgument, containing: ["objective 'ae' needs a ae network", "FCDD_CNN32_S"])
+                              isInvalidArgument, containing: ["objective (--objective) 'ae' needs a ae network (e.g. AE32)", "FCDD_CNN32_S is built for 'fcdd'"])
         // A 224 network on 32x32 data builds (FCDD nets are fully convolutional) only if the data are large
         // enough; HSC nets have dense layers of a fixed size.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "CNN224", [("objective", .string("hsc"))]),
@@ -72,11 +72,11 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
         // The synthetic dataset has no outlier-exposure source.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
                                          [("supervise_mode", .string("noise")), ("noise_mode", .string("imagenet"))]),
-                              isInvalidArgument, containing: ["synthetic dataset has no outlier-exposure source", "imagenet", "confetti"])
+                              isInvalidArgument, containing: ["'imagenet': synthetic offers no outlier exposure", "confetti"])
         // A repeated class would write twice into the same run folder.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
                                          [("classes", .array([.number(1), .number(0), .number(1)]))]),
-                              isInvalidArgument, containing: ["classes must not repeat"])
+                              isInvalidArgument, containing: ["classes (--cls-restrictions) must not repeat a class"])
         // Unknown noise modes are named.
         assertExperimentFails(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S", [("noise_mode", .string("confeti"))]),
                               { _ in true }, containing: ["confeti"])
@@ -86,7 +86,7 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
     /// all-one maps, and the original-resolution maps used for the pixel AUC follow the same convention.
     func testNominalLabelOneSwapsTestMapsWithTheLabels() throws {
         let tmp = try makeTemporaryDirectory(self)
-        let config = try ExperimentConfig(json: tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
+        let config = try experimentSettings(tinyConfig("synthetic", datadir: tmp, logdir: tmp + "/log", net: "FCDD_CNN32_S",
                                                            [("nominal_label", .number(1))]))
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         for i in [0, 1, 99, 100, 101, 150, 199] {

@@ -134,7 +134,7 @@ final class ItemPipelineTests: XCTestCase {
         XCTAssertThrowsError(try PipelineSpec.fmnist(normalClass: 10))
         XCTAssertThrowsError(try PipelineSpec.custom(mean: [0.5], std: [0.2]))
         XCTAssertThrowsError(try PipelineSpec.custom(mean: [0.5, 0.5, 0.5], std: [0.2, 0, 0.2]))
-        XCTAssertThrowsError(try PreprocessingKind(name: "lcnaug2"))
+        XCTAssertThrowsError(try PreprocessingKind("lcnaug2", field: "preproc"))
         // Wrong image size or channel count is an error, not a trap.
         XCTAssertThrowsError(try run(.cifar10(normalClass: 0), training: true, Ref.pattern(channels: 1, height: 32, width: 32)))
         XCTAssertThrowsError(try run(.mvtec(normalClass: 0), training: true, Ref.pattern(channels: 3, height: 200, width: 200)))

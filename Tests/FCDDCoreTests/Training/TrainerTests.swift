@@ -38,7 +38,7 @@ private func rankAUC(_ labels: [Int], _ scores: [Float]) -> Double {
 final class TrainerTests: XCTestCase {
     let shape = [3, SyntheticTextureSource.side, SyntheticTextureSource.side]
 
-    func makeTrainer(epochs: Int, seed: UInt64 = 3, acc: Int = 1, optimizer kind: OptimizerSettings.Kind = .sgd)
+    func makeTrainer(epochs: Int, seed: UInt64 = 3, acc: Int = 1, optimizer kind: OptimizerKind = .sgd)
         throws -> (Trainer, OptimizerSettings) {
         let net = try NetworkRegistry.make("FCDD_CNN28", inShape: shape, bias: true, seed: seed)
         var settings = OptimizerSettings(kind: kind, learningRate: kind == .sgd ? 0.01 : 1e-3, weightDecay: 1e-6)
@@ -88,7 +88,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testStopThenResumeEqualsUninterruptedRun() throws {
-        for kind in [OptimizerSettings.Kind.sgd, .adam] {
+        for kind in [OptimizerKind.sgd, .adam] {
             let (straight, _) = try makeTrainer(epochs: 2, optimizer: kind)
             _ = try straight.run()
 

@@ -10,97 +10,42 @@ import warnings
 
 import numpy as np
 
-from . import arrays, defaults, native, params, thresholds
+from . import arrays, native, params, thresholds
 from .progress import FitProgress
-from .._lib import lib, read_json
+
 from ..errors import FormatError, InvalidArgumentError, not_fitted_error
 
 FILE_FORMAT = "fcdd_swift.FCDD"
 _LOCK_GUARD = threading.Lock()
 
 
+_DOC_HEAD = """Fully Convolutional Data Description (Liznerski et al., ICLR 2021) as a one-class detector on images.
+
+Every parameter left at None is chosen at `fit` by the engine from the training images' shape, as the original
+runner for such data would choose it: the profile ``small_gray`` (1 channel, longer side <= 32) takes
+``run_fmnist``'s defaults, ``small`` (longer side <= 64) ``run_cifar10``'s, ``large`` ``run_mvtec``'s. The
+values used are in ``resolved_params_`` after `fit`. Parameters and defaults come from the engine's settings
+schema (``fcdd_swift.settings_schema()``; the tables in docs/detector.md are generated from it too).
+
+"""
+
+_DOC_TAIL = """
+
+Attributes
+----------
+decision_scores_ : ndarray (n,)  scores of the training images
+threshold_ : float               scores above it are anomalous
+labels_ : ndarray (n,)           0/1 of the training images under ``threshold_``
+history_ : dict                  per-epoch loss, loss_std, lr, seconds, data_seconds, images
+resolved_params_ : dict          every parameter as used (the engine's resolved settings), plus the profile
+n_epochs_ : int                  epochs completed (fewer after a stop)
+stopped_ : bool                  whether the last fit was stopped early (Ctrl-C or the callback)
+"""
+
+
 class FCDD(params.ParamsMixin):
-    """Fully Convolutional Data Description (Liznerski et al., ICLR 2021) as a one-class detector on images.
-
-    Every parameter left at None is chosen from the training data's shape as the original runner would
-    choose it (see docs/detector.md for the full table and the runner argument each parameter mirrors).
-
-    Parameters
-    ----------
-    net : str or None
-        Network name (``fcdd_swift.network_names()``); None: FCDD_CNN28_W for small gray images,
-        FCDD_CNN32_LW3K up to 64 pixels, FCDD_CNN224_VGG_NOPT above (FCDD_CNN224_VGG_F with ``vgg_weights``).
-    objective : {"fcdd", "hsc", "ae"}
-    epochs, batch_size, acc_batches : int or None
-    lr, weight_decay : float or None
-    optimizer : {"sgd", "adam"} or None
-    scheduler : {"lambda", "milestones"} or None
-    lr_sched_param : list or None
-        lambda: [GAMMA]; milestones: [GAMMA, M1, M2, ...].
-    supervise_mode : str or None
-        unsupervised, other, noise, malformed_normal, malformed_normal_gt; None: "noise" when there are
-        outlier images (``oe_data`` or known anomalies), else "malformed_normal".
-    noise_mode : str or None
-        confetti, gaussian, uniform, blob, mixed_blob, solid, or outlier_exposure (``oe_data`` and the known
-        anomalies); None: outlier_exposure when there are outlier images, else confetti.
-    oe_limit : int or None
-        Number of distinct outlier images used (None: all).
-    oe_data : array or None
-        Outlier-exposure images, in any layout `fit` accepts, of any size (resized to the data's).
-    preproc : {"lcnaug1", "aug1", "lcn", "none"} or None
-    gauss_std : float or None
-        Std of the receptive-field Gaussian of the heatmaps.
-    quantile : float or None
-        Quantile of the heatmap normalisation in `overlay`.
-    bias : bool
-    contamination : float in (0, 0.5]
-        Share of anomalies assumed in the training data: sets ``threshold_`` (PyOD's rule).
-    seed : int
-    threads : int or None
-        Engine worker threads (a process-wide setting); None: all cores.
-    verbose : int
-        0 silent, 1 progress bar, 2 also one line per epoch.
-    vgg_weights : path or None
-        ImageNet vgg11_bn weights (safetensors) for the pretrained VGG networks.
-
-    Attributes
-    ----------
-    decision_scores_ : ndarray (n,)  scores of the training images
-    threshold_ : float               scores above it are anomalous
-    labels_ : ndarray (n,)           0/1 of the training images under ``threshold_``
-    history_ : dict                  per-epoch loss, loss_std, lr, seconds, images
-    resolved_params_ : dict          every parameter as used, None values filled in
-    n_epochs_ : int                  epochs completed (fewer after a stop)
-    stopped_ : bool                  whether the last fit was stopped early (Ctrl-C or the callback)
-    """
-
-    def __init__(self, net=None, objective="fcdd", epochs=None, batch_size=None, acc_batches=None, lr=None,
-                 weight_decay=None, optimizer=None, scheduler=None, lr_sched_param=None, supervise_mode=None,
-                 noise_mode=None, oe_limit=None, oe_data=None, preproc=None, gauss_std=None, quantile=None, bias=True,
-                 contamination=0.1, seed=0, threads=None, verbose=1, vgg_weights=None):
-        self.net = net
-        self.objective = objective
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.acc_batches = acc_batches
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.optimizer = optimizer
-        self.scheduler = scheduler
-        self.lr_sched_param = lr_sched_param
-        self.supervise_mode = supervise_mode
-        self.noise_mode = noise_mode
-        self.oe_limit = oe_limit
-        self.oe_data = oe_data
-        self.preproc = preproc
-        self.gauss_std = gauss_std
-        self.quantile = quantile
-        self.bias = bias
-        self.contamination = contamination
-        self.seed = seed
-        self.threads = threads
-        self.verbose = verbose
-        self.vgg_weights = vgg_weights
+    __doc__ = _DOC_HEAD + params.parameters_doc() + _DOC_TAIL
+    __init__ = params.make_init()
 
     # ---- locking and state -------------------------------------------------------------------------
 
@@ -147,45 +92,48 @@ class FCDD(params.ParamsMixin):
         Ctrl-C stops training after the current step; the detector is then fitted with the weights so far
         (``stopped_`` is True) and a warning says so.
         """
-        p = self.get_params()
-        params.check(p, set(read_json(lib.fcdd_network_names)))
-        imgs = arrays.images(X)
-        n, c, h, w = imgs.shape
-        labels = arrays.labels(y, n)
-        masks = arrays.masks(gtmaps, n, h, w)
-        outliers = arrays.images(self.oe_data, "oe_data") if self.oe_data is not None else None
-        has_pool = outliers is not None or (labels is not None and bool(labels.any()))
-        try:
-            resolved = defaults.resolve(p, c, h, w, has_pool)
-            settings = defaults.engine_settings(resolved)
-        except ValueError as e:
-            raise InvalidArgumentError(str(e)) from None
         if callback is not None and not callable(callback):
             raise InvalidArgumentError(f"callback must be callable; got {callback!r}")
+        handle = native.DetectorHandle.create(params.engine_settings(self.get_params()))  # the engine checks them
+        try:
+            imgs = arrays.images(X)
+            n, c, h, w = imgs.shape
+            labels = arrays.labels(y, n)
+            masks = arrays.masks(gtmaps, n, h, w)
+            outliers = arrays.images(self.oe_data, "oe_data") if self.oe_data is not None else None
+            with self._lock:
+                progress = FitProgress(int(self.verbose), callback)
+                try:
+                    pump = handle.fit(imgs, labels, masks, outliers, progress)
+                finally:
+                    progress.close()
+        except BaseException:
+            handle.close()
+            raise
         with self._lock:
-            handle = native.DetectorHandle.create(settings)
-            progress = FitProgress(self.verbose, callback)
-            try:
-                pump = handle.fit(imgs, labels, masks, outliers, progress)
-            except BaseException:
-                handle.close()
-                raise
-            finally:
-                progress.close()
             old = self.__dict__.get("_handle_")
             self._handle_ = handle
             if old is not None:
                 old.close()
-            self._set_fitted_state(handle.describe(), resolved)
+            description = handle.describe()
+            self._set_fitted_state(description, self._resolved_params(description, outliers))
             self.decision_scores_ = self.decision_function(X)
-            self.threshold_ = thresholds.from_contamination(self.decision_scores_, self.contamination)
+            self.threshold_ = thresholds.from_contamination(self.decision_scores_, self.resolved_params_["contamination"])
             self.threshold_method_ = "contamination"
             self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
         if pump.interrupted or self.stopped_:
-            warnings.warn(f"training stopped after {self.n_epochs_} of {resolved['epochs']} epochs"
+            warnings.warn(f"training stopped after {self.n_epochs_} of {self.resolved_params_['epochs']} epochs"
                           f"{' (Ctrl-C)' if pump.interrupted else ''}; the detector uses the weights so far",
                           RuntimeWarning, stacklevel=2)
         return self
+
+    @staticmethod
+    def _resolved_params(description, outliers):
+        """The engine's resolved settings, the profile, and the shape of the outlier images (not stored)."""
+        resolved = dict(description["settings"])
+        resolved["profile"] = description["profile"]
+        resolved["oe_data_shape"] = list(outliers.shape) if outliers is not None else None
+        return resolved
 
     def _set_fitted_state(self, description, resolved):
         self.resolved_params_ = resolved
@@ -204,10 +152,7 @@ class FCDD(params.ParamsMixin):
 
     def _infer(self, X, maps):
         with self._lock:
-            handle = self._native()
-            if self.threads is not None:
-                lib.fcdd_set_num_threads(int(self.threads))
-            return handle.infer(self._images(X), maps)
+            return self._native().infer(self._images(X), maps)   # the engine applies the `threads` setting
 
     def decision_function(self, X):
         """Anomaly score per image (higher = more anomalous), float64 (N,)."""

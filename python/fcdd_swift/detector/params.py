@@ -1,62 +1,104 @@
-"""The constructor parameters of `FCDD`, their checks, and scikit-learn's parameter protocol
-(get_params / set_params / repr) without depending on scikit-learn."""
+"""The constructor parameters of `FCDD`, made from the engine's settings schema, and scikit-learn's parameter
+protocol (get_params / set_params / repr) without depending on scikit-learn.
+
+The parameters are the schema's detector settings in schema order, with ``oe_data`` (images, not a setting)
+after ``oe_limit``. A parameter's default is the schema's value where every profile agrees and nothing else
+changes it (``objective="fcdd"``, ``contamination=0.1``, ...); otherwise None, which the engine resolves at
+`fit` from the training images (see `settings.resolve`). Nothing is checked here: the engine checks every
+value and names the parameter in its error.
+"""
 import inspect
-import os
 
 import numpy as np
 
-from .. import _validate
-from ..errors import InvalidArgumentError
+from .. import settings
 
-SUPERVISE_MODES = ("unsupervised", "other", "noise", "malformed_normal", "malformed_normal_gt")
-NOISE_MODES = ("confetti", "gaussian", "uniform", "blob", "mixed_blob", "solid", "outlier_exposure")
-PREPROCS = ("lcnaug1", "aug1", "lcn", "none")
-
-
-def _choice(value, name, options, optional=True):
-    if value is None and optional:
-        return
-    if value not in options:
-        raise InvalidArgumentError(f"{name} must be one of {', '.join(map(repr, options))}" +
-                                   (" or None" if optional else "") + f"; got {value!r}")
+_P = inspect.Parameter
+DATA_PARAMETERS = {"oe_data": ("oe_limit", "array or None", "outlier-exposure images, in any layout `fit` accepts, "
+                                                           "of any size (resized to the training images' size)")}
 
 
-def check(p, network_names):
-    """Raises InvalidArgumentError naming the first invalid parameter of the dict `p`."""
-    if p["net"] is not None and p["net"] not in network_names:
-        raise InvalidArgumentError(f"net: unknown network {p['net']!r}; fcdd_swift.network_names() lists them")
-    _choice(p["objective"], "objective", ("fcdd", "hsc", "ae"), optional=False)
-    for name, low in (("epochs", 0), ("batch_size", 1), ("acc_batches", 1), ("oe_limit", 1), ("threads", 1)):
-        if p[name] is not None:
-            _validate.integer(p[name], name, low, 2 ** 31 - 1)
-    for name in ("lr", "gauss_std"):
-        if p[name] is not None and _validate.real(p[name], name) <= 0:
-            raise InvalidArgumentError(f"{name} must be > 0; got {p[name]!r}")
-    if p["weight_decay"] is not None:
-        _validate.real(p["weight_decay"], "weight_decay", minimum=0.0)
-    _choice(p["optimizer"], "optimizer", ("sgd", "adam"))
-    _choice(p["scheduler"], "scheduler", ("lambda", "milestones"))
-    if p["lr_sched_param"] is not None:
-        if isinstance(p["lr_sched_param"], (str, bytes)) or not hasattr(p["lr_sched_param"], "__iter__"):
-            raise InvalidArgumentError(f"lr_sched_param must be a list of numbers; got {p['lr_sched_param']!r}")
-        for v in p["lr_sched_param"]:
-            _validate.real(v, "lr_sched_param")
-    _choice(p["supervise_mode"], "supervise_mode", SUPERVISE_MODES)
-    _choice(p["noise_mode"], "noise_mode", NOISE_MODES)
-    _choice(p["preproc"], "preproc", PREPROCS)
-    if p["quantile"] is not None:
-        q = _validate.real(p["quantile"], "quantile")
-        if not 0 < q <= 1:
-            raise InvalidArgumentError(f"quantile must be in (0, 1]; got {p['quantile']!r}")
-    if not isinstance(p["bias"], (bool, np.bool_)):
-        raise InvalidArgumentError(f"bias must be True or False; got {p['bias']!r}")
-    c = _validate.real(p["contamination"], "contamination")
-    if not 0 < c <= 0.5:
-        raise InvalidArgumentError(f"contamination must be in (0, 0.5]; got {p['contamination']!r}")
-    _validate.integer(p["seed"], "seed", 0, 2 ** 53)
-    _validate.integer(p["verbose"], "verbose", 0, 10)
-    if p["vgg_weights"] is not None and not isinstance(p["vgg_weights"], (str, os.PathLike)):
-        raise InvalidArgumentError(f"vgg_weights must be a path or None; got {p['vgg_weights']!r}")
+def _rule(field):
+    """How the detector's default of `field` follows other settings, or None."""
+    return (field["default_rule"] or {}).get("detector")
+
+
+def _default(field):
+    values = [v for k, v in field["default"].items() if k in settings.settings_schema()["profiles"]]
+    same = all(v == values[0] for v in values)
+    return values[0] if same and _rule(field) is None else None
+
+
+def signature():
+    """The signature of `FCDD.__init__`: self, then every detector setting and ``oe_data``."""
+    parameters = [_P("self", _P.POSITIONAL_OR_KEYWORD)]
+    for name, field in settings.fields("detector").items():
+        parameters.append(_P(name, _P.POSITIONAL_OR_KEYWORD, default=_default(field)))
+        parameters += [_P(data, _P.POSITIONAL_OR_KEYWORD, default=None)
+                       for data, (after, _, _) in DATA_PARAMETERS.items() if after == name]
+    return inspect.Signature(parameters)
+
+
+def make_init():
+    """An ``__init__`` that stores every parameter as given (scikit-learn's convention) under `signature()`."""
+    sig = signature()
+
+    def __init__(self, *args, **kwargs):
+        bound = sig.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = sig
+    __init__.__doc__ = "Stores the parameters; see the class documentation."
+    return __init__
+
+
+def engine_settings(params):
+    """The detector settings of the engine from `get_params()`: every setting as JSON, data parameters left out."""
+    return {name: settings.to_json(name, value) for name, value in params.items() if name not in DATA_PARAMETERS}
+
+
+def _type_text(field):
+    if field["type"] == "choice":
+        choices = (field["context_choices"] or {}).get("detector") or field["choices"]
+        return "{" + ", ".join(f'"{c}"' for c in choices) + "}" if len(choices) <= 8 else "str"
+    return {"int": "int", "number": "float", "bool": "bool", "string": "str", "path": "path",
+            "int_list": "list of int", "number_list": "list of float"}[field["type"]]
+
+
+def parameters_doc():
+    """The numpydoc "Parameters" section of `FCDD`, with the default of every profile."""
+    schema = settings.settings_schema()
+    profiles = list(schema["profiles"])
+    lines = ["Parameters", "----------"]
+    for param in list(signature().parameters.values())[1:]:
+        if param.name in DATA_PARAMETERS:
+            _, kind, text = DATA_PARAMETERS[param.name]
+            lines += [f"{param.name} : {kind}", f"    {text[0].upper() + text[1:]}."]
+            continue
+        field = schema["fields"][param.name]
+        kind = _type_text(field) + (" or None" if param.default is None else "")
+        text = field["help"] + "."
+        if param.default is not None:
+            text += f" Default: {settings.format_value(param.default)}."
+        else:
+            text += f" None: {settings.describe_default(field, profiles)}."
+        if _rule(field):
+            text += f" Not given: {_rule(field)}."
+        lines += [f"{param.name} : {kind}"] + _wrap(text, "    ")
+    return "\n".join(lines)
+
+
+def _wrap(text, indent, width=100):
+    out, line = [], indent
+    for word in text.split():
+        if len(line) + len(word) + 1 > width and line.strip():
+            out.append(line.rstrip())
+            line = indent
+        line += word + " "
+    out.append(line.rstrip())
+    return out
 
 
 class ParamsMixin:
@@ -90,3 +132,4 @@ class ParamsMixin:
                 shown = f"<array {value.shape} {value.dtype}>" if isinstance(value, np.ndarray) else repr(value)
                 changed.append(f"{name}={shown}")
         return f"{type(self).__name__}({', '.join(changed)})"
+

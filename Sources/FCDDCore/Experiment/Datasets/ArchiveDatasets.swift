@@ -6,57 +6,57 @@ enum ArchiveDatasets {
     static let fmnistClassNames = DatasetConstants.fmnistClasses
     static let cifar10ClassNames = DatasetConstants.cifar10Classes
 
-    static func prepare(_ config: ExperimentConfig, nominalClass c: Int, rng: inout RandomSource,
+    static func prepare(_ settings: Settings, nominalClass c: Int, rng: inout RandomSource,
                         log: (String) -> Void) throws -> PreparedDataset {
-        let preproc = try PreprocessingKind(name: config.preproc)
-        let isFMNIST = config.dataset == .fmnist
+        let preproc = settings.preprocessing
+        let isFMNIST = settings.dataset == .fmnist
         let names = isFMNIST ? fmnistClassNames : cifar10ClassNames
         guard (0..<names.count).contains(c) else {
-            throw EngineError.invalidArgument("\(config.dataset.rawValue): class \(c) does not exist (0..<\(names.count))")
+            throw EngineError.invalidArgument("\(settings.dataset.rawValue): class \(c) does not exist (0..<\(names.count))")
         }
-        let trainAll: ImageSource = isFMNIST ? try IDXImageSource.fashionMNIST(datadir: config.datadir, train: true)
-                                             : try CIFARImageSource.cifar10(datadir: config.datadir, train: true)
-        let testAll: ImageSource = isFMNIST ? try IDXImageSource.fashionMNIST(datadir: config.datadir, train: false)
-                                            : try CIFARImageSource.cifar10(datadir: config.datadir, train: false)
+        let trainAll: ImageSource = isFMNIST ? try IDXImageSource.fashionMNIST(datadir: settings.datadir, train: true)
+                                             : try CIFARImageSource.cifar10(datadir: settings.datadir, train: true)
+        let testAll: ImageSource = isFMNIST ? try IDXImageSource.fashionMNIST(datadir: settings.datadir, train: false)
+                                            : try CIFARImageSource.cifar10(datadir: settings.datadir, train: false)
         let spec = isFMNIST ? try PipelineSpec.fmnist(normalClass: c, preprocessing: preproc)
                             : try PipelineSpec.cifar10(normalClass: c, preprocessing: preproc)
         let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
 
         // Online supervision trains on the nominal class only (`other` included, reference 6.1); offline
         // `other` uses the whole training split with one-vs-rest labels.
-        let wholeSplit = config.superviseMode == .other && config.offlineSupervision
+        let wholeSplit = settings.superviseMode == .other && settings.offlineSupervision
         let indices = (0..<trainAll.count).filter { wholeSplit || trainAll.classLabel(at: $0) == c }
-        guard !indices.isEmpty else { throw EngineError.notFound("\(config.dataset.rawValue): no training images of class \(c)") }
+        guard !indices.isEmpty else { throw EngineError.notFound("\(settings.dataset.rawValue): no training images of class \(c)") }
         let train = ClassSubset(base: trainAll, indices: indices, nominalClass: c)
         let test = ClassSubset(base: testAll, indices: Array(0..<testAll.count), nominalClass: c)
 
-        let noise = try NoiseMode(name: config.noiseMode)
+        let noise = settings.noiseMode
         var outliers: OutlierProvider? = nil
-        if noise.isOutlierExposure && config.superviseMode == .noise {
-            outliers = try archiveOutliers(config, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log)
+        if noise.isOutlierExposure && settings.superviseMode == .noise {
+            outliers = try archiveOutliers(settings, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log)
         }
-        log("\(config.dataset.rawValue): \(train.count) training images (class \(names[c])), \(test.count) test images of all classes")
+        log("\(settings.dataset.rawValue): \(train.count) training images (class \(names[c])), \(test.count) test images of all classes")
         let samples = try DatasetCatalog.trainingSamples(
-            config, raw: train, distinct: train.count, pipeline: trainPipe, outliers: outliers,
-            labelOf: { train.isAnomalous(at: $0) ? 1 - config.nominalLabel : config.nominalLabel },
+            settings, raw: train, distinct: train.count, pipeline: trainPipe, outliers: outliers,
+            labelOf: { train.isAnomalous(at: $0) ? 1 - settings.nominalLabel : settings.nominalLabel },
             rawShape: spec.rawShape, rng: &rng)
         return PreparedDataset(className: names[c], train: samples,
-                               test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: config.nominalLabel, originalMaps: nil),
+                               test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: settings.nominalLabel, originalMaps: nil),
                                preprocessing: spec.json)
     }
 
     /// CIFAR-100 train (resized bilinear, gray for 1-channel data) or EMNIST letters (upright, resized).
-    static func archiveOutliers(_ config: ExperimentConfig, noise: NoiseMode, rawShape: [Int], rng: inout RandomSource,
+    static func archiveOutliers(_ settings: Settings, noise: NoiseMode, rawShape: [Int], rng: inout RandomSource,
                                 log: (String) -> Void) throws -> OutlierProvider {
         let pool: ImageSource
         switch noise {
-        case .cifar100: pool = try CIFARImageSource.cifar100(datadir: config.datadir, train: true)
-        case .emnist: pool = try IDXImageSource.emnistLetters(datadir: config.datadir)
+        case .cifar100: pool = try CIFARImageSource.cifar100(datadir: settings.datadir, train: true)
+        case .emnist: pool = try IDXImageSource.emnistLetters(datadir: settings.datadir)
         default:
-            throw EngineError.invalidArgument("\(config.dataset.rawValue): outlier exposure from '\(noise.rawValue)' is not offered; use cifar100 or emnist")
+            throw EngineError.invalidArgument("\(settings.dataset.rawValue): outlier exposure from '\(noise.rawValue)' is not offered; use cifar100 or emnist")
         }
         var limited: ImageSource = pool
-        if let limit = config.oeLimit, limit < pool.count {
+        if let limit = settings.oeLimit, limit < pool.count {
             limited = ClassSubset(base: pool, indices: drawWithoutReplacement(limit, from: pool.count, using: &rng).sorted(), nominalClass: -1)
         }
         log("outlier exposure: \(limited.count) \(noise.rawValue) images")

@@ -121,13 +121,13 @@ struct OfflineSupervisedSamples: TrainingSampleSource {
 
     /// Generates the anomalies for the first `distinct` raw images (the rest repeat them, e.g. MVTec's
     /// tenfold training set).
-    init(nominal: SupervisedTrainingSamples, distinct: Int, config: ExperimentConfig, outliers: OutlierProvider?,
+    init(nominal: SupervisedTrainingSamples, distinct: Int, settings: Settings, outliers: OutlierProvider?,
          rng: inout RandomSource) throws {
         let images = try (0..<distinct).map { try nominal.raw.image(at: $0) }
-        anomalies = try OfflineSupervision.anomalies(for: images, mode: try SuperviseMode(name: config.superviseMode.rawValue),
-                                                     noise: try NoiseMode(name: config.noiseMode), outliers: outliers, &rng)
+        anomalies = try OfflineSupervision.anomalies(for: images, mode: settings.superviseMode,
+                                                     noise: settings.noiseMode, outliers: outliers, &rng)
         self.nominal = nominal
-        self.anomalousLabel = 1 - config.nominalLabel
+        self.anomalousLabel = 1 - settings.nominalLabel
     }
 
     var count: Int { 2 * nominal.count }
@@ -146,15 +146,15 @@ struct OfflineSupervisedSamples: TrainingSampleSource {
 
 extension DatasetCatalog {
     /// Online supervision (the default) or, with `--offline-supervision`, anomalies generated once.
-    static func trainingSamples(_ config: ExperimentConfig, raw: ImageSource, distinct: Int, pipeline: ItemPipeline,
+    static func trainingSamples(_ settings: Settings, raw: ImageSource, distinct: Int, pipeline: ItemPipeline,
                                 outliers: OutlierProvider?, labelOf: @escaping (Int) -> Int, rawShape: [Int],
                                 rng: inout RandomSource) throws -> TrainingSampleSource {
-        let supervisor = try DatasetCatalog.supervisor(config, outliers: outliers)
-        guard config.offlineSupervision && supervisor.isActive else {
+        let supervisor = try DatasetCatalog.supervisor(settings, outliers: outliers)
+        guard settings.offlineSupervision && supervisor.isActive else {
             return SupervisedTrainingSamples(raw: raw, supervisor: supervisor, pipeline: pipeline, labelOf: labelOf, rawShape: rawShape)
         }
         let inactive = try OnlineSupervisor(mode: .unsupervised, noise: supervisor.noise, anomalousLabel: supervisor.anomalousLabel)
         let nominal = SupervisedTrainingSamples(raw: raw, supervisor: inactive, pipeline: pipeline, labelOf: labelOf, rawShape: rawShape)
-        return try OfflineSupervisedSamples(nominal: nominal, distinct: distinct, config: config, outliers: outliers, rng: &rng)
+        return try OfflineSupervisedSamples(nominal: nominal, distinct: distinct, settings: settings, outliers: outliers, rng: &rng)
     }
 }

@@ -1,0 +1,93 @@
+// The checks of settings, all in one place: every field against its range and choices, then the
+// combinations the original refuses or that cannot work (a network built for another objective,
+// synthetic noise that is really an outlier dataset, an option the dataset's runner does not offer).
+// Each message names the settings involved, their values and what would be valid.
+
+extension Settings {
+    public func validate(_ context: SettingsContext) throws {
+        for field in SettingsSchema.fields(for: context) { try field.check(self, context) }
+        func label(_ name: String) -> String { SettingsSchema.field(name)!.label(context) }
+        func refuse(_ message: String) -> EngineError { .invalidArgument(message) }
+
+        if let built = NetworkRegistry.objective(of: net), built != objective {
+            let suggestion = NetworkRegistry.baseline(of: net, for: objective).map { " (e.g. \($0))" } ?? ""
+            throw refuse("\(label("objective")) '\(objective.rawValue)' needs a \(objective.rawValue) network\(suggestion); \(label("net")) \(net) is built for '\(built.rawValue)'")
+        }
+        if !bias && net.contains("VGG") {
+            throw refuse("\(label("net")) \(net) is only defined with bias (the original asserts it); leave \(label("bias")) on")
+        }
+        _ = try schedule(label: label("lr_sched_param"))
+        if context == .detector && !PipelineSpec.supported(.generic).contains(preprocessing) {
+            throw refuse("\(label("preproc")) '\(preprocessing.rawValue)' is for CIFAR-10's fixed constants; the detector offers \(PipelineSpec.supported(.generic).map(\.rawValue).joined(separator: ", "))")
+        }
+        try validateSupervision(context, label)
+        if context == .experiment { try validateExperiment(label) }
+    }
+
+    private func validateSupervision(_ context: SettingsContext, _ label: (String) -> String) throws {
+        let noise = "\(label("noise_mode")) '\(noiseMode.rawValue)'", mode = "\(label("supervise_mode")) '\(superviseMode.rawValue)'"
+        switch context {
+        case .experiment where noiseMode == .outlierExposure:
+            throw EngineError.invalidArgument("\(noise) uses the images given to fs.FCDD.fit (oe_data, known anomalies); experiments name an outlier dataset instead (cifar100, emnist, imagenet, imagenet22k, mvtec, mvtec_gt)")
+        case .detector where !NoiseMode.available(in: .detector).contains(noiseMode):
+            throw EngineError.invalidArgument("\(noise) reads an outlier dataset from disk, which the in-memory detector does not; pass the outlier images as oe_data and use noise_mode 'outlier_exposure'")
+        default:
+            break
+        }
+        if (superviseMode == .malformedNormal || superviseMode == .malformedNormalGT) && noiseMode.isOutlierExposure {
+            throw EngineError.invalidArgument("\(mode) adds synthetic noise to nominal images and needs a synthetic noise mode (\(NoiseMode.synthetic.map(\.rawValue).joined(separator: ", "))), not '\(noiseMode.rawValue)'")
+        }
+        if noiseMode == .mvtecGT && superviseMode != .noise {
+            throw EngineError.invalidArgument("\(noise) only works with supervise_mode 'noise', not '\(superviseMode.rawValue)'")
+        }
+    }
+
+    private func validateExperiment(_ label: (String) -> String) throws {
+        let name = dataset.rawValue
+        if Set(classes).count != classes.count {
+            // A repeated class would run twice into the same normal_<c>/it_<i> folders and count twice.
+            throw EngineError.invalidArgument("\(label("classes")) must not repeat a class; got \(classes)")
+        }
+        if !PipelineSpec.supported(dataset.pipelineKind).contains(preprocessing) {
+            let why = (dataset == .imagenet || dataset == .pascalvoc) && preprocessing == .none
+                ? " (the original's 'none' indexes the normalisation constants by class and is broken)" : ""
+            throw EngineError.invalidArgument("\(label("preproc")) '\(preprocessing.rawValue)' is not offered for \(name)\(why); use one of \(PipelineSpec.supported(dataset.pipelineKind).map(\.rawValue).joined(separator: ", "))")
+        }
+        if !dataset.superviseModes.contains(superviseMode) {
+            throw EngineError.invalidArgument("\(label("supervise_mode")) '\(superviseMode.rawValue)' is not offered for \(name) (as in the original); use one of \(dataset.superviseModes.map(\.rawValue).joined(separator: ", "))")
+        }
+        if (noiseMode == .mvtec || noiseMode == .mvtecGT) && dataset != .mvtec {
+            throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)' uses MVTec-AD's defects and only works with dataset mvtec, not \(name)")
+        }
+        if superviseMode == .noise && noiseMode.isOutlierExposure && !dataset.outlierSources.contains(noiseMode) {
+            let sources = dataset.outlierSources.isEmpty ? "none: use a synthetic noise mode such as confetti"
+                : dataset.outlierSources.map(\.rawValue).joined(separator: ", ")
+            throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)': \(name) offers no outlier exposure from it (its sources: \(sources))")
+        }
+        if offlineSupervision {
+            guard dataset.offersOfflineSupervision else {
+                throw EngineError.invalidArgument("\(label("offline_supervision")) is not offered for \(name) (as in the original: only fmnist, cifar10 and mvtec, and here synthetic)")
+            }
+            guard noiseMode != .mvtec && noiseMode != .mvtecGT else {
+                throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)' works with online supervision only; leave \(label("offline_supervision")) off")
+            }
+        }
+        if dataset == .mvtec && nominalLabel != 0 {
+            // MVTec's labels are fixed (nominal 0); ignoring the option would give the supervisor's
+            // anomalies label 0 too and train on a single label.
+            throw EngineError.invalidArgument("\(label("nominal_label")) 1 is refused for mvtec (the original transforms MVTec test labels twice and inverts them); use 0")
+        }
+    }
+
+    /// The files and folders a run reads besides its dataset must exist (checked when the run starts,
+    /// so that a configuration can be printed or resolved on another machine).
+    public func checkFilesExist() throws {
+        for (name, path, folder) in [("load", load, false), ("vgg_weights", vggWeights, false), ("viz_ids", vizIds, true)] {
+            guard let path else { continue }
+            let kind = DirectoryListing.kind(of: path)
+            guard kind == (folder ? .directory : .regularFile) else {
+                throw EngineError.notFound("\(SettingsSchema.field(name)!.label(.experiment)): \(path) is not \(folder ? "a folder" : "a file")")
+            }
+        }
+    }
+}
