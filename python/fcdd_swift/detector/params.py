@@ -23,17 +23,18 @@ def _rule(field):
     return (field["default_rule"] or {}).get("detector")
 
 
-def _default(field):
-    values = [v for k, v in field["default"].items() if k in settings.settings_schema()["profiles"]]
+def _default(field, profiles):
+    values = [field["default"][p] for p in profiles]
     same = all(v == values[0] for v in values)
     return values[0] if same and _rule(field) is None else None
 
 
 def signature():
     """The signature of `FCDD.__init__`: self, then every detector setting and ``oe_data``."""
+    profiles = list(settings.settings_schema()["profiles"])
     parameters = [_P("self", _P.POSITIONAL_OR_KEYWORD)]
     for name, field in settings.fields("detector").items():
-        parameters.append(_P(name, _P.POSITIONAL_OR_KEYWORD, default=_default(field)))
+        parameters.append(_P(name, _P.POSITIONAL_OR_KEYWORD, default=_default(field, profiles)))
         parameters += [_P(data, _P.POSITIONAL_OR_KEYWORD, default=None)
                        for data, (after, _, _) in DATA_PARAMETERS.items() if after == name]
     return inspect.Signature(parameters)

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Instructions per training step and per inference batch of two builds of fcdd-swift, counted by
+valgrind's callgrind on one thread. Unlike timings on a shared machine, instruction counts repeat exactly, so a
+change that must not cost speed shows here whether it adds work, however busy the machine is (compare.py
+gives the timings).
+
+    python3 bench/instructions.py --before /path/to/old/checkout [--after .] [--steps 3]
+
+Each count is the difference of two runs of the same process, with and without the measured calls, so that
+starting Python and building the network cancel out. Needs valgrind (Debian: valgrind).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONFIGS = [("FCDD_CNN28", 32, (1, 28, 28)), ("FCDD_CNN32_LW3K", 8, (3, 32, 32))]
+
+WORKLOAD = """
+import sys
+import numpy as np
+import fcdd_swift as fs
+name, batch, shape, steps, mode = sys.argv[1], int(sys.argv[2]), tuple(map(int, sys.argv[3].split(","))), int(sys.argv[4]), sys.argv[5]
+fs.set_num_threads(1)
+rng = np.random.default_rng(0)
+x = rng.standard_normal((batch,) + shape).astype(np.float32)
+labels = (np.arange(batch) % 2).astype(np.float32)
+net = fs.Network(name, in_shape=shape, seed=0)
+opt = fs.optim.SGD(net, lr=1e-3, momentum=0.9, nesterov=True, weight_decay=1e-6)
+net.loss_and_grad(x, labels=labels); opt.step(); net.scores(x)   # warm-up: first-call allocations
+for _ in range(steps):
+    if mode == "train":
+        net.loss_and_grad(x, labels=labels); opt.step()
+    else:
+        net.scores(x)
+"""
+
+
+def environment(checkout, library):
+    # valgrind 3.19 does not decode AVX-512: OpenBLAS runs its AVX2 kernels for both builds.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OPENBLAS_CORETYPE="Haswell",
+               PYTHONPATH=os.path.join(os.path.abspath(checkout), "python"))
+    env["FCDD_SWIFT_LIBRARY"] = os.path.abspath(library or os.path.join(checkout, ".build-release", "release", "libfcdd.so"))
+    if not os.path.isfile(env["FCDD_SWIFT_LIBRARY"]):
+        raise SystemExit(f"{env['FCDD_SWIFT_LIBRARY']} does not exist: build that checkout first (pip install .)")
+    return env
+
+
+def instructions(env, script, args):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
+                              sys.executable, script, *args], capture_output=True, text=True, env=env)
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    if out.returncode != 0 or not found:
+        raise SystemExit(f"callgrind failed:\n{out.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--before", required=True, help="checkout of the earlier build")
+    p.add_argument("--after", default=os.path.dirname(HERE), help="checkout of the later build (default: this one)")
+    p.add_argument("--before-library", help="libfcdd.so of the earlier build (default: its .build-release)")
+    p.add_argument("--after-library", help="libfcdd.so of the later build (default: its .build-release)")
+    p.add_argument("--steps", type=int, default=3, help="measured calls per count")
+    args = p.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
+    builds = {"before": environment(args.before, args.before_library), "after": environment(args.after, args.after_library)}
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(WORKLOAD)
+        script = f.name
+    try:
+        print("| network, batch | call | before (instructions) | after | after / before |")
+        print("|---|---|---|---|---|")
+        for name, batch, shape in CONFIGS:
+            for mode in ("train", "infer"):
+                counts = {}
+                for label, env in builds.items():
+                    base = [name, str(batch), ",".join(map(str, shape))]
+                    full = instructions(env, script, base + [str(args.steps), mode])
+                    empty = instructions(env, script, base + ["0", mode])
+                    counts[label] = (full - empty) / args.steps
+                print(f"| {name}, {batch} | {'training step' if mode == 'train' else 'scores'} | "
+                      f"{counts['before']:.4g} | {counts['after']:.4g} | {counts['after'] / counts['before']:.4f} |",
+                      flush=True)
+    finally:
+        os.unlink(script)
+
+
+if __name__ == "__main__":
+    main()
