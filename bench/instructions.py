@@ -4,7 +4,10 @@ valgrind's callgrind on one thread. Unlike timings on a shared machine, instruct
 change that must not cost speed shows here whether it adds work, however busy the machine is (compare.py
 gives the timings).
 
-    python3 bench/instructions.py --before /path/to/old/checkout [--after .] [--steps 3]
+    python3 bench/instructions.py --before /path/to/old/checkout [--after .] [--steps 3] [--quick]
+
+Callgrind runs the engine some hundred times slower: FCDD_CNN28 takes a few minutes, FCDD_CNN32_LW3K about
+ten minutes per count (--quick leaves it out).
 
 Each count is the difference of two runs of the same process, with and without the measured calls, so that
 starting Python and building the network cancel out. Needs valgrind (Debian: valgrind).
@@ -67,6 +70,7 @@ def main():
     p.add_argument("--before-library", help="libfcdd.so of the earlier build (default: its .build-release)")
     p.add_argument("--after-library", help="libfcdd.so of the later build (default: its .build-release)")
     p.add_argument("--steps", type=int, default=3, help="measured calls per count")
+    p.add_argument("--quick", action="store_true", help="FCDD_CNN28 only")
     args = p.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
@@ -77,7 +81,7 @@ def main():
     try:
         print("| network, batch | call | before (instructions) | after | after / before |")
         print("|---|---|---|---|---|")
-        for name, batch, shape in CONFIGS:
+        for name, batch, shape in CONFIGS[:1] if args.quick else CONFIGS:
             for mode in ("train", "infer"):
                 counts = {}
                 for label, env in builds.items():
