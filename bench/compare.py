@@ -18,16 +18,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import builds  # noqa: E402
 from bench import CONFIGS  # noqa: E402
-
-
-def environment(checkout, library):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.join(os.path.abspath(checkout), "python")
-    env["FCDD_SWIFT_LIBRARY"] = os.path.abspath(library or os.path.join(checkout, ".build-release", "release", "libfcdd.so"))
-    if not os.path.isfile(env["FCDD_SWIFT_LIBRARY"]):
-        raise SystemExit(f"{env['FCDD_SWIFT_LIBRARY']} does not exist: build that checkout first (pip install .)")
-    return env
 
 
 def child(env, argv):
@@ -53,21 +45,18 @@ def one_round(env, threads, seconds, quick):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--before", required=True, help="checkout of the earlier build")
-    p.add_argument("--after", default=os.path.dirname(HERE), help="checkout of the later build (default: this one)")
-    p.add_argument("--before-library", help="libfcdd.so of the earlier build (default: its .build-release)")
-    p.add_argument("--after-library", help="libfcdd.so of the later build (default: its .build-release)")
+    builds.add_arguments(p)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=2.0, help="minimum timing per measurement")
     p.add_argument("--quick", action="store_true", help="leave out the 224x224 network")
     args = p.parse_args()
-    builds = {"before": environment(args.before, args.before_library), "after": environment(args.after, args.after_library)}
+    envs = builds.environments(args)
     samples = {"before": [], "after": []}
     for r in range(args.rounds):
         order = ["before", "after"] if r % 2 == 0 else ["after", "before"]
         for label in order:
-            samples[label].append(one_round(builds[label], args.threads, args.seconds, args.quick))
+            samples[label].append(one_round(envs[label], args.threads, args.seconds, args.quick))
             print(f"round {r + 1}/{args.rounds}: {label} measured", file=sys.stderr)
     print(f"{args.threads} thread(s), {args.rounds} rounds taking turns, medians:\n")
     print("| measurement | before | after | after / before |")

@@ -20,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import builds
+
 CONFIGS = [("FCDD_CNN28", 32, (1, 28, 28)), ("FCDD_CNN32_LW3K", 8, (3, 32, 32))]
 
 WORKLOAD = """
@@ -43,16 +44,6 @@ for _ in range(steps):
 """
 
 
-def environment(checkout, library):
-    # valgrind 3.19 does not decode AVX-512: OpenBLAS runs its AVX2 kernels for both builds.
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OPENBLAS_CORETYPE="Haswell",
-               PYTHONPATH=os.path.join(os.path.abspath(checkout), "python"))
-    env["FCDD_SWIFT_LIBRARY"] = os.path.abspath(library or os.path.join(checkout, ".build-release", "release", "libfcdd.so"))
-    if not os.path.isfile(env["FCDD_SWIFT_LIBRARY"]):
-        raise SystemExit(f"{env['FCDD_SWIFT_LIBRARY']} does not exist: build that checkout first (pip install .)")
-    return env
-
-
 def instructions(env, script, args):
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
@@ -65,16 +56,14 @@ def instructions(env, script, args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--before", required=True, help="checkout of the earlier build")
-    p.add_argument("--after", default=os.path.dirname(HERE), help="checkout of the later build (default: this one)")
-    p.add_argument("--before-library", help="libfcdd.so of the earlier build (default: its .build-release)")
-    p.add_argument("--after-library", help="libfcdd.so of the later build (default: its .build-release)")
+    builds.add_arguments(p)
     p.add_argument("--steps", type=int, default=3, help="measured calls per count")
     p.add_argument("--quick", action="store_true", help="FCDD_CNN28 only")
     args = p.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
-    builds = {"before": environment(args.before, args.before_library), "after": environment(args.after, args.after_library)}
+    # valgrind 3.19 does not decode AVX-512: OpenBLAS runs its AVX2 kernels for both builds.
+    envs = builds.environments(args, OPENBLAS_NUM_THREADS="1", OPENBLAS_CORETYPE="Haswell")
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(WORKLOAD)
         script = f.name
@@ -84,7 +73,7 @@ def main():
         for name, batch, shape in CONFIGS[:1] if args.quick else CONFIGS:
             for mode in ("train", "infer"):
                 counts = {}
-                for label, env in builds.items():
+                for label, env in envs.items():
                     base = [name, str(batch), ",".join(map(str, shape))]
                     full = instructions(env, script, base + [str(args.steps), mode])
                     empty = instructions(env, script, base + ["0", mode])
