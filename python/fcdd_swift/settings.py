@@ -17,9 +17,6 @@ import numpy as np
 from ._lib import lib, read_json, read_text
 from .errors import InvalidArgumentError
 
-CONTEXTS = ("experiment", "detector")
-
-
 @functools.lru_cache(maxsize=None)
 def _schema_text():
     return read_text(lib.fcdd_settings_schema)
@@ -41,9 +38,10 @@ def settings_schema():
 
 def fields(context):
     """The schema's fields that `context` ("experiment" or "detector") reads, in order: {name: field}."""
-    if context not in CONTEXTS:
-        raise InvalidArgumentError(f"context must be one of {', '.join(CONTEXTS)}; got {context!r}")
-    return {name: f for name, f in settings_schema()["fields"].items() if context in f["contexts"]}
+    schema = settings_schema()
+    if context not in schema["contexts"]:
+        raise InvalidArgumentError(f"context must be one of {', '.join(schema['contexts'])}; got {context!r}")
+    return {name: f for name, f in schema["fields"].items() if context in f["contexts"]}
 
 
 def to_json(name, value):
