@@ -7,6 +7,7 @@ choices, command-line flags, one line of help, and its default for every dataset
 made from it. Python converts values to JSON and nothing else: the engine fills in defaults and checks
 every value (`resolve`), and its errors name the setting, the value and what is valid.
 """
+import copy
 import functools
 import json
 import numbers
@@ -18,8 +19,10 @@ from ._lib import lib, read_json, read_text
 from .errors import InvalidArgumentError
 
 @functools.lru_cache(maxsize=None)
-def _schema_text():
-    return read_text(lib.fcdd_settings_schema)
+def _schema():
+    """The schema, read from the engine and parsed once (`FCDD`'s class body, the command line and the docs
+    all use it); callers of this module get copies."""
+    return json.loads(read_text(lib.fcdd_settings_schema))
 
 
 def settings_schema():
@@ -33,15 +36,15 @@ def settings_schema():
         "default": {dataset or profile: value}, "default_rule", "help"}}}``; fields in the order of `FCDD`'s
         parameters and of a run's config.json.
     """
-    return json.loads(_schema_text())
+    return copy.deepcopy(_schema())
 
 
 def fields(context):
     """The schema's fields that `context` ("experiment" or "detector") reads, in order: {name: field}."""
-    schema = settings_schema()
+    schema = _schema()
     if context not in schema["contexts"]:
         raise InvalidArgumentError(f"context must be one of {', '.join(schema['contexts'])}; got {context!r}")
-    return {name: f for name, f in schema["fields"].items() if context in f["contexts"]}
+    return {name: copy.deepcopy(f) for name, f in schema["fields"].items() if context in f["contexts"]}
 
 
 def to_json(name, value):

@@ -61,6 +61,9 @@ public enum NetworkRegistry {
         return names.first { entries[$0]?.objective == objective && entries[$0]?.correspondingFCDD == name }
     }
 
+    /// Whether the network exists only with bias (the VGG networks; the original asserts it).
+    public static func requiresBias(_ name: String) -> Bool { name.contains("VGG") }
+
     /// The input channels and side a registered network insists on (nil where any value works).
     public static func requirements(of name: String) -> (channels: Int?, side: Int?)? {
         entries[name].map { ($0.channels, $0.side) }
@@ -83,7 +86,7 @@ public enum NetworkRegistry {
         if let s = entry.side, inShape[1] != s {
             throw EngineError.invalidArgument("\(name) has dense layers sized for \(s)x\(s) inputs, got \(inShape[1])x\(inShape[2])")
         }
-        if name.contains("VGG") && !bias {
+        if requiresBias(name) && !bias {
             throw EngineError.invalidArgument("\(name) is only defined with bias (the original asserts it)")
         }
         let builder = NetworkBuilder(inShape: inShape, bias: bias, seed: seed)

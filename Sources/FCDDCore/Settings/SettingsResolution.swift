@@ -24,6 +24,26 @@ public struct SettingsRequest {
         self.hasOutliers = hasOutliers; self.environment = environment
     }
 
+    /// The request of `fcdd_settings_resolve`: {"context", "settings", "data_shape", "has_outliers"}, with
+    /// the environment of this process.
+    public init(json: JSONValue) throws {
+        guard case .object = json else { throw EngineError.invalidArgument("request_json must be a JSON object") }
+        let fields = try JSONFields(object: json, allowed: ["context", "settings", "data_shape", "has_outliers"],
+                                    what: "request key")
+        guard let name = try fields.string("context"), let context = SettingsContext(rawValue: name) else {
+            throw EngineError.invalidArgument("request 'context' must be \"experiment\" or \"detector\"")
+        }
+        var shape: [Int]? = nil
+        if let s = json["data_shape"], s != .null {
+            guard let list = s.arrayValue, case let ints = list.compactMap({ $0.intValue }), ints.count == list.count else {
+                throw EngineError.invalidArgument("request 'data_shape' must be [C, H, W] integers")
+            }
+            shape = ints
+        }
+        self.init(context: context, given: json["settings"] ?? .object([]), dataShape: shape,
+                  hasOutliers: try fields.bool("has_outliers") ?? false, environment: Self.processEnvironment)
+    }
+
     /// The environment variables that give defaults, as this process has them.
     public static var processEnvironment: [String: String] {
         var found = [String: String]()

@@ -13,7 +13,7 @@ extension Settings {
             let suggestion = NetworkRegistry.baseline(of: net, for: objective).map { " (e.g. \($0))" } ?? ""
             throw refuse("\(label("objective")) '\(objective.rawValue)' needs a \(objective.rawValue) network\(suggestion); \(label("net")) \(net) is built for '\(built.rawValue)'")
         }
-        if !bias && net.contains("VGG") {
+        if !bias && NetworkRegistry.requiresBias(net) {
             throw refuse("\(label("net")) \(net) is only defined with bias (the original asserts it); leave \(label("bias")) on")
         }
         _ = try schedule(label: label("lr_sched_param"))

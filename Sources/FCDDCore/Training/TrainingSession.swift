@@ -12,10 +12,10 @@ public final class TrainingSession {
     public let trainer: Trainer
 
     /// Builds the run for `samples` (their item shape is the network's input), initialised from `seed`.
+    /// The callers have applied the `threads` setting before they prepared the data.
     /// With `resume`, weights, optimiser state and the epoch counter come from that snapshot.
     public init(settings: Settings, samples: TrainingSampleSource, seed: UInt64, resume: String? = nil,
                 log: (String) -> Void = { _ in }) throws {
-        if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
         let network = try NetworkFactory.make(settings.net, inShape: samples.itemShape, bias: settings.bias, seed: seed,
                                               vggWeights: settings.vggWeights)
         let optimizer = try settings.optimizerSettings.make(for: network)

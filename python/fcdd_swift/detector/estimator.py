@@ -12,7 +12,6 @@ import numpy as np
 
 from . import arrays, native, params, thresholds
 from .progress import FitProgress
-
 from ..errors import FormatError, InvalidArgumentError, not_fitted_error
 
 FILE_FORMAT = "fcdd_swift.FCDD"
