@@ -39,6 +39,51 @@ public func fcdd_experiment_run(_ config: UnsafePointer<CChar>?, _ callback: Eve
     }
 }
 
+@_cdecl("fcdd_experiment_plan")
+public func fcdd_experiment_plan(_ request: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64,
+                                 _ needed: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded {
+        let given = try JSONValue.parse(try string(request, "request_json"))
+        guard given.objectValue != nil else { throw EngineError.invalidArgument("request_json must be a JSON object") }
+        let resolved = try Settings.resolve(SettingsRequest(context: .experiment, given: given["settings"] ?? .object([]),
+                                                            environment: SettingsRequest.processEnvironment))
+        let runner = try ExperimentRunner(settings: resolved.settings) { _ in true }
+        let runs: [JSONValue] = try runner.plannedRuns().map { r in
+            .object([("class", .number(Double(r.nominalClass))), ("class_name", .string(r.className)),
+                     ("it", .number(Double(r.iteration))), ("seed", .number(Double(resolved.settings.runSeed(iteration: r.iteration))))])
+        }
+        let result: JSONValue = .object([
+            ("settings", resolved.json),
+            ("directory", .string(resolved.settings.experimentDirectory(startTime: localTimestamp()))),
+            ("runs", .array(runs)),
+        ])
+        try writeText(result.serialized(), buf, cap, needed)
+    }
+}
+
+@_cdecl("fcdd_experiment_run_one")
+public func fcdd_experiment_run_one(_ request: UnsafePointer<CChar>?, _ callback: EventCallback?,
+                                    _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guarded {
+        let parsed = try ExperimentTaskRequest(json: try JSONValue.parse(try string(request, "request_json")))
+        let (c, i) = try parsed.run()
+        let sink = EventSink(callback, user)
+        let runner = try ExperimentRunner(settings: parsed.settings, directory: parsed.directory) { sink.send($0.json) }
+        let result = try runner.runSingle(nominalClass: c, iteration: i, resume: parsed.resume)
+        sink.sendSummary(result.json, stopped: runner.stopped)
+    }
+}
+
+@_cdecl("fcdd_experiment_summarize")
+public func fcdd_experiment_summarize(_ request: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64,
+                                      _ needed: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded {
+        let parsed = try ExperimentTaskRequest(json: try JSONValue.parse(try string(request, "request_json")))
+        let runner = try ExperimentRunner(settings: parsed.settings, directory: parsed.directory) { _ in true }
+        try writeText(try runner.summarizeFinishedRuns().serialized(), buf, cap, needed)
+    }
+}
+
 @_cdecl("fcdd_predict_run")
 public func fcdd_predict_run(_ request: UnsafePointer<CChar>?, _ callback: EventCallback?,
                              _ user: UnsafeMutableRawPointer?) -> Int32 {

@@ -134,6 +134,12 @@ _SIGNATURES = {
     # ---- experiments and prediction ----
     # int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
     "fcdd_experiment_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
+    # int32_t fcdd_experiment_plan(const char *request_json, char *buf, int64_t cap, int64_t *needed);
+    "fcdd_experiment_plan": (c_int32, [c_char_p] + _text),
+    # int32_t fcdd_experiment_run_one(const char *request_json, fcdd_event_fn on_event, void *user);
+    "fcdd_experiment_run_one": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
+    # int32_t fcdd_experiment_summarize(const char *request_json, char *buf, int64_t cap, int64_t *needed);
+    "fcdd_experiment_summarize": (c_int32, [c_char_p] + _text),
     # int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
     "fcdd_predict_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
 

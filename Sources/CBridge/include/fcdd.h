@@ -170,8 +170,9 @@ int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, 
 /* ---- experiments and prediction (the `fcdd-swift` command) ----------------------------------- */
 
 /* Receives the events of a long call as a JSON object (valid during the call only). Return 0 to go on,
- * non-zero to stop (Ctrl-C): training stops after the current step, writes a resumable snapshot and the
- * call returns FCDD_OK with a final {"event": "summary", "stopped": true, ...}. Events:
+ * non-zero to stop (Ctrl-C): training stops after the current step and the call returns FCDD_OK with a
+ * final {"event": "summary", "stopped": true, ...}; the run's snapshot (written before the first epoch and
+ * after every epoch) holds its last complete epoch, from which training resumes exactly. Events:
  *   {"event": "experiment", "directory", "runs"}       the experiment's folder is made; runs = classes x it
  *   {"event": "log", "message"}                       a line also written to the run's log.txt
  *   {"event": "phase", "message"}                     "preparing data", "training", "testing", ...
@@ -187,6 +188,26 @@ typedef int32_t (*fcdd_event_fn)(const char *event_json, void *user);
  * "optimizer": {type, lr, weight_decay} and "scheduler": {type, gamma, milestones} are read as the flat
  * settings they stand for. on_event may be NULL. */
 int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
+
+/* The runs an experiment would make: request {"settings": {...}} (as for fcdd_experiment_run). Result
+ * {"settings": resolved, "directory": the folder an experiment started now writes to (logdir +
+ * logdir_suffix, {t} filled in), "runs": [{"class", "class_name", "it", "seed"}] in order}. Lists the
+ * classes of folder datasets, so their data must be there. */
+int32_t fcdd_experiment_plan(const char *request_json, char *buf, int64_t cap, int64_t *needed);
+
+/* One run of an experiment, for runs spread over processes or machines (a grid's tasks): request
+ * {"settings": {...} (as for fcdd_experiment_run), "directory": the experiment's folder (chosen by the
+ * caller, e.g. fcdd_experiment_plan's "directory"), "class", "it", "resume"}. Writes
+ * <directory>/normal_<class>/it_<it>/ as fcdd_experiment_run does, ending with result.json. With "resume":
+ * true a run whose folder has result.json is not run again and one whose folder has a snapshot continues
+ * from it. The summary event holds the run's result: {"class", "class_name", "it", "seed", "directory",
+ * "auc", "pixel_auc", "seconds", "engine_version"}. */
+int32_t fcdd_experiment_run_one(const char *request_json, fcdd_event_fn on_event, void *user);
+
+/* Writes <directory>/summary.json and the summary ROC pictures from the runs of the experiment that have
+ * finished (their result.json); request {"settings", "directory"}. Result: the summary, as that of
+ * fcdd_experiment_run. */
+int32_t fcdd_experiment_summarize(const char *request_json, char *buf, int64_t cap, int64_t *needed);
 
 /* Scores image files with a snapshot: request {"snapshot", "inputs": [paths], "output_dir",
  * "gauss_std" (optional)}; writes scores.csv and one heatmap overlay PNG per image into output_dir. */

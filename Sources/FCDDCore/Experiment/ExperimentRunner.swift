@@ -1,22 +1,13 @@
 // The runners of reference 9.3 in the engine: for every nominal class and repetition one run in
-// `<logdir>/normal_<c>/it_<i>` (build the data, train with the session of TrainingSession.swift,
-// snapshot, test, write the artefacts), then a summary across seeds and classes. A stop request (Ctrl-C)
-// ends training at once, still writes a resumable snapshot and the history, and skips everything after.
+// `<logdir>/normal_<c>/it_<i>` (build the data, train with the session of TrainingSession.swift, test,
+// write the artefacts), then a summary across seeds and classes. A run's snapshot is written before its
+// first epoch and after every epoch, so a run that stops (Ctrl-C) or dies (a lost machine) resumes from
+// its last complete epoch exactly as if it had not stopped. One run can also be run on its own
+// (`runSingle`, a task of a grid spread over processes or machines) and the experiment summarised
+// afterwards from the runs' result files (`summarizeFinishedRuns`).
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The outcome of one run.
-public struct RunResult {
-    public var nominalClass: Int
-    public var className: String
-    public var iteration: Int
-    public var directory: String
-    public var auc: Double?
-    public var pixelAUC: Double?
-    public var roc: ROCCurve?
-    public var pixelROC: ROCCurve?
-}
 
 public final class ExperimentRunner {
     public let settings: Settings
@@ -24,14 +15,17 @@ public final class ExperimentRunner {
     /// Set once the handler asked to stop; every later phase is skipped.
     public private(set) var stopped = false
     public private(set) var results: [RunResult] = []
-    /// The experiment's folder (`logdir + logdir_suffix` with `{t}` replaced), set when `run` starts.
-    public private(set) var directory = ""
+    /// The experiment's folder: given, or `logdir + logdir_suffix` with `{t}` replaced when `run` starts.
+    public private(set) var directory: String
 
-    /// `settings` must be resolved (Settings.resolve); they are checked again here. `report` receives
-    /// logs and progress; returning false requests a stop.
-    public init(settings: Settings, report: @escaping (ExperimentEvent) -> Bool) throws {
+    /// `settings` must be resolved (Settings.resolve); they are checked again here. `directory`: the
+    /// experiment's folder when it is already chosen (runs of one experiment in several processes).
+    /// `report` receives logs and progress; returning false requests a stop.
+    public init(settings: Settings, directory: String? = nil, report: @escaping (ExperimentEvent) -> Bool) throws {
         try settings.validate(.experiment)
+        if let directory = directory, directory.isEmpty { throw EngineError.invalidArgument("the experiment directory is empty") }
         self.settings = settings
+        self.directory = directory ?? ""
         self.report = report
     }
 
@@ -40,68 +34,107 @@ public final class ExperimentRunner {
         return !stopped
     }
 
-    /// Runs every class and repetition; returns the summary (also written to `<directory>/summary.json`).
-    public func run() throws -> JSONValue {
-        try settings.checkFilesExist()
-        if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
+    /// The runs of the experiment in order: every class of `classes` (all when empty) times every
+    /// repetition.
+    public func plannedRuns() throws -> [(nominalClass: Int, className: String, iteration: Int)] {
         let names = try DatasetCatalog.classNames(settings)
         let classes = settings.classes.isEmpty ? Array(names.indices) : settings.classes
         for c in classes where c >= names.count {
             throw EngineError.invalidArgument("class \(c) does not exist: \(settings.dataset.rawValue) has classes 0..\(names.count - 1) (\(names.joined(separator: ", ")))")
         }
-        directory = settings.experimentDirectory(startTime: localTimestamp())
+        return classes.flatMap { c in (0..<settings.iterations).map { (c, names[c], $0) } }
+    }
+
+    public func runDirectory(nominalClass c: Int, iteration i: Int) -> String { "\(directory)/normal_\(c)/it_\(i)" }
+
+    /// Checks the data, applies the threads setting and makes the experiment's folder.
+    private func start() throws {
+        try settings.checkFilesExist()
+        if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
+        if directory.isEmpty { directory = settings.experimentDirectory(startTime: localTimestamp()) }
         try createDirectories(directory)
-        _ = keepGoing(.experimentStarted(directory: directory, runs: classes.count * settings.iterations))
-        for c in classes {
-            for i in 0..<settings.iterations {
-                guard !stopped else { break }
-                results.append(try runOne(nominalClass: c, className: names[c], iteration: i))
-            }
+    }
+
+    /// Runs every class and repetition; returns the summary (also written to `<directory>/summary.json`).
+    public func run() throws -> JSONValue {
+        try start()
+        let runs = try plannedRuns()
+        _ = keepGoing(.experimentStarted(directory: directory, runs: runs.count))
+        for r in runs {
+            guard !stopped else { break }
+            results.append(try runOne(nominalClass: r.nominalClass, className: r.className, iteration: r.iteration, resume: false))
         }
+        return try writeSummary()
+    }
+
+    /// Runs one run of the experiment (class `c`, repetition `i`) in its folder. With `resume`, a run whose
+    /// folder holds a result is not run again, and one whose folder holds a snapshot continues from it.
+    public func runSingle(nominalClass c: Int, iteration i: Int, resume: Bool) throws -> RunResult {
+        guard let run = try plannedRuns().first(where: { $0.nominalClass == c && $0.iteration == i }) else {
+            throw EngineError.invalidArgument("class \(c), repetition \(i) is not a run of this experiment (classes \(settings.classes.isEmpty ? "all" : "\(settings.classes)"), it \(settings.iterations))")
+        }
+        try start()
+        if resume, let done = try RunResult.load(directory: runDirectory(nominalClass: c, iteration: i)) { return done }
+        return try runOne(nominalClass: c, className: run.className, iteration: i, resume: resume)
+    }
+
+    /// The summary of the runs that have finished (their result.json), written like that of `run`.
+    public func summarizeFinishedRuns() throws -> JSONValue {
+        guard !directory.isEmpty else { throw EngineError.invalidArgument("summarizing needs the experiment directory") }
+        results = try plannedRuns().compactMap { try RunResult.load(directory: runDirectory(nominalClass: $0.nominalClass, iteration: $0.iteration)) }
+        return try writeSummary()
+    }
+
+    private func writeSummary() throws -> JSONValue {
         let summary = ExperimentSummary.make(results, settings: settings, directory: directory)
         try writeJSONFile(summary, to: directory + "/summary.json")
         try ExperimentSummary.drawCurves(results, logdir: directory)
         return summary
     }
 
-    func runOne(nominalClass c: Int, className: String, iteration i: Int) throws -> RunResult {
+    func runOne(nominalClass c: Int, className: String, iteration i: Int, resume: Bool) throws -> RunResult {
+        let started = now()
         let seed = settings.runSeed(iteration: i)
-        let dir = try RunDirectory(path: "\(directory)/normal_\(c)/it_\(i)") { [unowned self] e in self.keepGoing(e) }
-        var result = RunResult(nominalClass: c, className: className, iteration: i, directory: dir.path)
+        let dir = try RunDirectory(path: runDirectory(nominalClass: c, iteration: i)) { [unowned self] e in self.keepGoing(e) }
+        var result = RunResult(nominalClass: c, className: className, iteration: i, seed: seed, directory: dir.path)
         _ = keepGoing(.runStarted(directory: dir.path, nominalClass: c, className: className, iteration: i, seed: seed))
         try dir.writeJSON("config.json", runConfig(nominalClass: c, className: className, iteration: i, seed: seed))
 
         _ = keepGoing(.phase("preparing data"))
         let data = try DatasetCatalog.prepare(settings, nominalClass: c, seed: seed, log: dir.log)
-        let session = try TrainingSession(settings: settings, samples: data.train, seed: seed, resume: settings.load, log: dir.log)
+        let snapshot = dir.file("snapshot.safetensors")
+        let resumeFrom = resume && pathExists(snapshot) ? snapshot : settings.load
+        let session = try TrainingSession(settings: settings, samples: data.train, seed: seed, resume: resumeFrom, log: dir.log)
         let network = session.network, trainer = session.trainer
         dir.log("##### NET RECEPTION \(network.reception.map { "{n: \($0.n), j: \($0.j), r: \($0.r), s: \($0.s)}" } ?? "none") #####")
         let extra: JSONValue = .object([("dataset", .string(settings.dataset.rawValue)), ("nominal_class", .number(Double(c))),
                                         ("class_name", .string(className)), ("seed", .number(Double(seed)))])
-        let snapshot = dir.file("snapshot.safetensors")
-        func writeSnapshot() throws {
+        // The snapshot and history.json always describe a whole number of epochs: a stop or a crash
+        // within an epoch leaves those of the epoch before, from which training continues exactly.
+        func checkpoint() throws {
             try Snapshot.write(path: snapshot, info: try session.snapshotInfo(preprocessing: data.preprocessing, extra: extra),
                                network: network, optimizer: session.optimizer)
+            try dir.writeJSON("history.json", EpochRecord.json(trainer.history))
         }
+        var checkpointError: Error?
+        trainer.epochEnded = { _ in
+            do { try checkpoint() } catch { checkpointError = error }
+            return checkpointError == nil
+        }
+        defer { trainer.epochEnded = { _ in true } }   // the closure holds the trainer: break the cycle
         if trainer.completedEpochs < settings.epochs {
+            try checkpoint()
             _ = keepGoing(.phase("training"))
             dir.log("training \(settings.net) for \(settings.epochs - trainer.completedEpochs) epochs, \(trainer.stepsPerEpoch) steps per epoch, \(data.train.count) samples")
         }
-        let outcome: TrainingOutcome
-        do {
-            outcome = try trainer.run { [unowned self] p in self.keepGoing(.progress(p)) }
-        } catch {
-            // Keep what was learned so far (reference 5.5: the snapshot is written also after an exception).
-            try? writeSnapshot()
-            throw error
-        }
-        try writeSnapshot()
-        try dir.writeJSON("history.json", EpochRecord.json(trainer.history))
-        try RunPictures.lossCurve(trainer.history, path: dir.file("err.png"))
+        let outcome = try trainer.run { [unowned self] p in self.keepGoing(.progress(p)) }
+        if let error = checkpointError { throw error }
         if outcome == .stopped {
             dir.log("stopped after \(trainer.completedEpochs) complete epochs; resume with --load \(snapshot)")
             return result
         }
+        try checkpoint()
+        try RunPictures.lossCurve(trainer.history, path: dir.file("err.png"))
 
         _ = keepGoing(.phase("testing"))
         try RunPictures.trainingPictures(trainer.loader, network: network, settings: settings, directory: dir, seed: seed)
@@ -128,11 +161,14 @@ public final class ExperimentRunner {
                 let roc = ranking.roc()
                 result.pixelAUC = roc.auc
                 result.pixelROC = roc
+                try dir.writeJSON("gtmap_roc.json", roc.json)
                 try RunPictures.rocCurve(roc, path: dir.file("gtmap_roc_curve.png"))
                 dir.log("##### GTMAP ROC TEST SCORE \(roc.auc) #####")
             }
         }
         try RunPictures.testPictures(outputs, network: network, settings: settings, directory: dir, seed: seed)
+        result.seconds = now() - started
+        try dir.writeJSON(RunResult.fileName, result.json)
         return result
     }
 
@@ -149,7 +185,7 @@ public final class ExperimentRunner {
 }
 
 /// The local time as YYYYmmddHHMMSS (the `{t}` of `logdir`).
-func localTimestamp() -> String {
+public func localTimestamp() -> String {
     var now = time(nil)
     var parts = tm()
     localtime_r(&now, &parts)

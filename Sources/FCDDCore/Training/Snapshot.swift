@@ -19,13 +19,17 @@ public struct SnapshotInfo {
     public var preprocessing: JSONValue
     /// Free-form run information (dataset, class, seed, threshold, ...).
     public var extra: JSONValue
+    /// The records of the completed epochs, so that a resumed run keeps the history of the whole run.
+    public var history: [EpochRecord]
 
     public init(network: String, inShape: [Int], bias: Bool, objective: Objective, gaussStd: Double?,
                 completedEpochs: Int, totalEpochs: Int, optimizer: OptimizerSettings,
-                schedule: LearningRateSchedule, preprocessing: JSONValue = .null, extra: JSONValue = .null) {
+                schedule: LearningRateSchedule, preprocessing: JSONValue = .null, extra: JSONValue = .null,
+                history: [EpochRecord] = []) {
         self.network = network; self.inShape = inShape; self.bias = bias; self.objective = objective
         self.gaussStd = gaussStd; self.completedEpochs = completedEpochs; self.totalEpochs = totalEpochs
         self.optimizer = optimizer; self.schedule = schedule; self.preprocessing = preprocessing; self.extra = extra
+        self.history = history
     }
 
     static let format = "fcdd-swift snapshot"
@@ -38,7 +42,7 @@ public struct SnapshotInfo {
             ("gauss_std", gaussStd.map { .number($0) } ?? .null),
             ("completed_epochs", .number(Double(completedEpochs))), ("total_epochs", .number(Double(totalEpochs))),
             ("optimizer", optimizer.json), ("scheduler", schedule.json),
-            ("preprocessing", preprocessing), ("extra", extra),
+            ("preprocessing", preprocessing), ("extra", extra), ("history", EpochRecord.json(history)),
         ])
     }
 
@@ -57,7 +61,8 @@ public struct SnapshotInfo {
         self.init(network: net, inShape: shape, bias: json["bias"]?.boolValue ?? true, objective: obj,
                   gaussStd: json["gauss_std"]?.doubleValue, completedEpochs: done, totalEpochs: total,
                   optimizer: try OptimizerSettings(json: opt), schedule: try LearningRateSchedule(json: sched),
-                  preprocessing: json["preprocessing"] ?? .null, extra: json["extra"] ?? .null)
+                  preprocessing: json["preprocessing"] ?? .null, extra: json["extra"] ?? .null,
+                  history: EpochRecord.history(from: json["history"]))
     }
 }
 

@@ -71,8 +71,9 @@ public final class Trainer {
     public private(set) var completedEpochs: Int
     public private(set) var history: [EpochRecord] = []
 
+    /// `history`: the records of the `completedEpochs` epochs already trained (a resumed run).
     public init(network: Network, optimizer: Optimizer, scheduler: Scheduler, samples: TrainingSampleSource,
-                options: TrainingOptions, completedEpochs: Int = 0) throws {
+                options: TrainingOptions, completedEpochs: Int = 0, history: [EpochRecord] = []) throws {
         try options.validate()
         guard samples.itemShape == network.inShape else {
             throw EngineError.shapeMismatch("training images are \(samples.itemShape) but \(network.name) takes \(network.inShape)")
@@ -83,6 +84,7 @@ public final class Trainer {
         self.network = network; self.optimizer = optimizer; self.scheduler = scheduler; self.options = options
         self.loader = try BatchLoader(source: samples, batchSize: options.batchSize, seed: options.seed)
         self.completedEpochs = completedEpochs
+        self.history = Array(history.prefix(completedEpochs))
     }
 
     /// Optimiser steps per epoch: ceil(batches / accBatches).

@@ -20,7 +20,7 @@ public final class TrainingSession {
                                               vggWeights: settings.vggWeights)
         let optimizer = try settings.optimizerSettings.make(for: network)
         let scheduler = try Scheduler(optimizer, schedule: try settings.schedule())
-        var completed = 0
+        var completed = 0, history = [EpochRecord]()
         if let path = resume {
             let (info, file) = try Snapshot.read(path: path)
             guard info.optimizer.kind == settings.optimizer else {
@@ -28,13 +28,14 @@ public final class TrainingSession {
             }
             try Snapshot.restore(file, info: info, into: network, optimizer: optimizer, source: path)
             completed = min(info.completedEpochs, settings.epochs)
+            history = info.history
             scheduler.setEpoch(info.completedEpochs)
             log("resumed from \(path) after \(info.completedEpochs) epochs")
         }
         let options = TrainingOptions(epochs: settings.epochs, batchSize: settings.batchSize, accBatches: settings.accBatches,
                                       objective: settings.objective, gaussStd: settings.gaussStd, seed: seed)
         self.trainer = try Trainer(network: network, optimizer: optimizer, scheduler: scheduler, samples: samples,
-                                   options: options, completedEpochs: completed)
+                                   options: options, completedEpochs: completed, history: history)
         self.settings = settings; self.seed = seed
         self.network = network; self.optimizer = optimizer; self.scheduler = scheduler
     }
@@ -45,6 +46,6 @@ public final class TrainingSession {
         SnapshotInfo(network: network.name, inShape: network.inShape, bias: network.bias, objective: settings.objective,
                      gaussStd: settings.gaussStd, completedEpochs: trainer.completedEpochs, totalEpochs: settings.epochs,
                      optimizer: settings.optimizerSettings, schedule: try settings.schedule(),
-                     preprocessing: preprocessing, extra: extra)
+                     preprocessing: preprocessing, extra: extra, history: trainer.history)
     }
 }

@@ -1,0 +1,85 @@
+"""Runs a grid (or one experiment's runs) serially or on Ray, and summarises it: each combination's
+summary.json and ROC pictures from its finished runs, and for a grid the table of all combinations."""
+import os
+from dataclasses import dataclass, field
+
+from ..experiment import summarize_experiment
+from . import table
+from .display import GridDisplay, format_seconds
+from .plan import plan as make_plan
+from .serial import run_serial
+
+
+@dataclass
+class GridOutcome:
+    plan: object
+    summaries: dict                              # combination name -> summary
+    results: dict                                # run key -> result (runs finished by this call)
+    failures: dict                               # run key -> error message
+    rows: list = field(default_factory=list)     # the grid's table (empty for one experiment)
+    interrupted: bool = False
+
+
+def _request(task):
+    return {"key": task.key, "settings": task.combination.settings, "directory": task.combination.directory,
+            "class": task.nominal_class, "it": task.iteration, "run_directory": task.directory}
+
+
+def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume=None, stream=None,
+             on_progress=None, on_start=None):
+    """Runs the runs of `base` experiment settings times the combinations of `grid` ({setting: [values]};
+    None for one experiment laid out as a serial run).
+
+    ray: None or False to run serially in this process; True for a local Ray (or the one this process has
+    already started); an address ("auto", "ray://host:10001") to join a cluster. `resume`: True or the
+    folder of an earlier start, whose finished runs are kept and unfinished runs continue from their
+    snapshots. `on_progress(update)` sees the running runs' progress (key, epoch, epochs, step, pid, host);
+    `on_start(plan, todo)` is called before the first run. Ctrl-C raises KeyboardInterrupt after every
+    finished run is summarised.
+    """
+    grid_plan = make_plan(base, grid, resume)
+    finished = [t for t in grid_plan.tasks if t.finished()]
+    if finished and not resume:
+        raise ValueError(f"{grid_plan.directory} already holds finished runs; add --resume to continue it, or choose "
+                         "another --logdir")
+    todo = [t for t in grid_plan.tasks if not t.finished()]
+    os.makedirs(grid_plan.directory, exist_ok=True)
+    display = GridDisplay(total=len(grid_plan.tasks), already_done=len(finished), stream=stream)
+    if on_start is not None:
+        on_start(grid_plan, todo)
+    requests = [_request(t) for t in todo]
+    results, failures, interrupted, started_ray = {}, {}, False, False
+    try:
+        if ray is None or ray is False:
+            results, failures = run_serial(requests, display, on_progress)
+        else:
+            from . import on_ray
+            started_ray = on_ray.start(None if ray is True else ray)
+            results, failures = on_ray.run_on_ray(requests, display, cpus_per_run, max_retries, on_progress)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        display.close()
+        if started_ray:
+            import ray as ray_module
+            ray_module.shutdown()
+    summaries = {c.name: summarize_experiment(c.settings, c.directory) for c in grid_plan.combinations}
+    outcome = GridOutcome(grid_plan, summaries, results, failures, interrupted=interrupted)
+    if grid is not None:
+        outcome.rows = table.rows(grid_plan, summaries)
+        table.write(grid_plan.directory, grid_plan, outcome.rows)
+    if interrupted:
+        raise GridInterrupted(outcome)
+    return outcome
+
+
+class GridInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a grid; `outcome` holds what finished (summarised and written)."""
+
+    def __init__(self, outcome):
+        super().__init__(f"finished runs are summarised in {outcome.plan.directory}; continue with --resume "
+                         f"{outcome.plan.directory}")
+        self.outcome = outcome
+
+
+__all__ = ["run_grid", "GridOutcome", "GridInterrupted", "format_seconds"]
