@@ -1,9 +1,9 @@
-"""The `fcdd-swift` command: `train` runs FCDD experiments (the original runners' options), `predict` scores
-new images with a snapshot. Without a dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
+"""The `fcdd-swift` command: `train` runs FCDD experiments (the original runners' options), `grid` runs an
+experiment per combination of settings, `predict` scores new images with a snapshot. Without a dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
 import argparse
 import sys
 
-from . import predict, train
+from . import grid, predict, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -15,10 +15,13 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser():
     p = _Parser(prog="fcdd-swift", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", metavar="{train,predict}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{train,grid,predict}", parser_class=_Parser)
     t = sub.add_parser("train", help="train and evaluate FCDD (default: the synthetic dataset)",
                        description=train.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_arguments(t)
+    g = sub.add_parser("grid", help="an experiment per combination of settings, serially or on Ray",
+                       description=grid.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    grid.add_arguments(g)
     pr = sub.add_parser("predict", help="score images with a trained snapshot", description=predict.__doc__)
     predict.add_arguments(pr)
     return p
@@ -32,9 +35,9 @@ def main(argv=None):
         return 2
     from ..errors import FCDDError
     try:
-        module = train if args.command == "train" else predict
+        module = {"train": train, "grid": grid, "predict": predict}[args.command]
         return module.run(args, sys.stdout)
-    except (FCDDError, ValueError, OSError) as e:
+    except (FCDDError, ValueError, OSError, RuntimeError) as e:
         sys.stderr.write(f"fcdd-swift {args.command}: error: {e}\n")
         return 1
     except KeyboardInterrupt as e:

@@ -1,7 +1,8 @@
 """`fcdd-swift train`: the original runners' options (reference 9.1-9.3) with per-dataset defaults; the
 whole experiment (data, anomalies, training, test, pictures, summary) runs in the engine.
 
-Every option is a setting of the engine's settings schema (`fcdd_swift.settings_schema()`); options not
+With --ray every (class, repetition) runs as a Ray task (on a local Ray, or a cluster by address) into the
+same layout; --resume continues an interrupted start. Every option is a setting of the engine's settings schema (`fcdd_swift.settings_schema()`); options not
 given take the dataset runner's default, shown after each option below. `--print-config` prints the
 resolved settings as JSON without training, and `--config FILE` runs from such a file (or from a run's
 config.json), with options given on the command line taking precedence.
@@ -10,8 +11,9 @@ import argparse
 import json
 
 from .. import settings
+from . import scaleout
 
-COMMAND_ONLY = ("normal_class", "config", "print_config", "cpu")
+COMMAND_ONLY = ("normal_class", "config", "print_config", "cpu") + scaleout.SCALEOUT_OPTIONS
 
 
 def _value_type(kind):
@@ -67,6 +69,7 @@ def add_arguments(p):
     c.add_argument("--normal-class", type=int, metavar="C",
                    help="a single run of class C (the original's run_single_mvtec): --cls-restrictions C --it 1")
     c.add_argument("--cpu", action="store_true", help="accepted for compatibility; the engine always runs on the CPU")
+    scaleout.add_arguments(p)
 
 
 def given_settings(args):
@@ -103,6 +106,8 @@ def run(args, out):
     if args.print_config:
         out.write(json.dumps(config, indent=2) + "\n")
         return 0
+    if args.ray or args.resume:
+        return scaleout.run(given_settings(args), None, args, out, "fcdd-swift train")
     progress = ProgressLine()
 
     def on_event(e):

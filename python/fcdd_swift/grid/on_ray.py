@@ -2,6 +2,7 @@
 that many threads. Ray places the tasks (spread over the cluster's machines), retries a task whose worker
 died (`max_retries`; the run continues from its last complete epoch) and cancels them on Ctrl-C. Running
 tasks report their epoch to a small actor that the driver reads while it waits."""
+import logging
 import os
 
 from .task import TaskFailed, execute, write_folder
@@ -19,22 +20,23 @@ def import_ray():
     return ray
 
 
-def start(address=None):
+def start(address=None, local_cpus=None):
     """Joins the Ray of `address` ("auto", "ray://host:10001", ...) or, with None, uses the Ray this process
-    already runs or starts a local one sized to the machine. Returns whether this call started Ray (and so
-    should shut it down)."""
+    already runs or starts a local one with `local_cpus` CPUs (None: all of this machine). Returns whether
+    this call started Ray (and so should shut it down)."""
     ray = import_ray()
     if ray.is_initialized():
         return False
     if address:
-        ray.init(address=address, log_to_driver=False)
+        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     else:
         # Workers use this very package and library, also from a source checkout.
         from .. import _loader
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         paths = [package_parent] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
         env = {"PYTHONPATH": os.pathsep.join(paths), "FCDD_SWIFT_LIBRARY": _loader.LIBRARY_PATH}
-        ray.init(include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env})
+        ray.init(num_cpus=local_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                 runtime_env={"env_vars": env})
     return True
 
 

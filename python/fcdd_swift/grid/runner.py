@@ -25,13 +25,15 @@ def _request(task):
             "class": task.nominal_class, "it": task.iteration, "run_directory": task.directory}
 
 
-def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume=None, stream=None,
-             on_progress=None, on_start=None):
+def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume=None, ray_local_cpus=None,
+             stream=None, on_progress=None, on_start=None):
     """Runs the runs of `base` experiment settings times the combinations of `grid` ({setting: [values]};
     None for one experiment laid out as a serial run).
 
     ray: None or False to run serially in this process; True for a local Ray (or the one this process has
-    already started); an address ("auto", "ray://host:10001") to join a cluster. `resume`: True or the
+    already started; `ray_local_cpus` CPUs, default all, when it starts one); an address ("auto",
+    "ray://host:10001") to join a cluster. Each run asks Ray for `cpus_per_run` CPUs and runs the engine with
+    that many threads; a run whose worker died is retried `max_retries` times. `resume`: True or the
     folder of an earlier start, whose finished runs are kept and unfinished runs continue from their
     snapshots. `on_progress(update)` sees the running runs' progress (key, epoch, epochs, step, pid, host);
     `on_start(plan, todo)` is called before the first run. Ctrl-C raises KeyboardInterrupt after every
@@ -54,7 +56,7 @@ def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume
             results, failures = run_serial(requests, display, on_progress)
         else:
             from . import on_ray
-            started_ray = on_ray.start(None if ray is True else ray)
+            started_ray = on_ray.start(None if ray is True else ray, ray_local_cpus)
             results, failures = on_ray.run_on_ray(requests, display, cpus_per_run, max_retries, on_progress)
     except KeyboardInterrupt:
         interrupted = True
