@@ -250,9 +250,11 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         XCTAssertEqual(info.completedEpochs, 2)
         XCTAssertEqual(info.totalEpochs, 2)
         let history = try readJSONFile(r.directory + "/history.json")
-        XCTAssertEqual(history["loss"]?.arrayValue?.count, 1, "history holds the epochs trained in this run")
+        // The snapshot carries the history, so the resumed run's history covers every epoch of the run.
+        XCTAssertEqual(history["loss"]?.arrayValue?.count, 2, "history holds the snapshot's epoch and this run's")
         // The learning rate continues the schedule: epoch 1 of lambda 0.985.
-        XCTAssertEqual(history["lr"]?.arrayValue?.first?.doubleValue ?? 0, 1e-3 * 0.985, accuracy: 1e-12)
+        XCTAssertEqual(history["lr"]?.arrayValue?.first?.doubleValue ?? 0, 1e-3, accuracy: 1e-12)
+        XCTAssertEqual(history["lr"]?.arrayValue?.last?.doubleValue ?? 0, 1e-3 * 0.985, accuracy: 1e-12)
 
         // Another optimiser than the snapshot's: its state cannot be continued.
         assertExperimentFails(tinyConfig("custom", datadir: tmp + "/data", logdir: tmp + "/adam", net: "FCDD_CNN224",
