@@ -15,9 +15,10 @@ class NativeHandle:
 
     _free = None     # e.g. lib.fcdd_network_free (ctypes functions are not descriptors: no binding)
     _kind = "handle"  # for messages: "network", "optimizer", ...
+    _lock_type = threading.Lock
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = self._lock_type()
         self._ptr = ctypes.c_void_p()  # filled by the C create function through byref()
 
     @contextlib.contextmanager

@@ -135,6 +135,28 @@ def test_the_epoch_callback_sees_every_epoch_and_can_stop_training():
     assert det.predict(x).shape == (32,)
 
 
+def test_the_epoch_callback_scores_with_the_weights_so_far_without_changing_training():
+    x, _ = textures(32)
+    val, y_val, _ = labelled_set(8)
+    plain = fs.FCDD(**{**FAST, "epochs": 3}).fit(x)
+    seen = []
+
+    def validate(info):
+        seen.append((det.decision_function(val), det.evaluate(val, y_val)["image_auroc"], det.anomaly_map(val[:2]).shape))
+
+    det = fs.FCDD(**{**FAST, "epochs": 3})
+    det.fit(x, callback=validate)
+    assert len(seen) == 3 and all(shape == (2, 28, 28) for _, _, shape in seen)
+    assert all(0 <= auroc <= 1 for _, auroc, _ in seen)
+    assert not np.array_equal(seen[0][0], seen[2][0]), "each epoch scores with that epoch's weights"
+    # The last epoch's scores are the fitted detector's, and scoring between epochs changed nothing.
+    np.testing.assert_array_equal(seen[2][0], det.decision_function(val))
+    np.testing.assert_array_equal(det.decision_function(val), plain.decision_function(val))
+    # Outside the callback an unfitted detector is still unfitted.
+    with pytest.raises(fs.NotFittedError):
+        fs.FCDD(**FAST).decision_function(val)
+
+
 def test_progress_bar_with_tqdm_and_plain_line_without(capsys, monkeypatch):
     x, _ = textures(32)
     fs.FCDD(**{**FAST, "verbose": 2}).fit(x)

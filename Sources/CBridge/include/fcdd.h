@@ -238,7 +238,9 @@ void fcdd_detector_free(fcdd_detector *det);
  * images, oe_n x oe_c x oe_h x oe_w) may be NULL with oe_n = 0. Events: {"event": "start", "epochs",
  * "steps", "samples", "in_shape", "network", "profile"}, "step" (as for experiments), {"event": "epoch",
  * "epoch", "epochs", "loss", "loss_std", "lr", "seconds", "images"}. A non-zero return from on_event stops
- * training after the current step; the detector keeps the weights so far and the call returns FCDD_OK. */
+ * training after the current step; the detector keeps the weights so far and the call returns FCDD_OK.
+ * While on_event handles an "epoch" event it may call fcdd_detector_infer on the same detector, from the same
+ * thread: that scores with the weights so far (e.g. a validation AUROC per epoch). */
 int32_t fcdd_detector_fit(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h, int32_t w,
                           const int32_t *labels, const uint8_t *masks, const uint8_t *oe, int64_t oe_n,
                           int32_t oe_c, int32_t oe_h, int32_t oe_w, fcdd_event_fn on_event, void *user);

@@ -21,6 +21,10 @@ public final class Detector {
     public internal(set) var completedEpochs = 0
     /// Whether the last `fit` was stopped before its last epoch.
     public internal(set) var stopped = false
+    /// Set by `fit` while its epoch-end report runs: the network so far (in eval mode), so the report's
+    /// receiver can score images between epochs (a validation AUROC per epoch) without the detector
+    /// taking the unfinished network as its fitted state.
+    var betweenEpochs: (Network, PipelineSpec, [Int], Settings)?
 
     /// A detector from given settings (a JSON object; null or absent values are defaults).
     public init(given json: JSONValue) throws {
@@ -46,6 +50,7 @@ public final class Detector {
     }
 
     func requireFitted() throws -> (Network, PipelineSpec, [Int], Settings) {
+        if let betweenEpochs { return betweenEpochs }
         guard let network, let spec, let dataShape, let settings = resolved?.settings else {
             throw EngineError.state("the detector is not fitted yet; call fit first")
         }

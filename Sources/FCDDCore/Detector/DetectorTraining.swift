@@ -7,6 +7,7 @@ extension Detector {
     /// Trains on `images` (labels 0 nominal / 1 known anomaly, nil = all nominal; masks inside `images`)
     /// with optional outlier-exposure images. `report` receives the events (start, step, epoch) as JSON;
     /// returning false stops training after the current step, and the detector keeps the weights so far.
+    /// While an epoch event is reported, `inspect` scores with the weights so far.
     /// On an error the detector keeps its previous state.
     public func fit(_ images: ArrayImages, labels given: [Int]?, outliers: ArrayImages?,
                     report: (JSONValue) -> Bool) throws {
@@ -73,6 +74,9 @@ extension Detector {
         ]))
         let epochs = settings.epochs
         trainer.epochEnded = { record in
+            network.eval()
+            self.betweenEpochs = (network, spec, [c, h, w], settings)
+            defer { self.betweenEpochs = nil; network.train() }
             keepGoing = report(.object([
                 ("event", .string("epoch")), ("epoch", .number(Double(record.epoch))), ("epochs", .number(Double(epochs))),
                 ("loss", .number(record.loss)), ("loss_std", .number(record.lossStd)), ("lr", .number(record.learningRate)),

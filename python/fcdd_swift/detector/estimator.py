@@ -58,6 +58,9 @@ class FCDD(params.ParamsMixin):
         return lock
 
     def _native(self):
+        between = self.__dict__.get("_between_epochs_")
+        if between is not None:
+            return between[0]
         handle = self.__dict__.get("_handle_")
         if handle is None or handle.closed:
             raise not_fitted_error(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
@@ -66,7 +69,8 @@ class FCDD(params.ParamsMixin):
     def _images(self, X, what="X"):
         self._native()  # not fitted: say so before looking at X
         imgs = arrays.images(X, what)
-        channels = self.data_shape_[0]
+        between = self.__dict__.get("_between_epochs_")
+        channels = between[1] if between is not None else self.data_shape_[0]
         if imgs.shape[1] != channels:
             raise InvalidArgumentError(f"{what} has {imgs.shape[1]}-channel images, but the detector was fitted on "
                                        f"{channels}-channel images")
@@ -86,7 +90,8 @@ class FCDD(params.ParamsMixin):
             Ground-truth maps of X (non-zero = anomalous pixel); maps of nominal images must be empty.
         callback : callable or None
             Called after every epoch with a dict (epoch, epochs, loss, loss_std, lr, seconds, images);
-            returning False stops training.
+            returning False stops training. Inside it, decision_function, anomaly_map and evaluate use the
+            weights so far (threshold_ is that of the previous fit, if any).
 
         Ctrl-C stops training after the current step; the detector is then fitted with the weights so far
         (``stopped_`` is True) and a warning says so.
@@ -101,7 +106,7 @@ class FCDD(params.ParamsMixin):
             masks = arrays.masks(gtmaps, n, h, w)
             outliers = arrays.images(self.oe_data, "oe_data") if self.oe_data is not None else None
             with self._lock:
-                progress = FitProgress(int(self.verbose), callback)
+                progress = FitProgress(int(self.verbose), self._between_epochs(callback, handle, c))
                 try:
                     pump = handle.fit(imgs, labels, masks, outliers, progress)
                 finally:
@@ -125,6 +130,20 @@ class FCDD(params.ParamsMixin):
                           f"{' (Ctrl-C)' if pump.interrupted else ''}; the detector uses the weights so far",
                           RuntimeWarning, stacklevel=2)
         return self
+
+    def _between_epochs(self, callback, handle, channels):
+        """The user's epoch callback, during which decision_function, anomaly_map and evaluate score with the
+        weights so far (a validation AUROC per epoch, as `fcdd_swift.tune` reports)."""
+        if callback is None:
+            return None
+
+        def in_epoch(info):
+            self._between_epochs_ = (handle, channels)
+            try:
+                return callback(info)
+            finally:
+                del self._between_epochs_
+        return in_epoch
 
     @staticmethod
     def _resolved_params(description, outliers):
@@ -221,8 +240,11 @@ class FCDD(params.ParamsMixin):
         masks = arrays.masks(gtmaps, n, h, w)
         with self._lock:
             scores, maps = self._native().infer(imgs, masks is not None)
-            threshold = self.threshold_
+            threshold = self.__dict__.get("threshold_")   # none yet inside the first fit's callback
         result = native.evaluate(scores, labels, maps, masks, pro_limit)
+        if threshold is None:
+            result.update(threshold=None, precision=None, recall=None, f1=None)
+            return result
         predicted = scores.astype(np.float64) > threshold
         tp = int((predicted & (labels == 1)).sum())
         precision = tp / int(predicted.sum()) if predicted.any() else None
@@ -272,7 +294,7 @@ class FCDD(params.ParamsMixin):
     # ---- pickling (joblib, multiprocessing) -------------------------------------------------------
 
     def __getstate__(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_handle_", "_lock_")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_handle_", "_lock_", "_between_epochs_")}
         if self.__dict__.get("_handle_") is not None and not self._handle_.closed:
             with tempfile.TemporaryDirectory() as d:
                 path = os.path.join(d, "model.fcdd")

@@ -2,6 +2,7 @@
 Arguments are already validated and converted by `arrays`; this layer only passes pointers."""
 import ctypes
 import json
+import threading
 
 import numpy as np
 
@@ -17,6 +18,8 @@ def _ptr(array):
 class DetectorHandle(NativeHandle):
     _free = lib.fcdd_detector_free
     _kind = "detector"
+    # Reentrant: the fit's epoch callback may score with the weights so far on the thread that runs the fit.
+    _lock_type = threading.RLock
 
     @classmethod
     def create(cls, settings):
