@@ -50,6 +50,9 @@ def run(base, grid, args, out, title):
                   + (f", {args.cpus_per_run} CPUs per run" if args.ray else "") + f"; folder {plan.directory}\n")
         out.flush()
 
+    if args.ray:
+        from ..grid.on_ray import import_ray
+        import_ray()   # without Ray: the one-line hint before anything starts
     try:
         outcome = run_grid(base, grid, ray=args.ray, cpus_per_run=args.cpus_per_run, max_retries=args.max_retries,
                            resume=args.resume, ray_local_cpus=args.ray_local_cpus, on_start=on_start)

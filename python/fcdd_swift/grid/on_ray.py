@@ -35,7 +35,8 @@ def start(address=None, local_cpus=None):
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         paths = [package_parent] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
         env = {"PYTHONPATH": os.pathsep.join(paths), "FCDD_SWIFT_LIBRARY": _loader.LIBRARY_PATH}
-        ray.init(num_cpus=local_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+        # address "local": a new Ray for this command, even when another one runs on this machine.
+        ray.init(address="local", num_cpus=local_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
                  runtime_env={"env_vars": env})
     return True
 
