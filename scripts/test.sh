@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-python3 -m pip install --quiet . pytest scikit-learn tqdm
+# Ray (with Tune) is optional for users; CI installs it so the scale-out tests run.
+python3 -m pip install --quiet ".[ray]" pytest scikit-learn tqdm
 swift build --build-tests
 log=$(mktemp)
 set +e

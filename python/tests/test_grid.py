@@ -65,6 +65,20 @@ def test_yaml_spec_and_print_plan(tmp_path, capsys):
     assert not (tmp_path / "y").exists()
 
 
+
+def test_the_readme_grid_example_is_a_valid_plan(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("yaml")
+    import re
+    from support import REPO
+    text = open(os.path.join(REPO, "README.md")).read()
+    block = re.search(r"## Scaling out.*?```yaml\n(.*?)```", text, flags=re.S)
+    assert block, "the README lost its grid example"
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(block.group(1))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["grid", str(spec), "--print-plan"]) == 0
+    assert "8 combinations x 6 runs = 48 runs" in capsys.readouterr().out
+
 @pytest.mark.parametrize("text, message", [
     ('{"base": {}, "grid": {}}', "'grid' must map settings"),
     ('{"base": {}, "grid": {"lr": [0.1]}, "extra": 1}', "unknown key"),
