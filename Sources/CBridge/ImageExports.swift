@@ -25,10 +25,13 @@ public func fcdd_png_write(_ path: UnsafePointer<CChar>?, _ pixels: UnsafePointe
                            _ width: Int32, _ channels: Int32) -> Int32 {
     guarded {
         let path = try string(path, "path")
-        guard height >= 1, width >= 1, (1...4).contains(channels) else {
-            throw EngineError.invalidArgument("PNG: need height, width >= 1 and 1-4 channels, got \(height) x \(width) x \(channels)")
+        // PNG's own limit (libpng: 10^6 per side) first, so the size below cannot overflow and nothing is
+        // copied for an image that cannot be written.
+        guard (1...1_000_000).contains(height), (1...1_000_000).contains(width), (1...4).contains(channels) else {
+            throw EngineError.invalidArgument("PNG: need height and width in 1...1000000 and 1-4 channels, got \(height) x \(width) x \(channels)")
         }
         let count = Int(height) * Int(width) * Int(channels)
+        try CheckedAllocation.reserve(bytes: 2 * count, what: "PNG of \(height) x \(width) x \(channels)")
         let p = try required(pixels, "pixels")
         let image = try PNGImage(width: Int(width), height: Int(height), channels: Int(channels),
                                  pixels: Array(UnsafeBufferPointer(start: p, count: count)))

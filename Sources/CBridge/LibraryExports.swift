@@ -48,6 +48,16 @@ public func fcdd_set_num_threads(_ threads: Int32) -> Int32 {
     }
 }
 
+@_cdecl("fcdd_set_limit")
+public func fcdd_set_limit(_ name: UnsafePointer<CChar>?, _ value: Int64) -> Int32 {
+    guarded { try EngineLimits.set(try string(name, "name"), Int(value)) }
+}
+
+@_cdecl("fcdd_get_limit")
+public func fcdd_get_limit(_ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded { try required(out, "out").pointee = Int64(try EngineLimits.value(try string(name, "name"))) }
+}
+
 @_cdecl("fcdd_network_names")
 public func fcdd_network_names(_ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64, _ needed: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded {
@@ -63,7 +73,7 @@ public func fcdd_receptive_upsample(_ maps: UnsafePointer<Float>?, _ n: Int64, _
               s >= 0, s.isFinite else {
             throw EngineError.invalidArgument("invalid upsampling geometry side=\(side) out_side=\(outSide) j=\(j) r=\(r) s=\(s)")
         }
-        let x = try batch(maps, n, itemShape: [1, Int(side), Int(side)])
+        let x = try batch(maps, n, itemShape: [1, Int(side), Int(side)], outputFloatsPerItem: Int(outSide) * Int(outSide))
         let rec = Reception(n: Int(side), j: Int(j), r: Int(r), s: s)
         let y = try ReceptiveUpsampling.upsample(x, reception: rec, outSide: Int(outSide), std: std > 0 ? std : nil)
         let out = try required(out, "out")

@@ -117,7 +117,7 @@ public func fcdd_network_forward(_ p: OpaquePointer?, _ x: UnsafePointer<Float>?
     guarded {
         let net = try handle(p).net
         try checkCount(outCount, Int(max(n, 0)) * net.outItemShape.reduce(1, *), "out")
-        let input = try batch(x, n, itemShape: net.inShape)
+        let input = try batch(x, n, for: net)
         for v in input.data where !v.isFinite { throw EngineError.invalidArgument("input contains NaN or infinity") }
         let y = try net.forward(input)
         net.clearCaches()
@@ -133,7 +133,7 @@ public func fcdd_network_loss_and_grad(_ p: OpaquePointer?, _ x: UnsafePointer<F
     guarded {
         let net = try handle(p).net
         let lossOut = try required(lossOut, "loss_out")
-        let input = try batch(x, n, itemShape: net.inShape)
+        let input = try batch(x, n, for: net)
         let y = labels.map { Array(UnsafeBufferPointer(start: $0, count: Int(n))) }
         let gt = gtmaps.map { Tensor(shape: [Int(n), 1, net.inShape[1], net.inShape[2]],
                                      data: Array(UnsafeBufferPointer(start: $0, count: Int(n) * net.inShape[1] * net.inShape[2]))) }
@@ -155,7 +155,7 @@ public func fcdd_network_scores(_ p: OpaquePointer?, _ x: UnsafePointer<Float>?,
     guarded {
         let net = try handle(p).net
         let out = try required(out, "scores_out")
-        let s = try net.scores(try batch(x, n, itemShape: net.inShape))
+        let s = try net.scores(try batch(x, n, for: net))
         s.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: s.count) }
     }
 }
@@ -166,7 +166,7 @@ public func fcdd_network_heatmaps(_ p: OpaquePointer?, _ x: UnsafePointer<Float>
     guarded {
         let net = try handle(p).net
         try checkCount(outCount, Int(max(n, 0)) * net.inShape[1] * net.inShape[2], "out")
-        let maps = try net.heatmaps(try batch(x, n, itemShape: net.inShape), gaussStd: try gaussStd(std))
+        let maps = try net.heatmaps(try batch(x, n, for: net), gaussStd: try gaussStd(std))
         try copyOut(maps, out, outCount, "out")
     }
 }

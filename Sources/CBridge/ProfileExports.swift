@@ -8,7 +8,7 @@ public func fcdd_network_profile(_ net: OpaquePointer?, _ x: UnsafePointer<Float
                                  _ needed: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded {
         let handle = try object(net, NetworkHandle.self, "net")
-        let input = try batch(x, n, itemShape: handle.net.inShape)
+        let input = try batch(x, n, for: handle.net)
         let timings = try LayerProfile.run(handle.net, input, repetitions: Int(repetitions))
         try writeText(JSONValue.array(timings.map(\.json)).serialized(), buf, cap, needed)
     }

@@ -16,10 +16,11 @@ enum Status {
     static let state: Int32 = 6
     static let null: Int32 = 7
     static let bufferTooSmall: Int32 = 8
+    static let outOfMemory: Int32 = 9
 
     static let names = ["FCDD_OK", "FCDD_ERR_INVALID_ARGUMENT", "FCDD_ERR_SHAPE", "FCDD_ERR_NOT_FOUND",
                         "FCDD_ERR_IO", "FCDD_ERR_FORMAT", "FCDD_ERR_STATE", "FCDD_ERR_NULL",
-                        "FCDD_ERR_BUFFER_TOO_SMALL"]
+                        "FCDD_ERR_BUFFER_TOO_SMALL", "FCDD_ERR_OUT_OF_MEMORY"]
 }
 
 /// A failure of the bridge itself (NULL pointers, small buffers), beside the engine's errors.
@@ -62,6 +63,7 @@ func guarded(_ body: () throws -> Void) -> Int32 {
         case .io: return Status.io
         case .format: return Status.format
         case .state: return Status.state
+        case .outOfMemory: return Status.outOfMemory
         }
     } catch let e as BridgeError {
         LastError.set(e.message)
@@ -108,9 +110,21 @@ func floats(_ p: UnsafePointer<Float>?, _ count: Int, _ what: String) throws -> 
     return Array(UnsafeBufferPointer(start: p, count: count))
 }
 
-/// A batch (n, C, H, W) from a caller's pointer, with the sizes checked before any memory is read.
-func batch(_ x: UnsafePointer<Float>?, _ n: Int64, itemShape: [Int]) throws -> Tensor {
-    guard n >= 1, n <= 1 << 24 else { throw EngineError.shapeMismatch("batch size must be at least 1, got \(n)") }
+/// A batch (n, item shape) from a caller's pointer, with the sizes checked and the memory of the copy and
+/// of `outputFloatsPerItem` per item reserved before any memory is read.
+func batch(_ x: UnsafePointer<Float>?, _ n: Int64, itemShape: [Int], outputFloatsPerItem: Int = 0) throws -> Tensor {
+    guard n >= 1, n <= 1 << 24 else { throw EngineError.shapeMismatch("batch size must be in 1...\(1 << 24), got \(n)") }
     let shape = [Int(n)] + itemShape
+    let perItem = try CheckedAllocation.bytes(itemShape, elementSize: 1, what: "input") + outputFloatsPerItem
+    try CheckedAllocation.reserve([Int(n), perItem], elementSize: MemoryLayout<Float>.size, what: "a batch of \(shape)")
+    return Tensor(shape: shape, data: try floats(x, shape.reduce(1, *), "input"))
+}
+
+/// A batch (n, C, H, W) for `net` from a caller's pointer, with the sizes checked, and the memory of a
+/// pass over it reserved, before any memory is read.
+func batch(_ x: UnsafePointer<Float>?, _ n: Int64, for net: Network) throws -> Tensor {
+    guard n >= 1, n <= 1 << 24 else { throw EngineError.shapeMismatch("batch size must be in 1...\(1 << 24), got \(n)") }
+    try net.reserveWorkingMemory(batch: Int(n), training: net.training)
+    let shape = [Int(n)] + net.inShape
     return Tensor(shape: shape, data: try floats(x, shape.reduce(1, *), "input"))
 }

@@ -69,9 +69,13 @@ public func fcdd_tensor_file_add(_ p: OpaquePointer?, _ name: UnsafePointer<CCha
             let m = acc.0.multipliedReportingOverflow(by: d)
             return (m.partialValue, acc.1 || m.overflow)
         }
-        guard !overflow, Int64(count) * Int64(type.byteSize) == nbytes else {
-            throw EngineError.shapeMismatch("'\(key)': shape \(dims) of \(typeName) needs \(count * type.byteSize) bytes, got \(nbytes)")
+        guard !overflow, case let (needed, false) = count.multipliedReportingOverflow(by: type.byteSize) else {
+            throw EngineError.invalidArgument("'\(key)': shape \(dims) of \(typeName) is too large to address")
         }
+        guard Int64(needed) == nbytes else {
+            throw EngineError.shapeMismatch("'\(key)': shape \(dims) of \(typeName) needs \(needed) bytes, got \(nbytes)")
+        }
+        try CheckedAllocation.reserve(bytes: needed, what: "tensor '\(key)'")
         let bytes = nbytes == 0 ? [] : Array(UnsafeRawBufferPointer(start: try required(data, "data"), count: Int(nbytes)))
         h.file.add(try SafeTensorEntry.make(name: key, dtype: type, shape: dims, bytes: bytes))
     }

@@ -19,8 +19,8 @@ import numpy as np
 
 from . import _lib, _loader, _validate  # _lib loads the library (after choosing the OpenBLAS kernel)
 from ._lib import check, f32ptr, lib
-from .errors import (FCDDError, FCDDIOError, FormatError, InvalidArgumentError, NotFittedError, NotFoundError,
-                     ShapeError, StateError)
+from .errors import (FCDDError, FCDDIOError, FCDDMemoryError, FormatError, InvalidArgumentError, NotFittedError,
+                     NotFoundError, ShapeError, StateError)
 from .network import Network
 from . import optim
 from .safetensors import load_safetensors, save_safetensors
@@ -53,8 +53,44 @@ def info():
 
 
 def set_num_threads(n):
-    """Sets the number of worker threads of the engine (n >= 1); OpenBLAS runs single-threaded inside them."""
-    check(lib.fcdd_set_num_threads(_validate.integer(n, "number of threads", 1, 1024)))
+    """Sets the number of worker threads of the engine (1-1024); OpenBLAS runs single-threaded inside them."""
+    # The same rule and words as the `threads` setting of fs.FCDD and `fcdd-swift train`.
+    try:
+        n = _validate.integer(n, "threads", 1, 1024)
+    except InvalidArgumentError:
+        raise InvalidArgumentError(f"threads must be in [1, 1024]; got {n!r}") from None
+    check(lib.fcdd_set_num_threads(n))
+
+
+LIMITS = ("max_image_pixels",)
+
+
+def get_limits():
+    """The engine's limits on what outside data may make it allocate, as a dict (see `set_limits`)."""
+    out = {}
+    for name in LIMITS:
+        value = ctypes.c_int64()
+        check(lib.fcdd_get_limit(name.encode(), ctypes.byref(value)))
+        out[name] = value.value
+    return out
+
+
+def set_limits(max_image_pixels=None):
+    """Sets limits of this process's engine and returns the previous ones (a dict for ``set_limits(**old)``).
+
+    Parameters
+    ----------
+    max_image_pixels : int, optional
+        The most pixels (height x width) a decoded image file, an image array or a model's input may have
+        (default 178,956,970, PIL's decompression-bomb limit; the environment variable
+        FCDD_SWIFT_MAX_IMAGE_PIXELS sets it for new processes, e.g. Ray workers). Larger images are refused
+        with a FormatError that names the limit before any memory is allocated for them.
+    """
+    previous = get_limits()
+    if max_image_pixels is not None:
+        check(lib.fcdd_set_limit(b"max_image_pixels",
+                                 _validate.integer(max_image_pixels, "max_image_pixels", 1, 2 ** 62)))
+    return previous
 
 
 def sgemm_gflops(m=1024, n=1024, k=1024, threads=None, seconds=1.0):
@@ -103,6 +139,6 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
 
 
 __all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "read_image", "write_png",
-           "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "sgemm_gflops",
+           "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "get_limits", "set_limits", "sgemm_gflops",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
-           "NotFoundError", "NotFittedError", "FCDDIOError", "FormatError", "StateError", "__version__"]
+           "NotFoundError", "NotFittedError", "FCDDIOError", "FCDDMemoryError", "FormatError", "StateError", "__version__"]

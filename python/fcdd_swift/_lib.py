@@ -35,6 +35,10 @@ _SIGNATURES = {
     "fcdd_info": (c_int32, _text),
     # int32_t fcdd_set_num_threads(int32_t threads);
     "fcdd_set_num_threads": (c_int32, [c_int32]),
+    # int32_t fcdd_set_limit(const char *name, int64_t value);
+    "fcdd_set_limit": (c_int32, [c_char_p, c_int64]),
+    # int32_t fcdd_get_limit(const char *name, int64_t *out);
+    "fcdd_get_limit": (c_int32, [c_char_p, POINTER(c_int64)]),
     # int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
     "fcdd_network_names": (c_int32, _text),
 

@@ -37,6 +37,11 @@ class StateError(FCDDError, RuntimeError):
     """The call is not valid now, e.g. an optimiser step before any gradient or a closed handle (FCDD_ERR_STATE)."""
 
 
+class FCDDMemoryError(FCDDError, MemoryError):
+    """The memory a call needs cannot be allocated on this machine (FCDD_ERR_OUT_OF_MEMORY); the process and
+    every object in it stay usable."""
+
+
 class NotFittedError(StateError, ValueError, AttributeError):
     """A detector used before `fit` (also a ValueError and AttributeError, as scikit-learn's NotFittedError)."""
 
@@ -69,6 +74,7 @@ _BY_STATUS = {
     6: StateError,            # FCDD_ERR_STATE
     7: InvalidArgumentError,  # FCDD_ERR_NULL
     8: FCDDError,             # FCDD_ERR_BUFFER_TOO_SMALL (handled by the text helpers; never expected here)
+    9: FCDDMemoryError,       # FCDD_ERR_OUT_OF_MEMORY
 }
 
 

@@ -29,7 +29,7 @@ def tool_output(*cmd):
 
 def test_header_declares_the_expected_functions():
     names = declared_functions()
-    assert len(names) == 56, sorted(names)
+    assert len(names) == 58, sorted(names)
     assert {"fcdd_settings_schema", "fcdd_settings_resolve", "fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_last_error",
             "fcdd_experiment_run", "fcdd_experiment_plan", "fcdd_experiment_run_one", "fcdd_experiment_summarize", "fcdd_predict_run", "fcdd_image_read", "fcdd_png_write",
             "fcdd_detector_create", "fcdd_detector_fit", "fcdd_detector_infer", "fcdd_detector_describe",
@@ -49,7 +49,7 @@ def test_python_bindings_cover_exactly_the_header():
 
 def test_status_codes_match_the_header_and_the_exceptions():
     codes = declared_status_codes()
-    assert codes["FCDD_OK"] == 0 and len(codes) == 9
+    assert codes["FCDD_OK"] == 0 and len(codes) == 10
     for name, value in codes.items():
         assert _lib.status_string(value) == name
     assert set(errors._BY_STATUS) == {v for v in codes.values() if v != 0}

@@ -16,7 +16,11 @@
  *   - Every function that can fail returns an int32 status (FCDD_OK = 0). On failure a message is kept
  *     per thread and read with fcdd_last_error(); no function traps on bad input.
  *   - Handles are opaque. A handle must not be used by two threads at once (the Python package locks
- *     each handle); different handles may be used concurrently.
+ *     each handle); different handles may be used concurrently. A handle of the wrong kind (a tensor file
+ *     where a network is expected) gives FCDD_ERR_INVALID_ARGUMENT; a *_free function ignores it.
+ *   - Sizes from callers and files are checked (overflow-checked products, against the data and the
+ *     limits of fcdd_set_limit) before memory is allocated; memory that cannot be had is
+ *     FCDD_ERR_OUT_OF_MEMORY, never an abort. Thread counts are 1-1024 everywhere.
  *   - Strings are UTF-8, NUL-terminated. Functions that write text take (buf, cap) and report the
  *     needed size (including the NUL) in *needed, so a caller can retry with a larger buffer.
  *   - Labels: 0 = nominal (pulled to the centre), 1 = anomalous (pushed away).
@@ -39,7 +43,8 @@ enum {
     FCDD_ERR_FORMAT = 5,           /* a file is malformed */
     FCDD_ERR_STATE = 6,            /* the call is not valid now (e.g. a step before any gradient) */
     FCDD_ERR_NULL = 7,             /* a required pointer argument is NULL */
-    FCDD_ERR_BUFFER_TOO_SMALL = 8  /* a text buffer is too small; *needed tells the size */
+    FCDD_ERR_BUFFER_TOO_SMALL = 8, /* a text buffer is too small; *needed tells the size */
+    FCDD_ERR_OUT_OF_MEMORY = 9     /* the memory the call needs cannot be allocated */
 };
 
 typedef struct fcdd_network fcdd_network;
@@ -58,8 +63,13 @@ const char *fcdd_status_string(int32_t status);
 /* JSON object describing the runtime: version, blas_core, blas_config, threads, vector_code ("avx2-fma"
  * when built on and for a CPU with AVX2 and FMA, else "baseline"). */
 int32_t fcdd_info(char *buf, int64_t cap, int64_t *needed);
-/* Sets the number of worker threads of the engine (>= 1). */
+/* Sets the number of worker threads of the engine (1-1024). */
 int32_t fcdd_set_num_threads(int32_t threads);
+/* Limits on what outside data may make the engine allocate, by name. "max_image_pixels": the most pixels
+ * (height x width) a decoded image or a model's input may have; default 178956970 (PIL's decompression-bomb
+ * limit), or the environment variable FCDD_SWIFT_MAX_IMAGE_PIXELS at load time. Values are >= 1. */
+int32_t fcdd_set_limit(const char *name, int64_t value);
+int32_t fcdd_get_limit(const char *name, int64_t *out);
 /* JSON array of all network names. */
 int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
 

@@ -17,6 +17,7 @@ extension Detector {
         guard images.channels == dataShape[0] else {
             throw EngineError.shapeMismatch("the detector was fitted on \(dataShape[0])-channel images; got \(images.channels)-channel images")
         }
+        try network.reserveWorkingMemory(batch: min(images.count, Detector.inferenceChunk), training: false)
         let pipeline = try ItemPipeline(spec: spec, training: false)
         let source = ArrayImageSource(images, channels: spec.channels)
         let (rawH, rawW) = (spec.rawShape[1], spec.rawShape[2])

@@ -53,10 +53,11 @@ public struct PNGImage: Equatable {
             guard width <= 1_000_000, height <= 1_000_000 else {  // libpng's own default limit, re-checked
                 throw EngineError.format("\(source): PNG size \(width) x \(height) exceeds 1000000 per side")
             }
+            try EngineLimits.checkImage(width: width, height: height, source: source)
             let count = width * height * channels
             // The header alone can claim gigabytes. Deflate expands at most ~1032x, and a 1-bit palette
             // pixel becomes 4 bytes (32x), so more than that from this many bytes is a corrupt file.
-            guard count <= 1 << 31, count / 33_100 <= bytes.count else {
+            guard count / 33_100 <= bytes.count else {
                 throw EngineError.format("\(source): PNG header claims \(width) x \(height) pixels, too large for \(bytes.count) bytes of data")
             }
             // 16-bit files without gamma information are sRGB in practice (PIL and OpenCV read them

@@ -84,10 +84,13 @@ func halfToFloat(_ h: UInt16) -> Float {
 /// bfloat16 is the upper half of a float32.
 func bfloat16ToFloat(_ b: UInt16) -> Float { Float(bitPattern: UInt32(b) << 16) }
 
-/// A safetensors file in memory: entries in file (data) order plus string metadata.
+/// A safetensors file in memory: entries in file (data) order plus string metadata. Entries are found by
+/// name through an index, so reading or building a file of n tensors takes time linear in n.
 public struct SafeTensorsFile {
-    public var entries: [SafeTensorEntry] = []
+    public private(set) var entries: [SafeTensorEntry] = []
     public var metadata: [(String, String)] = []
+    /// Position of each entry in `entries`, by name.
+    private var positions = [String: Int]()
 
     /// The largest header accepted; real headers are kilobytes, and this bounds the JSON parse.
     static let maxHeaderLength: UInt64 = 100_000_000
@@ -95,7 +98,7 @@ public struct SafeTensorsFile {
     public init() {}
 
     /// The entry named `name`, if any.
-    public subscript(name: String) -> SafeTensorEntry? { entries.first { $0.name == name } }
+    public subscript(name: String) -> SafeTensorEntry? { positions[name].map { entries[$0] } }
 
     /// Entry `name` converted to a float tensor (every dtype is accepted).
     public func tensor(_ name: String) throws -> Tensor {
@@ -108,7 +111,12 @@ public struct SafeTensorsFile {
 
     /// Adds or replaces (same name, same position) an entry.
     public mutating func add(_ entry: SafeTensorEntry) {
-        if let i = entries.firstIndex(where: { $0.name == entry.name }) { entries[i] = entry } else { entries.append(entry) }
+        if let i = positions[entry.name] {
+            entries[i] = entry
+        } else {
+            positions[entry.name] = entries.count
+            entries.append(entry)
+        }
     }
 
     /// Adds or replaces a tensor stored as F32. The name `__metadata__` is reserved by the format.
@@ -203,6 +211,7 @@ public struct SafeTensorsFile {
             coveringName = file.entries[i].name
         }
         file.entries = order.map { file.entries[$0] }
+        for (i, e) in file.entries.enumerated() { file.positions[e.name] = i }
         return file
     }
 

@@ -49,6 +49,8 @@ public final class Network {
     public let correspondingFCDD: String?
     /// Spare arrays for the layers' large input gradients (GradientPool.swift).
     let gradientPool = GradientPool()
+    /// Floats per item of all layer outputs together and of the largest one (for `reserveWorkingMemory`).
+    let outputFloatsPerItem: Int, widestOutputFloatsPerItem: Int
 
     init(name: String, objective: Objective, inShape: [Int], bias: Bool, reception: Reception?,
          layers: [Layer], modules: [(String, Layer)], correspondingFCDD: String?) throws {
@@ -57,7 +59,15 @@ public final class Network {
         self.modules = modules.map { (path: $0.0, layer: $0.1) }
         self.correspondingFCDD = correspondingFCDD
         var shape = [1] + inShape
-        for layer in layers { shape = try layer.outputShape(for: shape) }
+        var total = 0, widest = 0
+        for layer in layers {
+            shape = try layer.outputShape(for: shape)
+            guard let floats = checkedProduct(shape), case let (sum, false) = total.addingReportingOverflow(floats) else {
+                throw EngineError.invalidArgument("\(name): in_shape \(inShape) makes layer outputs too large to address")
+            }
+            total = sum; widest = max(widest, floats)
+        }
+        outputFloatsPerItem = total; widestOutputFloatsPerItem = widest
         outItemShape = Array(shape.dropFirst())
         Network.planFusion(layers)
         Network.planOutputReuse(layers)
@@ -107,9 +117,20 @@ public final class Network {
         guard shape[0] >= 1 else { throw EngineError.shapeMismatch("empty batch") }
     }
 
+    /// Throws `.outOfMemory` when a pass over `batch` items cannot have its memory on this machine: in
+    /// training every layer output is kept for the backward pass and gets a gradient of its size; in eval
+    /// mode a layer's input and output exist at once. Called before batches are built from outside sizes.
+    public func reserveWorkingMemory(batch: Int, training: Bool) throws {
+        let inputFloats = inShape.reduce(1, *)
+        let perItem = inputFloats + 2 * (training ? outputFloatsPerItem : widestOutputFloatsPerItem)
+        try CheckedAllocation.reserve([batch, perItem], elementSize: MemoryLayout<Float>.size,
+                                      what: "\(name) on \(batch) x \(inShape.map(String.init).joined(separator: " x ")) \(training ? "(training)" : "(inference)")")
+    }
+
     /// Forward pass in the current mode. Training mode updates BatchNorm running statistics.
     public func forward(_ x: Tensor) throws -> Tensor {
         try validateInput(x.shape)
+        try reserveWorkingMemory(batch: x.shape[0], training: training)
         if training {
             // PyTorch refuses to normalise a single value per channel; so do we, before any state changes.
             var shape = x.shape

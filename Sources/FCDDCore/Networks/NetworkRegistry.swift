@@ -77,6 +77,9 @@ public enum NetworkRegistry {
         guard inShape.count == 3, inShape.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
             throw EngineError.invalidArgument("in_shape must be (C, H, W) with positive sizes, got \(inShape)")
         }
+        do { try EngineLimits.checkImage(width: inShape[2], height: inShape[1], source: "\(name) in_shape \(inShape)") } catch {
+            throw EngineError.invalidArgument("\(error)")
+        }
         guard inShape[1] == inShape[2] else {
             throw EngineError.invalidArgument("\(name) needs square inputs (H == W), got \(inShape[1])x\(inShape[2])")
         }

@@ -13,11 +13,13 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case format(String)
     /// The call is not valid in the current state (e.g. a step before any gradient).
     case state(String)
+    /// Memory for the call cannot be allocated (a size too large for this machine).
+    case outOfMemory(String)
 
     public var description: String {
         switch self {
         case .invalidArgument(let m), .shapeMismatch(let m), .notFound(let m),
-             .io(let m), .format(let m), .state(let m):
+             .io(let m), .format(let m), .state(let m), .outOfMemory(let m):
             return m
         }
     }

@@ -81,6 +81,10 @@ public final class Trainer {
         guard options.objective == network.objective else {
             throw EngineError.invalidArgument("objective '\(options.objective.rawValue)' does not fit the \(network.objective.rawValue) network \(network.name)")
         }
+        // A step holds accBatches loader batches (concatenated) and the network's activations for them.
+        let (stepBatch, overflow) = options.batchSize.multipliedReportingOverflow(by: options.accBatches)
+        guard !overflow else { throw EngineError.invalidArgument("batch size \(options.batchSize) x \(options.accBatches) accumulated batches is too large") }
+        try network.reserveWorkingMemory(batch: stepBatch, training: true)
         self.network = network; self.optimizer = optimizer; self.scheduler = scheduler; self.options = options
         self.loader = try BatchLoader(source: samples, batchSize: options.batchSize, seed: options.seed)
         self.completedEpochs = completedEpochs

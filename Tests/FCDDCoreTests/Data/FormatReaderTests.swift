@@ -77,6 +77,34 @@ final class FormatReaderTests: XCTestCase {
         assertReaderError(try readIDXImages(path: corruptGzip), contains: ["cut.gz", "truncated"])
     }
 
+    /// A gzipped IDX file inflates only to the size its header declares: a 1 x 2 x 2 header in front of
+    /// megabytes of zeros (a few kilobytes packed) is refused without inflating them.
+    func testGzippedIDXInflatesOnlyWhatItsHeaderDeclares() throws {
+        let dir = makeTestDirectory()
+        let header = Array(idxBytes(dimensions: [1, 2, 2], values: [1, 2, 3, 4]))
+        let bomb = try writeFormatTestFile(gzipBytes(header + [UInt8](repeating: 0, count: 50_000_000), level: 9), dir, "bomb.gz")
+        XCTAssertLessThan(DirectoryListing.fileSize(bomb)!, 100_000)
+        assertReaderError(try readIDXImages(path: bomb), contains: ["bomb.gz", "the 20 bytes its IDX header declares"])
+        let exact = try writeFormatTestFile(gzipBytes(header), dir, "exact.gz")
+        XCTAssertEqual(try readIDXImages(path: exact).pixels, [1, 2, 3, 4])
+        let short = try writeFormatTestFile(gzipBytes(Array(header.dropLast())), dir, "short.gz")
+        assertReaderError(try readIDXImages(path: short), contains: ["short.gz", "holds 3 bytes"])
+        // The header alone says how much: a header declaring 4 GB of images is refused before inflating.
+        let huge = try writeFormatTestFile(gzipBytes([0, 0, 8, 3, 0, 1, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0xFF, 0xFF]), dir, "huge.gz")
+        assertReaderError(try readIDXImages(path: huge), contains: ["huge.gz", "declares"])
+        XCTAssertEqual(try gunzip(gzipBytes(header), source: "p", limit: 4, prefixOnly: true), Array(header.prefix(4)))
+        XCTAssertEqual(try gunzip(gzipBytes([7, 8]), source: "p", limit: 4, prefixOnly: true), [7, 8])
+    }
+
+    func testIDXImagesOverThePixelLimitAreRefused() throws {
+        let dir = makeTestDirectory()
+        let path = try writeFormatTestFile(idxBytes(dimensions: [1, 300, 400], values: [UInt8](repeating: 0, count: 120_000)), dir, "big")
+        try EngineLimits.with(maxImagePixels: 100_000) {
+            assertReaderError(try readIDXImages(path: path), contains: ["big", "300 pixels exceeds the limit of 100000 pixels"])
+        }
+        XCTAssertEqual(try readIDXImages(path: path).count, 1)
+    }
+
     func testFashionMNISTFromTorchvisionLayout() throws {
         let dir = makeTestDirectory()
         let train = pattern(3 * 28 * 28), test = pattern(2 * 28 * 28, seed: 9)

@@ -155,6 +155,41 @@ final class MVTecDatasetTests: XCTestCase {
         assertEngineError(try MVTecADDataset(dataDirectory: data), isFormat, contains: "bad magic")
     }
 
+    /// Cache headers as an attacker would write them: paths the test pass cannot derive masks from, and
+    /// image sizes whose all-zero masks would need gigabytes (or wrap around). Each is a damaged cache.
+    func testCraftedCacheHeadersAreReportedAsDamage() throws {
+        let data = try makeTemporaryDirectory(self)
+        _ = try makeTree(data)
+        let path = try MVTecADDataset(dataDirectory: data).cachePath
+        // Without the tree a damaged cache cannot be rebuilt, so it must be reported.
+        try FileManager.default.removeItem(atPath: data + "/mvtec/bottle")
+        try FileManager.default.removeItem(atPath: data + "/mvtec/capsule")
+        let original = try readWholeFile(path)
+        let headerLength = MVTecCacheFile.le(original, 16, 8)
+        let json = String(decoding: original[24..<(24 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(json.contains("\"test/crack/000.png\",1,12,12]"), json)
+        let edits: [(String, String, String)] = [
+            ("\"test/crack/000.png\"", "\"test_crack_000.png\"", "bad test record"),
+            ("\"test/crack/000.png\"", "\"test/../../000.png\"", "bad test record"),
+            ("\"test/crack/000.png\"", "\"test/poke/000.png\"", "bad test record"),     // not its defect's folder
+            ("\"train/good/000.png\"", "\"train/good\"", "bad train record"),
+            ("\"test/crack/000.png\",1,12,12]", "\"test/crack/000.png\",1,4294967296,4294967296]", "exceeds the limit"),
+            ("\"test/crack/000.png\",1,12,12]", "\"test/crack/000.png\",1,100000,100000]", "exceeds the limit"),
+            ("\"test/crack/000.png\",1,12,12]", "\"test/crack/000.png\",1,0,12]", "empty or negative"),
+        ]
+        for (find, replacement, expected) in edits {
+            let edited = json.replacingOccurrences(of: find, with: replacement)
+            XCTAssertNotEqual(edited, json, find)
+            var header = Array(edited.trimmingCharacters(in: .whitespaces).utf8)
+            XCTAssertLessThanOrEqual(header.count, headerLength)
+            header += [UInt8](repeating: 0x20, count: headerLength - header.count)
+            try writeFileAtomically(Array(original[0..<24]) + header + Array(original[(24 + headerLength)...]), to: path)
+            assertEngineError(try MVTecADDataset(dataDirectory: data), isFormat, contains: expected)
+        }
+        try writeFileAtomically(original, to: path)
+        XCTAssertEqual(try MVTecADDataset(dataDirectory: data).cacheStatus, .reused)
+    }
+
     func testMissingDataAndBrokenTreesGiveClearErrors() throws {
         let data = try makeTemporaryDirectory(self)
         assertEngineError(try MVTecADDataset(dataDirectory: data), isNotFound, contains: "/mvtec/<class>/train/good/*.png")

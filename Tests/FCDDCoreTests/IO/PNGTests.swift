@@ -155,7 +155,10 @@ final class PNGTests: XCTestCase {
         XCTAssertThrowsError(try PNGImage.decode([], source: "empty.png"))
         // A tiny file whose header claims 10^6 x 10^6 RGBA pixels must not allocate 4 TB.
         let bomb = RawPNG.make(width: 1_000_000, height: 1_000_000, bitDepth: 8, colorType: 6, rows: [[0, 0, 0, 0]])
-        XCTAssertThrowsError(try PNGImage.decode(bomb, source: "bomb.png")) { XCTAssertTrue("\($0)".contains("too large"), "\($0)") }
+        XCTAssertThrowsError(try PNGImage.decode(bomb, source: "bomb.png")) { XCTAssertTrue("\($0)".contains("exceeds the limit"), "\($0)") }
+        // Below the pixel limit, the size must still fit the data: 10000 x 10000 RGBA from a few bytes.
+        let thin = RawPNG.make(width: 10_000, height: 10_000, bitDepth: 8, colorType: 6, rows: [[0, 0, 0, 0]])
+        XCTAssertThrowsError(try PNGImage.decode(thin, source: "thin.png")) { XCTAssertTrue("\($0)".contains("too large"), "\($0)") }
         let zeroWidth = RawPNG.make(width: 0, height: 1, bitDepth: 8, colorType: 0, rows: [[]])
         XCTAssertThrowsError(try PNGImage.decode(zeroWidth, source: "zero.png"))
         let badPaletteIndex = RawPNG.make(width: 1, height: 1, bitDepth: 8, colorType: 3, rows: [[0]])  // no PLTE

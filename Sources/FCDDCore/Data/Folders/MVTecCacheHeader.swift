@@ -57,13 +57,20 @@ extension MVTecCacheFile {
             for t in tests {
                 guard let fields = t.arrayValue, fields.count == 4, let path = fields[0].stringValue,
                       let id = fields[1].intValue, (0..<defects.count).contains(id),
-                      let h = fields[2].intValue, let w = fields[3].intValue, h >= 1, w >= 1 else {
+                      isRecordPath(path, split: "test", defect: defects[id]),
+                      let h = fields[2].intValue, let w = fields[3].intValue else {
                     throw damaged("bad test record in class \(index)")
+                }
+                // The all-zero masks of good images are made at this size: it must be an image size.
+                do { try EngineLimits.checkImage(width: w, height: h, source: path) } catch {
+                    throw damaged("test record \(path) of class \(index): \(error)")
                 }
                 cls.testPaths.append(path); cls.testDefectIDs.append(id); cls.testSizes.append((h, w))
             }
             for t in trains {
-                guard let path = t.stringValue else { throw damaged("bad train record in class \(index)") }
+                guard let path = t.stringValue, isRecordPath(path, split: "train", defect: "good") else {
+                    throw damaged("bad train record in class \(index)")
+                }
                 cls.trainPaths.append(path)
             }
             record += tests.count + trains.count
@@ -71,6 +78,14 @@ extension MVTecCacheFile {
             classes.append(cls)
         }
         return (fingerprint, defects, classes)
+    }
+
+    /// Whether `path` is "<split>/<defect>/<file name>" as the tree scan writes it (the test pass derives
+    /// mask paths from it).
+    static func isRecordPath(_ path: String, split: String, defect: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0] == split && parts[1] == defect && !parts[2].isEmpty
+            && parts[2] != "." && parts[2] != ".." && !defect.contains("/") && defect != ".."
     }
 
     /// Reads exactly `count` bytes at `offset`; a short read throws `short`.

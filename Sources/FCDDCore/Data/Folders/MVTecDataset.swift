@@ -165,6 +165,9 @@ public struct MVTecOriginalMasks {
         }
         // "test/<defect>/<name>" -> "ground_truth/<defect>/<name>_mask.png", as when the cache was built.
         let parts = cls.testPaths[index].split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3 else {  // the cache header's paths are checked when it is opened
+            throw EngineError.format("damaged MVTec-AD cache: test record \(cls.testPaths[index]) of \(classDirectory)")
+        }
         let maskPath = "ground_truth/\(parts[1])/\(MVTecAD.maskName(forImage: String(parts[parts.count - 1])))"
         return try readImageFile(path: DirectoryListing.join(classDirectory, maskPath)).firstChannel
     }

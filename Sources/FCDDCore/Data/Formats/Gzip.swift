@@ -14,13 +14,19 @@ public func isGzip(_ bytes: [UInt8]) -> Bool {
 }
 
 /// Decompresses a gzip stream (one or more members). `source` names the data in error messages.
-/// Throws `EngineError.format` for data that is not gzip, corrupt, truncated, or larger than `limit` bytes.
-public func gunzip(_ bytes: [UInt8], source: String, limit: Int = defaultGunzipLimit) throws -> [UInt8] {
+/// Throws `EngineError.format` for data that is not gzip, corrupt, truncated, or larger than `limit` bytes
+/// (`limitReason` says where the limit comes from). With `prefixOnly` the first `limit` bytes are returned
+/// instead (fewer if the data is shorter), for reading a header before deciding how much to inflate.
+public func gunzip(_ bytes: [UInt8], source: String, limit: Int = defaultGunzipLimit,
+                   limitReason: String? = nil, prefixOnly: Bool = false) throws -> [UInt8] {
     guard isGzip(bytes) else { throw EngineError.format("\(source): not a gzip file (bad magic number)") }
     // The last 4 bytes (ISIZE) hold the size modulo 2^32 of the last member: a good first guess.
     let hint = bytes.count >= 18 ? bytes[(bytes.count - 4)...].reversed().reduce(0) { $0 << 8 | Int($1) } : 0
     // Deflate expands at most ~1032x, so a larger claim is corrupt and must not drive the allocation.
-    let guess = min(max(hint, 4 * bytes.count, 1024), 1032 * bytes.count, limit)
+    // One byte of room past the limit: zlib may fill the output exactly and only see the end of the stream
+    // on the next call, and a stream that does produce that byte is over the limit.
+    let capacity = prefixOnly ? limit : limit + 1
+    let guess = prefixOnly ? limit : min(max(hint, 4 * bytes.count, 1024), 1032 * bytes.count, capacity)
     var output = [UInt8](repeating: 0, count: guess)
     var produced = 0
     var stream = z_stream()
@@ -36,10 +42,11 @@ public func gunzip(_ bytes: [UInt8], source: String, limit: Int = defaultGunzipL
             var status = Z_OK
             while status != Z_STREAM_END {
                 if produced == output.count {
-                    guard output.count < limit else {
-                        throw EngineError.format("\(source): decompressed data exceeds the limit of \(limit) bytes")
+                    if prefixOnly && produced == limit { return }
+                    guard output.count < capacity else {
+                        throw EngineError.format("\(source): decompressed data exceeds \(limitReason ?? "the limit of \(limit) bytes")")
                     }
-                    output.append(contentsOf: repeatElement(0, count: min(output.count, limit - output.count)))
+                    output.append(contentsOf: repeatElement(0, count: max(1, min(output.count, capacity - output.count))))
                 }
                 let inChunk = min(input.count - consumed, Int(UInt32.max))
                 let outChunk = min(output.count - produced, Int(UInt32.max))
@@ -71,6 +78,9 @@ public func gunzip(_ bytes: [UInt8], source: String, limit: Int = defaultGunzipL
             }
             guard inflateReset(&stream) == Z_OK else { throw EngineError.format("\(source): zlib cannot reset inflate") }
         }
+    }
+    guard produced <= limit else {
+        throw EngineError.format("\(source): decompressed data exceeds \(limitReason ?? "the limit of \(limit) bytes")")
     }
     output.removeSubrange(produced...)
     return output

@@ -39,18 +39,44 @@ public func parseIDX(_ bytes: [UInt8], expectedMagic: UInt32, source: String) th
     return IDXData(dimensions: dimensions, values: Array(bytes[headerSize...]))
 }
 
-/// Reads an IDX file, plain or gzip-compressed (detected by content, not by the `.gz` name).
+/// Reads an IDX file, plain or gzip-compressed (detected by content, not by the `.gz` name). A gzipped
+/// file is inflated only as far as its IDX header declares: the header comes first, then the rest with
+/// that size as the limit.
 public func readIDXFile(path: String, expectedMagic: UInt32) throws -> IDXData {
     var bytes = try readWholeFile(path)
-    if isGzip(bytes) { bytes = try gunzip(bytes, source: path) }
+    if isGzip(bytes) {
+        let head = try gunzip(bytes, source: path, limit: 4 + 4 * 255, prefixOnly: true)
+        let declared = try idxDeclaredSize(head, source: path)
+        guard declared <= defaultGunzipLimit else {
+            throw EngineError.format("\(path): IDX header declares \(declared) bytes, more than the \(defaultGunzipLimit) bytes a gzipped dataset file may inflate to")
+        }
+        bytes = try gunzip(bytes, source: path, limit: declared, limitReason: "the \(declared) bytes its IDX header declares")
+    }
     return try parseIDX(bytes, expectedMagic: expectedMagic, source: path)
+}
+
+/// The byte size (header and values) that the IDX header at the start of `head` declares; the magic number
+/// is checked later by `parseIDX`.
+private func idxDeclaredSize(_ head: [UInt8], source: String) throws -> Int {
+    guard head.count >= 4 else { throw EngineError.format("\(source): IDX file too short (\(head.count) bytes) for its 4-byte magic number") }
+    let headerSize = 4 + 4 * Int(head[3])
+    guard head.count >= headerSize else {
+        throw EngineError.format("\(source): IDX header needs \(headerSize) bytes for \(head[3]) sizes, the file has \(head.count)")
+    }
+    let dimensions = (0..<Int(head[3])).map { Int(bigEndianUInt32(head, at: 4 + 4 * $0)) }
+    guard let total = checkedProduct(dimensions), case let (size, false) = total.addingReportingOverflow(headerSize) else {
+        throw EngineError.format("\(source): IDX sizes \(dimensions) are too large")
+    }
+    return size
 }
 
 /// Reads an IDX image file (N x H x W uint8, magic 0x00000803) with non-empty images.
 public func readIDXImages(path: String) throws -> (count: Int, height: Int, width: Int, pixels: [UInt8]) {
     let data = try readIDXFile(path: path, expectedMagic: idxImagesMagic)
     let dims = data.dimensions
+    guard dims.count == 3 else { throw EngineError.format("\(path): IDX images need 3 sizes (N x H x W), the header has \(dims.count)") }
     guard dims[1] >= 1, dims[2] >= 1 else { throw EngineError.format("\(path): IDX images have empty size \(dims[1]) x \(dims[2])") }
+    try EngineLimits.checkImage(width: dims[2], height: dims[1], source: path)
     return (dims[0], dims[1], dims[2], data.values)
 }
 

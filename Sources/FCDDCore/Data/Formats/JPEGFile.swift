@@ -7,12 +7,15 @@
 //    Pillow's cmyk2rgb, R = 255-K' - (C' * (255-K') / 255) with C' = 255-C stored; done below.
 //  * warnings (corrupt entropy data) do not stop PIL, a truncated file does ("image file is truncated"):
 //    here a fatal libjpeg error or a missing end-of-image marker throws, other warnings are accepted.
-//  * images over Pillow's decompression-bomb limit (2 x 89,478,485 pixels) are rejected from the header,
-//    before any pixel memory is allocated.
+//  * images over the pixel limit (EngineLimits, by default Pillow's decompression-bomb limit) and sizes the
+//    file is too short to encode are rejected from the header, before any pixel memory is allocated.
 import CTurboJPEG
 
-/// Pillow's `Image.MAX_IMAGE_PIXELS` (1024^3 / 4 / 3); it refuses images of more than twice this.
-public let jpegMaxPixels = 2 * 89_478_485
+/// With Huffman coding every 8x8 block of the full-resolution component carries at least one bit (its DC
+/// code), so a JPEG of n bytes encodes at most 8 * 64 * n pixels; a header claiming more belongs to a cut
+/// or corrupt file that libjpeg would "decode" into a large array of filler. (Arithmetic coding, rare, can
+/// go below a bit per block; there only the pixel limit applies.)
+let jpegMaxPixelsPerByte = 512
 
 /// Whether `bytes` start like a JPEG (SOI marker followed by another marker).
 public func isJPEG(_ bytes: [UInt8]) -> Bool {
@@ -36,10 +39,12 @@ public func decodeJPEG(_ bytes: [UInt8], source: String) throws -> RawImage {
         guard width >= 1, height >= 1 else {
             throw EngineError.format("\(source): invalid JPEG header (no image frame found, size \(width) x \(height))")
         }
-        guard Int(width) * Int(height) <= jpegMaxPixels else {
-            throw EngineError.format("\(source): JPEG of \(width) x \(height) pixels exceeds the limit of \(jpegMaxPixels) pixels (PIL's decompression-bomb limit)")
+        try EngineLimits.checkImage(width: Int(width), height: Int(height), source: source)
+        let markers = scanMarkers(bytes)
+        guard markers.arithmetic || Int(width) * Int(height) <= jpegMaxPixelsPerByte * bytes.count else {
+            throw EngineError.format("\(source): JPEG header claims \(width) x \(height) pixels, more than \(bytes.count) bytes can encode (corrupt or cut file)")
         }
-        guard endsWithEndOfImage(bytes) else {
+        guard markers.endsWithEndOfImage else {
             throw EngineError.format("\(source): JPEG is truncated (no end-of-image marker after the image data)")
         }
         let cmyk = colorspace == TJCS_CMYK.rawValue || colorspace == TJCS_YCCK.rawValue
@@ -59,28 +64,30 @@ public func decodeJPEG(_ bytes: [UInt8], source: String) throws -> RawImage {
     }
 }
 
-/// Whether an EOI marker (FF D9) follows the first start-of-scan. Entropy-coded data cannot contain
-/// FF D9 (a data byte FF is stuffed as FF 00), and segments before the scan are skipped by their
-/// lengths, so an embedded EXIF thumbnail's EOI does not count. libjpeg itself would pad a cut-off scan
-/// with a fake EOI and only warn.
-private func endsWithEndOfImage(_ bytes: [UInt8]) -> Bool {
-    var at = 2
+/// The marker segments before the first start-of-scan: whether a frame header is arithmetic-coded
+/// (SOF9-SOF11, SOF13-SOF15), and whether an EOI marker (FF D9) follows that scan. Entropy-coded data
+/// cannot contain FF D9 (a data byte FF is stuffed as FF 00), and segments before the scan are skipped by
+/// their lengths, so an embedded EXIF thumbnail's EOI does not count. libjpeg itself would pad a cut-off
+/// scan with a fake EOI and only warn.
+private func scanMarkers(_ bytes: [UInt8]) -> (arithmetic: Bool, endsWithEndOfImage: Bool) {
+    var at = 2, arithmetic = false
     while at + 1 < bytes.count {
         guard bytes[at] == 0xFF else { at += 1; continue }  // stray bytes: libjpeg skips them too (with a warning)
         let marker = bytes[at + 1]
         if marker == 0xFF { at += 1; continue }  // fill byte
         if marker == 0xDA { break }               // start of scan
         if marker == 0x01 || (0xD0...0xD7).contains(marker) { at += 2; continue }
-        guard at + 3 < bytes.count else { return false }
+        if (0xC9...0xCF).contains(marker) && marker != 0xCC { arithmetic = true }
+        guard at + 3 < bytes.count else { return (arithmetic, false) }
         at += 2 + (Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]))
     }
-    guard at + 1 < bytes.count else { return false }
+    guard at + 1 < bytes.count else { return (arithmetic, false) }
     var i = bytes.count - 2
     while i > at {
-        if bytes[i] == 0xFF && bytes[i + 1] == 0xD9 { return true }
+        if bytes[i] == 0xFF && bytes[i + 1] == 0xD9 { return (arithmetic, true) }
         i -= 1
     }
-    return false
+    return (arithmetic, false)
 }
 
 /// PIL's CMYK JPEG path: raw mode "CMYK;I" inverts the stored values, then `convert("RGB")` applies
