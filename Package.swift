@@ -44,11 +44,21 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
+        // The numeric kernels: loops over raw pointers whose sizes the engine has already checked. The only
+        // code compiled without Swift's overflow and bounds checks, because bench/compare.py measured them
+        // to cost speed there (README, "Safety and limits"); nothing in it reads files or outside sizes.
+        .target(
+            name: "FCDDKernels",
+            dependencies: ["CBLAS"],
+            path: "Sources/FCDDKernels",
+            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))] + vectorSettings
+        ),
+        // Everything else, readers of files and outside sizes included, keeps the checks.
         .target(
             name: "FCDDCore",
-            dependencies: ["CBLAS", "CPNG", "CZlib", "CTurboJPEG"],
+            dependencies: ["FCDDKernels", "CBLAS", "CPNG", "CZlib", "CTurboJPEG"],
             path: "Sources/FCDDCore",
-            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))] + vectorSettings
+            swiftSettings: [.unsafeFlags(["-wmo"], .when(configuration: .release))] + vectorSettings
         ),
         .target(
             name: "CBridge",
@@ -62,9 +72,23 @@ let package = Package(
         .testTarget(
             name: "FCDDCoreTests",
             // zlib and TurboJPEG also write the gzip and JPEG files that the format tests read.
-            dependencies: ["FCDDCore", "CZlib", "CTurboJPEG"],
+            dependencies: ["FCDDCore", "FCDDKernels", "CZlib", "CTurboJPEG"],
             path: "Tests/FCDDCoreTests",
             exclude: ["Fixtures"]
         ),
     ]
 )
+
+// Fuzzing (Fuzz/, scripts/fuzz.sh): every reader of outside data fed raw bytes (FuzzReaders, which
+// FuzzRegressionTests replays), and one libFuzzer executable per reader, built only when asked for with
+// the sanitizer flags the script passes.
+package.targets.append(.target(name: "FuzzReaders", dependencies: ["FCDDCore"], path: "Fuzz/Readers"))
+package.targets.first { $0.name == "FCDDCoreTests" }!.dependencies.append("FuzzReaders")
+if let fuzz = getenv("FCDD_SWIFT_FUZZ"), String(cString: fuzz) == "1" {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
+    for harness in ["FuzzPNG", "FuzzJPEG", "FuzzIDX", "FuzzGzip", "FuzzCIFARBinary", "FuzzCIFARPickle", "FuzzSafeTensors",
+                    "FuzzModel", "FuzzMVTecCache", "FuzzVOCXML", "FuzzNumpy", "FuzzJSON", "FuzzConfig"] {
+        package.targets.append(.executableTarget(name: harness, dependencies: ["FuzzReaders", "FuzzSupport"],
+                                                 path: "Fuzz/Harnesses/\(harness)"))
+    }
+}

@@ -45,10 +45,25 @@ public final class ExperimentRunner {
         return classes.flatMap { c in (0..<settings.iterations).map { (c, names[c], $0) } }
     }
 
+    /// `load` is one run's snapshot: training every class and repetition from it would silently start
+    /// them all from that one class's weights.
+    private func checkLoadFitsOneRun() throws {
+        guard let load = settings.load else { return }
+        let runs = try plannedRuns()
+        guard runs.count == 1 else {
+            throw EngineError.invalidArgument("--load \(load) continues one run, but this experiment has \(runs.count) runs (\(settings.classes.isEmpty ? "all classes" : "classes \(settings.classes.map(String.init).joined(separator: " "))") x \(settings.iterations) repetitions): choose one run with --normal-class C --it 1, or continue a stopped experiment of several runs with --resume DIR (each run from its own snapshot)")
+        }
+        let (info, _) = try Snapshot.read(path: load)
+        if let stored = info.extra["nominal_class"]?.intValue, stored != runs[0].nominalClass {
+            throw EngineError.invalidArgument("--load \(load) is a snapshot of class \(stored), but this run trains class \(runs[0].nominalClass)")
+        }
+    }
+
     public func runDirectory(nominalClass c: Int, iteration i: Int) -> String { "\(directory)/normal_\(c)/it_\(i)" }
 
     /// Checks the data, applies the threads setting and makes the experiment's folder.
     private func start() throws {
+        try checkLoadFitsOneRun()
         try settings.checkFilesExist()
         if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
         if directory.isEmpty { directory = settings.experimentDirectory(startTime: localTimestamp()) }
@@ -130,7 +145,7 @@ public final class ExperimentRunner {
         let outcome = try trainer.run { [unowned self] p in self.keepGoing(.progress(p)) }
         if let error = checkpointError { throw error }
         if outcome == .stopped {
-            dir.log("stopped after \(trainer.completedEpochs) complete epochs; resume with --load \(snapshot)")
+            dir.log("stopped after \(trainer.completedEpochs) complete epochs; continue with --resume \(directory) (or this run alone with --load \(snapshot))")
             return result
         }
         try checkpoint()

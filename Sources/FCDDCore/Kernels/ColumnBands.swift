@@ -12,6 +12,7 @@
 //   them all ones, the product ran at 65-83 and also yields the bias gradient (dY times the ones row)
 //   without another pass over dY. (Built with FMA, the thin layers compute their weight gradient
 //   directly instead: ThinConvolutionGradient.swift.)
+import FCDDKernels
 
 struct ColumnBands {
     let geometry: WindowGeometry

@@ -2,6 +2,7 @@
 // own column buffer and, in backward, its own partial weight gradient (OpenBLAS runs single-threaded
 // inside). Column buffers are the worker pool's scratch memory, which all layers share; partial
 // gradients are kept per layer (one weight-sized array per worker, like an optimiser's state).
+import FCDDKernels
 
 /// Per-worker scratch memory of one convolution layer.
 final class ConvolutionWorkers {

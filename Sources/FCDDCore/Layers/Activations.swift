@@ -3,6 +3,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FCDDKernels
 
 /// The backward pass ReLU and leaky ReLU share: elementwise, written over the incoming gradient when
 /// nobody else holds it, a pass-through when BatchNorm applies the activation (FusedActivation.swift).

@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FCDDKernels
 
 public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, BackwardInPlace, PooledInputGradient {
     var keepsLargeOutput = false
@@ -55,22 +56,11 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, Bac
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         output = nil   // hand the previous output back to its storage
-        let y: Tensor
-        switch fusedActivation {
-        case nil: y = forward(x, training: training, IdentityKernel())
-        case .relu: y = forward(x, training: training, ReLUKernel())
-        case .leakyReLU(let slope): y = forward(x, training: training, LeakyReLUKernel(slope: slope))
-        }
-        if fusedActivation != nil { output = y }
-        return y
-    }
-
-    private func forward<K: ActivationKernel>(_ x: Tensor, training: Bool, _ activation: K) -> Tensor {
         let n = x.batch, c = channels, plane = x.itemCount / c
         let m = n * plane
         var mean = [Float](repeating: 0, count: c), inv = [Float](repeating: 0, count: c)
         var variance = [Double](repeating: 0, count: c)  // biased batch variance per channel
-        let eps = self.eps
+        let eps = self.eps, activation = fusedActivation
         if !training {
             for ch in 0..<c {
                 mean[ch] = runningMean.value.data[ch]
@@ -87,23 +77,15 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, Bac
             return outputStorage.tensor(x.shape, keepLarge: keepsLargeOutput) { yb, _ in
                 Parallel.forEachChunk(c) { _, channelRange in
                     for ch in channelRange {
+                        let planes = ChannelPlanes(images: n, channels: c, channel: ch, plane: plane)
                         if training {
-                            // Two-pass statistics, accumulated in double precision across planes.
-                            var s = 0.0
-                            for i in 0..<n { s += blockSum(xb + (i * c + ch) * plane, plane) }
-                            let mu = s / Double(m)
-                            var q = 0.0
-                            for i in 0..<n { q += centredSquareSum(xb + (i * c + ch) * plane, plane, mu) }
-                            varb[ch] = q / Double(m)
-                            meanb[ch] = Float(mu)
-                            invb[ch] = Float(1.0 / (q / Double(m) + Double(eps)).squareRoot())
+                            let stats = channelStatistics(xb, planes)
+                            varb[ch] = stats.variance
+                            meanb[ch] = Float(stats.mean)
+                            invb[ch] = Float(1.0 / (stats.variance + Double(eps)).squareRoot())
                         }
-                        let scale = gamma[ch] * invb[ch], mu = meanb[ch], shift = beta[ch]
-                        for i in 0..<n {
-                            let base = (i * c + ch) * plane
-                            let src = xb + base, dst = yb + base
-                            for k in 0..<plane { dst[k] = activation.apply((src[k] - mu) * scale + shift) }
-                        }
+                        normalizeChannel(xb, yb, planes, mean: meanb[ch], scale: gamma[ch] * invb[ch], shift: beta[ch],
+                                         activation: activation)
                     }
                 }
             }
@@ -120,6 +102,7 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, Bac
         self.mean = mean
         invStd = inv
         lastWasTraining = training
+        if fusedActivation != nil { output = y }
         return y
     }
 
@@ -144,23 +127,14 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, Bac
     }
 
     /// Accumulates the parameter gradients and writes the input gradient to `dx` (which may be `dy`).
-    private func backward(_ dy: UnsafePointer<Float>, _ shape: [Int], into dx: UnsafeMutablePointer<Float>?) {
+    private func backward(_ db: UnsafePointer<Float>, _ shape: [Int], into dxb: UnsafeMutablePointer<Float>?) {
         guard let x = input else { preconditionFailure("BatchNorm.backward without forward") }
         let y = output ?? x   // only read by a fused activation's mask
-        switch fusedActivation {
-        case nil: backward(dy, x, y, shape, into: dx, IdentityKernel())
-        case .relu: backward(dy, x, y, shape, into: dx, ReLUKernel())
-        case .leakyReLU(let slope): backward(dy, x, y, shape, into: dx, LeakyReLUKernel(slope: slope))
-        }
-    }
-
-    private func backward<K: ActivationKernel>(_ db: UnsafePointer<Float>, _ x: Tensor, _ y: Tensor, _ shape: [Int],
-                                               into dxb: UnsafeMutablePointer<Float>?, _ activation: K) {
         let n = shape[0], c = channels, plane = shape.dropFirst().reduce(1, *) / c
         let m = Double(n * plane)
         var sumDy = [Double](repeating: 0, count: c), sumDyXh = [Double](repeating: 0, count: c)
         let gamma = weight?.value.data ?? [Float](repeating: 1, count: c)
-        let mean = self.mean, invStd = self.invStd, training = lastWasTraining
+        let mean = self.mean, invStd = self.invStd, training = lastWasTraining, activation = fusedActivation
         x.data.withUnsafeBufferPointer { xp in
         y.data.withUnsafeBufferPointer { yp in
         sumDy.withUnsafeMutableBufferPointer { sdp in
@@ -169,29 +143,17 @@ public final class BatchNorm: Layer, KeepsOutput, CachesInput, CachesOutput, Bac
             let sdb = sdp.baseAddress!, sdxb = sdxp.baseAddress!
             Parallel.forEachChunk(c) { _, channelRange in
                 for ch in channelRange {
+                    let planes = ChannelPlanes(images: n, channels: c, channel: ch, plane: plane)
                     let mu = mean[ch], iv = invStd[ch]
-                    var sDy = 0.0, sDyXc = 0.0
-                    for i in 0..<n {
-                        let base = (i * c + ch) * plane
-                        let sums = gradientSums(db + base, xb + base, plane, mu, activation, output: yb + base)
-                        sDy += sums.dy; sDyXc += sums.dyCentred
-                    }
+                    let (sDy, sDyXc) = channelGradientSums(db, xb, output: yb, planes, mean: mu, activation: activation)
                     sdb[ch] = sDy
                     sdxb[ch] = sDyXc * Double(iv)   // sum of dy * xhat
                     guard let dxb else { continue }
-                    let scale = gamma[ch] * iv
                     // d/dx of (x - mean) * invStd with batch statistics:
                     // dx = g*invStd * (dy - mean(dy) - xhat * mean(dy*xhat)); eval mode: g*invStd*dy.
-                    let meanDy = training ? Float(sDy / m) : 0
-                    let xcScale = training ? Float(sDyXc * Double(iv) / m) * iv : 0
-                    for i in 0..<n {
-                        let base = (i * c + ch) * plane
-                        let g = db + base, xs = xb + base, ys = yb + base, out = dxb + base
-                        for k in 0..<plane {
-                            let masked = activation.gradient(g[k], output: ys[k])
-                            out[k] = scale * (masked - meanDy - (xs[k] - mu) * xcScale)
-                        }
-                    }
+                    channelInputGradient(db, xb, output: yb, dxb, planes, scale: gamma[ch] * iv,
+                                         meanDy: training ? Float(sDy / m) : 0, mean: mu,
+                                         xcScale: training ? Float(sDyXc * Double(iv) / m) * iv : 0, activation: activation)
                 }
             }
         }}}}

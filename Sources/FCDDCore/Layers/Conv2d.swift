@@ -4,6 +4,7 @@
 // pass and input gradient by Winograd F(2x2, 3x3) instead (Winograd.swift); the weight gradient stays
 // im2col + sgemm. Convolutions with 1-3 input channels (the first layer) run their forward pass and
 // weight gradient as direct kernels where the build has FMA (ThinConvolution*.swift).
+import FCDDKernels
 
 public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient {
     var keepsLargeOutput = false
@@ -94,7 +95,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
     /// Few input channels (the first layer): a direct convolution (ThinConvolution.swift), images split
     /// over the workers, or with fewer images than workers each image's output rows.
     private func forwardThin(_ x: Tensor) -> Tensor {
-        let thin = ThinConvolution(geometry: geometry(x.shape), outChannels: outChannels)
+        let thin = ThinConvolution.configured(geometry(x.shape), outChannels: outChannels)
         let g = thin.geometry, n = x.batch, inItem = x.itemCount, outItem = outChannels * g.colCols
         let y = x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
@@ -181,7 +182,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
         // without FMA from thin columns as (OC, 32) with the bias gradient in column C*K*K. Either way
         // accumulated per worker behind the scratch that the other steps use.
         let direct = weightGrad != nil && ThinConvolution.applies(g)
-            ? ThinConvolution(geometry: g, outChannels: outChannels) : nil
+            ? ThinConvolution.configured(g, outChannels: outChannels) : nil
         let bands = weightGrad == nil || direct != nil ? nil : ColumnBands(g)
         let thin = bands?.isThin == true
         let columnScratch = max(g.isPointwise ? 0 : scratchCount(g), bands?.scratchCount ?? 0, direct?.scratchCount ?? 0,

@@ -1,5 +1,6 @@
 // Transposed 2-D convolution (PyTorch nn.ConvTranspose2d, square kernel, groups = 1, dilation 1).
 // Forward is the input-gradient of a convolution: W^T times the image, folded with col2im.
+import FCDDKernels
 
 public final class ConvTranspose2d: Layer, KeepsOutput, CachesInput, PooledInputGradient {
     var keepsLargeOutput = false

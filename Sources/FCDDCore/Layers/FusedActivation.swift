@@ -8,12 +8,8 @@
 // unchanged) but passes values through; `Network.planFusion` pairs them up. Results are identical to
 // the separate layers: the activation's gradient mask is read from the fused output, and `y > 0`
 // holds exactly where the normalised value was > 0 for any slope >= 0 (also for NaN and -0).
-
-/// The activation a BatchNorm applies to its own output.
-enum FusedActivation: Equatable {
-    case relu
-    case leakyReLU(slope: Float)
-}
+// The loops and the FusedActivation cases live with the kernels (FCDDKernels/BatchNormKernels.swift).
+import FCDDKernels
 
 /// An activation layer that can hand its work to the BatchNorm before it.
 protocol FusableActivation: AnyObject {
@@ -32,39 +28,5 @@ extension Network {
             norm.fusedActivation = form
             activation.fusedIntoPrevious = true
         }
-    }
-}
-
-// The activations as specialisable kernels, so that BatchNorm's loops compile once per activation
-// without a branch per value.
-
-protocol ActivationKernel {
-    /// The activation of a normalised value.
-    func apply(_ v: Float) -> Float
-    /// The incoming gradient `g` masked by the activation, given its output `y`.
-    func gradient(_ g: Float, output y: Float) -> Float
-    func gradient(_ g: SIMD8<Float>, output y: SIMD8<Float>) -> SIMD8<Float>
-}
-
-struct IdentityKernel: ActivationKernel {
-    @inline(__always) func apply(_ v: Float) -> Float { v }
-    @inline(__always) func gradient(_ g: Float, output y: Float) -> Float { g }
-    @inline(__always) func gradient(_ g: SIMD8<Float>, output y: SIMD8<Float>) -> SIMD8<Float> { g }
-}
-
-struct ReLUKernel: ActivationKernel {
-    @inline(__always) func apply(_ v: Float) -> Float { v > 0 ? v : 0 }
-    @inline(__always) func gradient(_ g: Float, output y: Float) -> Float { y > 0 ? g : 0 }
-    @inline(__always) func gradient(_ g: SIMD8<Float>, output y: SIMD8<Float>) -> SIMD8<Float> {
-        SIMD8<Float>().replacing(with: g, where: y .> 0)
-    }
-}
-
-struct LeakyReLUKernel: ActivationKernel {
-    let slope: Float
-    @inline(__always) func apply(_ v: Float) -> Float { v > 0 ? v : v * slope }
-    @inline(__always) func gradient(_ g: Float, output y: Float) -> Float { y > 0 ? g : g * slope }
-    @inline(__always) func gradient(_ g: SIMD8<Float>, output y: SIMD8<Float>) -> SIMD8<Float> {
-        (g * slope).replacing(with: g, where: y .> 0)
     }
 }

@@ -1,4 +1,5 @@
 // Fully connected layer (PyTorch nn.Linear): y (N, OUT) = x (N, IN) * W^T + b, W stored (OUT, IN).
+import FCDDKernels
 
 public final class Linear: Layer {
     public let inFeatures: Int, outFeatures: Int

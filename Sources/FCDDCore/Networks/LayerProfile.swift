@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FCDDKernels
 
 /// One layer's share of a training step.
 public struct LayerTiming {

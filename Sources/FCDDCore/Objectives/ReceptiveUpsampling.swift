@@ -5,6 +5,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FCDDKernels
 
 public enum ReceptiveUpsampling {
     /// The default std for a kernel of size k when none is given: log10(0.45 k + 1) + 0.25 below 32, else 10.

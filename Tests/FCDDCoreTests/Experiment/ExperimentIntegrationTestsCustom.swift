@@ -313,7 +313,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         XCTAssertEqual(info.completedEpochs, 0)
         XCTAssertEqual(info.totalEpochs, 3)
         let log = try readTextFile(r.directory + "/log.txt")
-        XCTAssertTrue(log.contains("stopped after 0 complete epochs; resume with --load \(r.directory)/snapshot.safetensors"), log)
+        XCTAssertTrue(log.contains("stopped after 0 complete epochs; continue with --resume \(tmp)/log (or this run alone with --load \(r.directory)/snapshot.safetensors)"), log)
         XCTAssertEqual(try readJSONFile(tmp + "/log/summary.json"), summary)
         XCTAssertEqual(summary["mean"], .null)
     }

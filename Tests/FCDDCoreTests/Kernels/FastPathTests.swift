@@ -1,5 +1,6 @@
 import XCTest
 @testable import FCDDCore
+@testable import FCDDKernels
 
 /// The speed paths against plain definitions: Winograd 3x3 convolutions against a direct sum (sizes
 /// with odd edges, tails of the eight-tile groups, single pixels), BatchNorm fused with its

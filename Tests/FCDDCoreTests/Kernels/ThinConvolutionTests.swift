@@ -1,5 +1,6 @@
 import XCTest
 @testable import FCDDCore
+@testable import FCDDKernels
 
 /// First-layer convolutions (1-3 input channels): the direct kernel (ThinConvolution.swift) and the
 /// im2col path with the bias written before the product, and the weight and bias gradients both direct

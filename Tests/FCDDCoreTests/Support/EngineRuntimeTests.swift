@@ -1,5 +1,6 @@
 import XCTest
 @testable import FCDDCore
+@testable import FCDDKernels
 
 /// The one runtime configuration: validated thread counts, and changes that tests make are undone.
 final class EngineRuntimeTests: XCTestCase {

@@ -6,8 +6,7 @@
 let sumBlock = 1024
 
 /// Sum of `count` values.
-@inline(__always)
-func blockSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
+public func blockSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
     var total = 0.0, start = 0
     while start < count {
         let end = min(count, start + sumBlock)
@@ -22,8 +21,7 @@ func blockSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
 }
 
 /// Sum of `(p[k] - mean)^2` over `count` values.
-@inline(__always)
-func centredSquareSum(_ p: UnsafePointer<Float>, _ count: Int, _ mean: Double) -> Double {
+public func centredSquareSum(_ p: UnsafePointer<Float>, _ count: Int, _ mean: Double) -> Double {
     let mu = Float(mean), muv = SIMD8<Float>(repeating: Float(mean))
     var total = 0.0, start = 0
     while start < count {

@@ -4,28 +4,28 @@
 
 extension SIMD8 where Scalar == Float {
     /// The 8 floats at `p`.
-    @inline(__always)
-    init(loadingFrom p: UnsafePointer<Float>) {
+    @inlinable @inline(__always)
+    public init(loadingFrom p: UnsafePointer<Float>) {
         self = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
     /// The first `count` floats at `p` and zeros after them (all 8 when `count` >= 8).
-    @inline(__always)
-    init(loadingFrom p: UnsafePointer<Float>, count: Int) {
+    @inlinable @inline(__always)
+    public init(loadingFrom p: UnsafePointer<Float>, count: Int) {
         if count >= 8 { self.init(loadingFrom: p); return }
         self.init()
         for l in 0..<count { self[l] = p[l] }
     }
 
     /// Stores the 8 lanes at `p`.
-    @inline(__always)
-    func store(to p: UnsafeMutablePointer<Float>) {
+    @inlinable @inline(__always)
+    public func store(to p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
     }
 
     /// Stores the first `count` lanes at `p` (all 8 when `count` >= 8).
-    @inline(__always)
-    func store(to p: UnsafeMutablePointer<Float>, count: Int) {
+    @inlinable @inline(__always)
+    public func store(to p: UnsafeMutablePointer<Float>, count: Int) {
         if count >= 8 { store(to: p); return }
         for l in 0..<count { p[l] = self[l] }
     }

@@ -13,8 +13,8 @@
 // tolerances (1e-4 forward, 1e-3 gradients) are far wider.
 
 /// The geometry of one image's F(2x2, 3x3) convolution and its per-worker scratch layout.
-struct Winograd3x3 {
-    let inChannels: Int, outChannels: Int
+public struct Winograd3x3 {
+    public let inChannels: Int, outChannels: Int
     let height: Int, width: Int
     let tilesH: Int, tilesW: Int
     /// The zero-padded input copy: one row and column of padding on top and left, enough below and on
@@ -23,12 +23,12 @@ struct Winograd3x3 {
     let tileRowsPerBlock: Int
 
     /// Whether a convolution is one that this routine computes.
-    static func applies(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int) -> Bool {
+    public static func applies(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int) -> Bool {
         // Below ~16 channels the 16 products are too thin for sgemm and im2col is as fast.
         kernel == 3 && stride == 1 && padding == 1 && inChannels >= 16 && outChannels >= 16
     }
 
-    init(inChannels: Int, outChannels: Int, height: Int, width: Int) {
+    public init(inChannels: Int, outChannels: Int, height: Int, width: Int) {
         self.inChannels = inChannels; self.outChannels = outChannels
         self.height = height; self.width = width
         tilesH = (height + 1) / 2; tilesW = (width + 1) / 2
@@ -44,13 +44,13 @@ struct Winograd3x3 {
     var paddedCount: Int { inChannels * paddedH * paddedW }
     var blockTiles: Int { tileRowsPerBlock * tilesW }
     /// Floats of worker scratch one image needs.
-    var scratchCount: Int { paddedCount + 16 * (inChannels + outChannels) * blockTiles }
+    public var scratchCount: Int { paddedCount + 16 * (inChannels + outChannels) * blockTiles }
     /// Floats of transformed weights.
-    var weightCount: Int { 16 * inChannels * outChannels }
+    public var weightCount: Int { 16 * inChannels * outChannels }
 
     /// U[xi][o][c] = (G w[o][c] G^T)[xi] for weights (O, C, 3, 3). With `transposedFlipped` the
     /// weights are (C, O, 3, 3) and each kernel is rotated by 180 degrees: the input gradient's weights.
-    static func transformWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int,
+    public static func transformWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int,
                                  transposedFlipped: Bool, into u: UnsafeMutablePointer<Float>) {
         for oc in 0..<o {
             for ic in 0..<c {
@@ -83,22 +83,15 @@ struct Winograd3x3 {
 
     /// y (O, H, W) = the convolution of x (C, H, W) with the transformed weights `u`, plus `bias` per
     /// output channel when given. `scratch` holds `scratchCount` floats.
-    func convolve(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                  _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    public func convolve(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                         _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         convolve(x, u, bias: bias, y, scratch: scratch) { count, body in body(0..<count) }
     }
 
-    /// The same for one image shared by the engine's workers (one image from a notebook): each phase
-    /// of a block is split over channels, so `scratch` is shared by all of them.
-    func convolveSharingWorkers(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        convolve(x, u, bias: bias, y, scratch: scratch) { count, body in
-            Parallel.forEachChunk(count) { _, range in body(range) }
-        }
-    }
-
-    /// `split(count, body)` runs `body` over parts of 0..<count (channels), in parallel or not.
-    private func convolve(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    /// The same with each phase of a block split over channels by `split(count, body)`, which runs
+    /// `body` over parts of 0..<count, in parallel or not: for one image shared by the engine's workers
+    /// (one image from a notebook), whose `scratch` all of them share.
+    public func convolve(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                           split: (Int, @escaping (Range<Int>) -> Void) -> Void) {
         let padded = scratch

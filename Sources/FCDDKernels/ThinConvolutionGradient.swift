@@ -17,16 +17,16 @@
 
 extension ThinConvolution {
     /// Floats of lane accumulators per worker: 8 for every weight, then 8 for every bias value.
-    var gradientAccumulatorCount: Int { 8 * outChannels * (geometry.colRows + 1) }
+    public var gradientAccumulatorCount: Int { 8 * outChannels * (geometry.colRows + 1) }
 
-    /// Output rows per band: 16384 pixels (EngineRuntime.swift) of 4 channels of dY take 256 KiB, which
+    /// Output rows per band: 16384 pixels (`gradientBandPixels`) of 4 channels of dY take 256 KiB, which
     /// the L2 cache holds while the C*K kernel rows pass over them.
-    private var gradientBandRows: Int { max(1, EngineRuntime.configuration.thinGradientBandPixels / geometry.outW) }
+    private var gradientBandRows: Int { max(1, gradientBandPixels / geometry.outW) }
 
     /// Adds one image's gradients to the lane accumulators `acc` (`gradientAccumulatorCount` floats,
     /// zeroed before the first image): `padded` is the image after `pad`, `dy` its output gradient
     /// (OC, OH, OW). Without `withBias` the bias lanes are left alone.
-    func accumulateGradient(_ padded: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    public func accumulateGradient(_ padded: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                             into acc: UnsafeMutablePointer<Float>, withBias: Bool) {
         let g = geometry, k = g.kernel, taps = g.colRows, plane = g.outH * g.outW
         let ph = g.inH + 2 * g.padding, pw = g.inW + 2 * g.padding
@@ -62,7 +62,7 @@ extension ThinConvolution {
     }
 
     /// Adds the lanes of `acc` across to `dw` (OC, C*K*K) and, when given, `db` (OC).
-    func addAccumulatedGradient(_ acc: UnsafePointer<Float>, to dw: UnsafeMutablePointer<Float>,
+    public func addAccumulatedGradient(_ acc: UnsafePointer<Float>, to dw: UnsafeMutablePointer<Float>,
                                 bias db: UnsafeMutablePointer<Float>?) {
         let weights = outChannels * geometry.colRows
         for i in 0..<weights { dw[i] += SIMD8(loadingFrom: acc + 8 * i).sum() }

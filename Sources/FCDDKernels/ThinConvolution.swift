@@ -12,21 +12,26 @@
 // im2col + sgemm. The weight and bias gradients are computed directly too (ThinConvolutionGradient.swift),
 // without FMA from thin columns padded to 32 rows (ColumnBands.swift).
 
-struct ThinConvolution {
-    let geometry: WindowGeometry
-    let outChannels: Int
+public struct ThinConvolution {
+    public let geometry: WindowGeometry
+    public let outChannels: Int
+    /// Output pixels per band of the weight gradient (the runtime configuration's thinGradientBandPixels).
+    let gradientBandPixels: Int
 
-    /// Stride-1 convolutions whose columns would have fewer than 32 rows, when the runtime configuration
-    /// enables the direct kernels.
-    static func applies(_ g: WindowGeometry) -> Bool {
-        EngineRuntime.configuration.thinConvolutions && g.stride == 1 && !g.isPointwise && g.colRows < ColumnBands.thinRows
+    public init(geometry: WindowGeometry, outChannels: Int, gradientBandPixels: Int = 16384) {
+        self.geometry = geometry; self.outChannels = outChannels; self.gradientBandPixels = gradientBandPixels
+    }
+
+    /// Stride-1 convolutions whose columns would have fewer than `thinRows` rows.
+    public static func fits(_ g: WindowGeometry, thinRows: Int) -> Bool {
+        g.stride == 1 && !g.isPointwise && g.colRows < thinRows
     }
 
     /// Scratch floats for the zero-padded image.
-    var scratchCount: Int { paddedImageCount(geometry) }
+    public var scratchCount: Int { paddedImageCount(geometry) }
 
     /// Zero-pads one image (C, H, W) into `padded` (`scratchCount` floats).
-    func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+    public func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
         padForUnfolding(x, geometry, padded)
     }
 
@@ -36,7 +41,7 @@ struct ThinConvolution {
     private var bandRows: Int { max(1, 2048 / geometry.outW) }
 
     /// y rows `outputRows` (all channels) = W * the padded image + bias; `y` is one image's output.
-    func forward(_ padded: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    public func forward(_ padded: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                  _ y: UnsafeMutablePointer<Float>, outputRows: Range<Int>) {
         // Rows of a multiple of 32 pixels go in blocks of 3 channels x 32 pixels, all others in blocks of
         // 4 channels x 24 pixels: 12 accumulators either way, but 32 = 16 + 16 in the second shape

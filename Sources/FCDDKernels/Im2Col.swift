@@ -33,7 +33,7 @@ public struct WindowGeometry: Equatable {
 }
 
 /// Unfolds one image `x` (C, H, W) into `col` (C*K*K, OH*OW); taps outside the image read zero.
-func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>) {
+public func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>) {
     let k = g.kernel, s = g.stride, p = g.padding
     let ohw = g.outH * g.outW
     for c in 0..<g.channels {
@@ -71,7 +71,7 @@ func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutable
 
 /// Folds `col` (C*K*K, OH*OW) back onto the image `x` (C, H, W), adding overlapping taps. `x` is
 /// accumulated into, so clear it first when a fresh result is wanted.
-func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ x: UnsafeMutablePointer<Float>) {
+public func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ x: UnsafeMutablePointer<Float>) {
     let k = g.kernel, s = g.stride, p = g.padding
     let ohw = g.outH * g.outW
     for c in 0..<g.channels {
@@ -102,10 +102,10 @@ func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ x: UnsafeMutable
 }
 
 /// Extra floats that `im2colStride1` may write past the end of `col`, and read past the padded image.
-let im2colSlack = 8
+public let im2colSlack = 8
 
 /// Floats of scratch that `im2colStride1` needs for the zero-padded copy of one image.
-func paddedImageCount(_ g: WindowGeometry) -> Int {
+public func paddedImageCount(_ g: WindowGeometry) -> Int {
     g.channels * (g.inH + 2 * g.padding) * (g.inW + 2 * g.padding) + im2colSlack
 }
 
@@ -113,14 +113,14 @@ func paddedImageCount(_ g: WindowGeometry) -> Int {
 /// (`paddedImageCount` floats): every row of `col` is then a plain shifted copy without bounds checks,
 /// done in SIMD8 steps that may run up to `im2colSlack` floats past a row (the next row overwrites
 /// them) and past the end of `col` (which therefore needs `im2colSlack` spare floats).
-func im2colStride1(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
+public func im2colStride1(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
                    padded: UnsafeMutablePointer<Float>) {
     padForUnfolding(x, g, padded)
     unfoldPadded(padded, g, col, outputRows: 0..<g.outH)
 }
 
 /// The zero-padded copy of `x` that `unfoldPadded` reads (`paddedImageCount` floats).
-func padForUnfolding(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ padded: UnsafeMutablePointer<Float>) {
+public func padForUnfolding(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ padded: UnsafeMutablePointer<Float>) {
     precondition(g.stride == 1)
     let p = g.padding, ph = g.inH + 2 * p, pw = g.inW + 2 * p
     padded.initialize(repeating: 0, count: paddedImageCount(g))
@@ -135,7 +135,7 @@ func padForUnfolding(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ padded: U
 /// The columns of output rows `outputRows` only, as a (C*K*K, rows x OW) matrix: a band of the full
 /// one, so that a large image can be unfolded and multiplied piece by piece while its columns stay in
 /// the cache.
-func unfoldPadded(_ padded: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
+public func unfoldPadded(_ padded: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>,
                   outputRows: Range<Int>) {
     let k = g.kernel, p = g.padding
     let ph = g.inH + 2 * p, pw = g.inW + 2 * p

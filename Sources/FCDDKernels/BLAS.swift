@@ -2,8 +2,7 @@ import CBLAS
 
 /// Row-major single-precision matrix product through OpenBLAS:
 /// `C (M, N) = alpha * op(A) (M, K) * op(B) (K, N) + beta * C`.
-@inline(__always)
-func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
            b: UnsafePointer<Float>, ldb: Int,
            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -15,17 +14,4 @@ func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     }
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
-/// What OpenBLAS reports about itself: the kernel ("core") it picked and its thread count.
-public enum BLASInfo {
-    public static var coreName: String {
-        guard let p = openblas_get_corename() else { return "unknown" }
-        return String(cString: p)
-    }
-    public static var threads: Int { Int(openblas_get_num_threads()) }
-    public static var config: String {
-        guard let p = openblas_get_config() else { return "" }
-        return String(cString: p)
-    }
 }

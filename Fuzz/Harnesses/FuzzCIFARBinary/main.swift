@@ -1,0 +1,14 @@
+// Fuzz harness: CIFAR-10/100 binary batches (FuzzReaders.swift).
+import FuzzReaders
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzReaders.feed("FuzzCIFARBinary", fuzzBytes(data, size))
+    return 0
+}
+
+@_cdecl("FuzzCIFARBinary_main")
+func harnessMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzOne)
+}

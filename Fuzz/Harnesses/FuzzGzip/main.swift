@@ -1,0 +1,14 @@
+// Fuzz harness: gzip inflation (several members, padding, limits) (FuzzReaders.swift).
+import FuzzReaders
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzReaders.feed("FuzzGzip", fuzzBytes(data, size))
+    return 0
+}
+
+@_cdecl("FuzzGzip_main")
+func harnessMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzOne)
+}

@@ -1,0 +1,14 @@
+// Fuzz harness: .npy arrays (FuzzReaders.swift).
+import FuzzReaders
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzReaders.feed("FuzzNumpy", fuzzBytes(data, size))
+    return 0
+}
+
+@_cdecl("FuzzNumpy_main")
+func harnessMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzOne)
+}

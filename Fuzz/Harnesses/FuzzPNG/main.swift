@@ -1,0 +1,14 @@
+// Fuzz harness: PNG decoding (libpng's simplified API, chunk scan, size checks) (FuzzReaders.swift).
+import FuzzReaders
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzReaders.feed("FuzzPNG", fuzzBytes(data, size))
+    return 0
+}
+
+@_cdecl("FuzzPNG_main")
+func harnessMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzOne)
+}

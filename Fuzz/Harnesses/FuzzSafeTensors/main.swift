@@ -1,0 +1,14 @@
+// Fuzz harness: safetensors files (header, offsets, every tensor converted) (FuzzReaders.swift).
+import FuzzReaders
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzReaders.feed("FuzzSafeTensors", fuzzBytes(data, size))
+    return 0
+}
+
+@_cdecl("FuzzSafeTensors_main")
+func harnessMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzOne)
+}

@@ -1,0 +1,28 @@
+// Which kernel a layer uses, and how it is split over the engine's workers: the runtime switches
+// (EngineRuntime.swift) applied to the kernels of FCDDKernels, which know nothing of threads or settings.
+import FCDDKernels
+
+extension ThinConvolution {
+    /// Stride-1 convolutions whose columns would have fewer than 32 rows, when the runtime configuration
+    /// enables the direct kernels.
+    static func applies(_ g: WindowGeometry) -> Bool {
+        EngineRuntime.configuration.thinConvolutions && fits(g, thinRows: ColumnBands.thinRows)
+    }
+
+    /// The direct kernels for `g` with the configured band size of the weight gradient.
+    static func configured(_ g: WindowGeometry, outChannels: Int) -> ThinConvolution {
+        ThinConvolution(geometry: g, outChannels: outChannels,
+                        gradientBandPixels: EngineRuntime.configuration.thinGradientBandPixels)
+    }
+}
+
+extension Winograd3x3 {
+    /// One image shared by the engine's workers (one image from a notebook): each phase of a block is
+    /// split over channels, so `scratch` is shared by all of them.
+    func convolveSharingWorkers(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        convolve(x, u, bias: bias, y, scratch: scratch) { count, body in
+            Parallel.forEachChunk(count) { _, range in body(range) }
+        }
+    }
+}
