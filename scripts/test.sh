@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command of the README: system packages, the Python package (which builds the release
-# library), the Swift test suite and the Python test suite.
+# library), the Swift test suite, a short fuzzing run of every reader and the Python test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -16,4 +16,6 @@ set -e
 grep -vE "^Test Case .* (started|passed)" "$log" || true
 rm -f "$log"
 if [ "$status" -ne 0 ]; then echo "swift test failed (exit $status)"; exit "$status"; fi
+# A short fuzzing run of every reader (AddressSanitizer, libFuzzer); scripts/fuzz.sh 600 for a long one.
+./scripts/fuzz.sh "${FCDD_FUZZ_SECONDS:-5}"
 cd python && python3 -m pytest -q tests

@@ -110,8 +110,12 @@ def test_calibration_and_evaluation_need_labels(fitted):
 def test_corrupt_and_foreign_files(tmp_path, fitted):
     garbage = tmp_path / "garbage.fcdd"
     garbage.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
-    with pytest.raises(fs.FormatError):
+    with pytest.raises(fs.FormatError, match="garbage.fcdd is not an fcdd-swift model file"):
         fs.FCDD.load(garbage)
+    text = tmp_path / "notes.txt"
+    text.write_text("these are my notes, not a model")
+    with pytest.raises(fs.FormatError, match="notes.txt is not an fcdd-swift model file"):
+        fs.FCDD.load(text)
     truncated = tmp_path / "truncated.fcdd"
     fitted.save(truncated)
     truncated.write_bytes(truncated.read_bytes()[:-100])
@@ -119,7 +123,66 @@ def test_corrupt_and_foreign_files(tmp_path, fitted):
         fs.FCDD.load(truncated)
     plain = tmp_path / "weights.safetensors"
     fs.save_safetensors(plain, {"w": np.zeros(3, np.float32)})
-    with pytest.raises(fs.FormatError, match="no fcdd-swift metadata"):
+    with pytest.raises(fs.FormatError, match="weights.safetensors is not an fcdd-swift model file: a safetensors file without fcdd-swift metadata"):
         fs.FCDD.load(plain)
     with pytest.raises(OSError, match="No such file"):
         fs.FCDD.load(tmp_path / "missing.fcdd")
+
+
+def rewrite_metadata(src, dst, edit):
+    """Copies model file `src` to `dst` with its fcdd metadata (JSON) changed by `edit`."""
+    import json
+    import struct
+    raw = open(src, "rb").read()
+    length = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + length])
+    meta = json.loads(header["__metadata__"]["fcdd"])
+    edit(meta)
+    header["__metadata__"]["fcdd"] = json.dumps(meta)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    open(dst, "wb").write(struct.pack("<Q", len(text)) + text + raw[8 + length:])
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("threshold", "high", "stored by FCDD.save are damaged"),
+    ("decision_scores", {"a": 1}, "stored by FCDD.save are damaged"),
+    ("params", [1, 2], "stored by FCDD.save are damaged"),
+    ("threshold", None, "stored by FCDD.save are damaged"),
+])
+def test_damaged_stored_fields_are_format_errors_naming_the_file(tmp_path, fitted, field, value, message):
+    good = tmp_path / "good.fcdd"
+    fitted.save(good)
+    bad = tmp_path / "bad.fcdd"
+    rewrite_metadata(good, bad, lambda m: m["extra"]["user"].__setitem__(field, value))
+    with pytest.raises(fs.FormatError, match=f"bad.fcdd.*{message}"):
+        fs.FCDD.load(bad)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m["preprocessing"]["constants"].__setitem__("lcn_max", [1e300]), "invalid preprocessing"),
+    (lambda m: m["preprocessing"]["constants"].__setitem__("lcn_min", m["preprocessing"]["constants"]["lcn_max"]),
+     "invalid preprocessing"),
+    (lambda m: m.__setitem__("gauss_std", -3), "invalid gauss_std"),
+    (lambda m: m.__setitem__("network", "FCDD_CNN_NOPE"), "cannot be built"),
+    (lambda m: m.__setitem__("in_shape", [1, 20000, 20000]), "exceeds the limit"),
+])
+def test_damaged_model_metadata_is_refused_at_load_naming_the_file(tmp_path, fitted, edit, message):
+    good = tmp_path / "good.fcdd"
+    fitted.save(good)
+    bad = tmp_path / "bad.fcdd"
+    rewrite_metadata(good, bad, edit)
+    with pytest.raises(fs.FormatError, match=f"bad.fcdd.*{message}"):
+        fs.FCDD.load(bad)
+
+
+def test_constant_and_flat_images_get_a_message_a_user_understands():
+    with pytest.raises(fs.InvalidArgumentError, match="the training images do not vary: every pixel of every image has the value 128"):
+        fs.FCDD(**FAST).fit(np.full((8, 28, 28), 128, np.uint8))
+    with pytest.raises(fs.InvalidArgumentError, match="channel 2 of every image has the value 7"):
+        rgb = np.random.default_rng(0).integers(0, 255, (8, 32, 32, 3)).astype(np.uint8)
+        rgb[..., 2] = 7
+        fs.FCDD(**FAST).fit(rgb)
+    one_pixel = np.random.default_rng(1).integers(0, 255, (8, 1, 1)).astype(np.uint8)
+    with pytest.raises(fs.InvalidArgumentError, match="every training image is flat .*1 x 1 pixel"):
+        fs.FCDD(**FAST).fit(one_pixel)

@@ -23,7 +23,10 @@ extension Detector {
         func bad(_ what: String) -> EngineError { .format("\(path): detector model \(what)") }
         guard let settingsJSON = d["settings"] else { throw bad("lacks its settings") }
         guard info.preprocessing != .null else { throw bad("lacks its preprocessing") }
-        let spec = try PipelineSpec(json: info.preprocessing)
+        let spec: PipelineSpec
+        do { spec = try PipelineSpec(json: info.preprocessing) } catch let e as EngineError {
+            throw bad("has invalid preprocessing: \(e)")
+        }
         guard let shape = d["data_shape"]?.arrayValue?.compactMap({ $0.intValue }), shape.count == 3,
               shape[0] == 1 || shape[0] == 3, shape[1] == spec.rawShape[1], shape[2] == spec.rawShape[2] else {
             throw bad("has no valid data_shape")

@@ -61,8 +61,16 @@ public enum ChannelStatistics {
     public static func constants(for preprocessing: PreprocessingKind, count: Int, channels: Int,
                                  image: (Int) throws -> RawImage) throws -> ChannelConstants {
         let ms = try meanAndStd(count: count, channels: channels, image: image)
+        let constantChannels = ms.std.indices.filter { !(ms.std[$0] >= 1e-6) }
+        guard constantChannels.isEmpty else {
+            let c = constantChannels[0]
+            throw EngineError.invalidArgument("the training images do not vary: every pixel of \(channels == 1 ? "every image" : "channel \(c) of every image") has the value \(Int((ms.mean[c] * 255).rounded())). FCDD normalises images with statistics of the training images and learns what normal structure looks like, so it needs images that differ from pixel to pixel")
+        }
         guard preprocessing == .lcn || preprocessing == .lcnaug1 else { return ChannelConstants(mean: ms.mean, std: ms.std) }
         let r = try lcnRange(count: count, channels: channels, image: image)
+        guard zip(r.min, r.max).allSatisfy({ $1 - $0 >= 1e-6 }) else {
+            throw EngineError.invalidArgument("every training image is flat (each image is one constant value, e.g. 1 x 1 pixel images): local contrast normalisation (preprocessing '\(preprocessing.rawValue)') removes each image's own brightness and leaves nothing; use images with structure, or preprocessing 'aug1'")
+        }
         return ChannelConstants(mean: ms.mean, std: ms.std, lcnMin: r.min, lcnMax: r.max)
     }
 

@@ -136,15 +136,17 @@ public struct PipelineSpec: Equatable {
             guard let lo = constants.lcnMin, let hi = constants.lcnMax, lo.count == c, hi.count == c else {
                 throw EngineError.invalidArgument("\(name) needs \(c) LCN minima and maxima")
             }
-            guard zip(lo, hi).allSatisfy({ $0.isFinite && $1.isFinite && $1 > $0 }) else {
-                throw EngineError.invalidArgument("\(name): every LCN maximum must exceed its minimum")
+            // Stored constants come from files too: values that would turn every image into infinities
+            // or NaN are refused here, not blamed later on the images.
+            guard zip(lo, hi).allSatisfy({ abs($0) <= 1e6 && abs($1) <= 1e6 && $1 - $0 >= 1e-6 }) else {
+                throw EngineError.invalidArgument("\(name): LCN minima \(lo) and maxima \(hi) must be finite numbers within ±1e6, each maximum above its minimum")
             }
         } else {
             guard constants.mean.count == c, constants.std.count == c else {
                 throw EngineError.invalidArgument("\(name) needs \(c) means and stds, got \(constants.mean.count) and \(constants.std.count)")
             }
-            guard constants.std.allSatisfy({ $0 > 0 && $0.isFinite }), constants.mean.allSatisfy({ $0.isFinite }) else {
-                throw EngineError.invalidArgument("\(name): stds must be positive and finite (a constant channel has std 0)")
+            guard constants.std.allSatisfy({ $0 >= 1e-6 && $0 <= 1e6 }), constants.mean.allSatisfy({ abs($0) <= 1e6 }) else {
+                throw EngineError.invalidArgument("\(name): means must be finite numbers within ±1e6 and stds within 1e-6...1e6, got means \(constants.mean), stds \(constants.std) (a constant channel has std 0)")
             }
         }
     }

@@ -58,9 +58,18 @@ public struct SnapshotInfo {
             throw bad("lacks epoch counters")
         }
         guard let opt = json["optimizer"], let sched = json["scheduler"] else { throw bad("lacks optimizer or scheduler settings") }
+        let gaussStd = json["gauss_std"]?.doubleValue
+        if let std = gaussStd, !(std > 0 && std <= 1e6) { throw bad("has an invalid gauss_std \(std)") }
+        let optimizer: OptimizerSettings, schedule: LearningRateSchedule
+        do {
+            optimizer = try OptimizerSettings(json: opt)
+            schedule = try LearningRateSchedule(json: sched)
+        } catch let e as EngineError {
+            throw bad("has invalid optimizer or scheduler settings (\(e))")
+        }
         self.init(network: net, inShape: shape, bias: json["bias"]?.boolValue ?? true, objective: obj,
-                  gaussStd: json["gauss_std"]?.doubleValue, completedEpochs: done, totalEpochs: total,
-                  optimizer: try OptimizerSettings(json: opt), schedule: try LearningRateSchedule(json: sched),
+                  gaussStd: gaussStd, completedEpochs: done, totalEpochs: total,
+                  optimizer: optimizer, schedule: schedule,
                   preprocessing: json["preprocessing"] ?? .null, extra: json["extra"] ?? .null,
                   history: EpochRecord.history(from: json["history"]))
     }
@@ -81,17 +90,27 @@ public enum Snapshot {
 
     /// Reads a snapshot's description and tensors.
     public static func read(path: String) throws -> (info: SnapshotInfo, file: SafeTensorsFile) {
-        let file = try SafeTensorsFile.read(path: path)
-        guard let text = file.metadata.first(where: { $0.0 == "fcdd" })?.1 else {
-            throw EngineError.format("\(path): no fcdd-swift metadata in this safetensors file (a plain weights file? load it with load_state_dict)")
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile.read(path: path) } catch EngineError.format(let why) {
+            throw EngineError.format("\(path) is not an fcdd-swift model file: it is not a valid safetensors file (\(why))")
         }
-        return (try SnapshotInfo(json: try JSONValue.parse(text), source: path), file)
+        guard let text = file.metadata.first(where: { $0.0 == "fcdd" })?.1 else {
+            throw EngineError.format("\(path) is not an fcdd-swift model file: a safetensors file without fcdd-swift metadata (a plain weights file? load it with load_state_dict)")
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(text) } catch {
+            throw EngineError.format("\(path): the fcdd-swift metadata of this model file is not valid JSON (\(error))")
+        }
+        return (try SnapshotInfo(json: json, source: path), file)
     }
 
     /// Creates the snapshot's network with its weights (for scoring new images).
     public static func loadNetwork(path: String) throws -> (info: SnapshotInfo, network: Network) {
         let (info, file) = try read(path: path)
-        let net = try NetworkRegistry.make(info.network, inShape: info.inShape, bias: info.bias, seed: 0)
+        let net: Network
+        do { net = try NetworkRegistry.make(info.network, inShape: info.inShape, bias: info.bias, seed: 0) } catch let e as EngineError {
+            throw EngineError.format("\(path): the model's network cannot be built (\(e))")
+        }
         try net.loadState(networkTensors(file), source: path)
         return (info, net)
     }

@@ -139,6 +139,6 @@ final class TrainerTests: XCTestCase {
         }
         // A plain weights file (no metadata) is not a snapshot.
         try trainer.network.save(path: path)
-        XCTAssertThrowsError(try Snapshot.read(path: path)) { e in XCTAssertTrue("\(e)".contains("no fcdd-swift metadata"), "\(e)") }
+        XCTAssertThrowsError(try Snapshot.read(path: path)) { e in XCTAssertTrue("\(e)".contains("is not an fcdd-swift model file: a safetensors file without fcdd-swift metadata"), "\(e)") }
     }
 }

@@ -275,19 +275,34 @@ class FCDD(params.ParamsMixin):
 
     @classmethod
     def load(cls, path):
-        """A detector saved with `save`, ready to score (``oe_data`` is not stored and comes back as None)."""
+        """A detector saved with `save`, ready to score (``oe_data`` is not stored and comes back as None).
+
+        Raises FormatError, naming the file, when it is not such a model or its stored fields are damaged."""
         handle = native.DetectorHandle.load(path)
+        try:
+            return cls._from_handle(handle, os.fspath(path))
+        except Exception:
+            handle.close()
+            raise
+
+    @classmethod
+    def _from_handle(cls, handle, path):
         description = handle.describe()
         user = description.get("user") or {}
         if not isinstance(user, dict) or user.get("format") != FILE_FORMAT:
-            handle.close()
-            raise FormatError(f"{os.fspath(path)} was not written by fcdd_swift.FCDD.save")
-        det = cls(**user["params"])
-        det._handle_ = handle
-        det._set_fitted_state(description, user["resolved_params"])
-        det.decision_scores_ = np.asarray(user["decision_scores"], dtype=np.float64)
-        det.threshold_ = float(user["threshold"])
-        det.threshold_method_ = user["threshold_method"]
+            raise FormatError(f"{path} was not written by fcdd_swift.FCDD.save")
+        try:
+            det = cls(**user["params"])
+            det._handle_ = handle
+            det._set_fitted_state(description, user["resolved_params"])
+            det.decision_scores_ = np.asarray(user["decision_scores"], dtype=np.float64).reshape(-1)
+            det.threshold_ = float(user["threshold"])
+            det.threshold_method_ = user["threshold_method"]
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            # Only a damaged or hand-edited file gets here: the engine checked everything it reads itself.
+            raise FormatError(f"{path}: the detector fields stored by FCDD.save are damaged ({type(e).__name__}: {e})") from None
+        if not np.isfinite(det.decision_scores_).all() or not np.isfinite(det.threshold_):
+            raise FormatError(f"{path}: the stored decision scores or threshold are not finite numbers")
         det.labels_ = (det.decision_scores_ > det.threshold_).astype(np.int64)
         return det
 
