@@ -100,8 +100,30 @@ def test_predict_scores_png_files(tmp_path, trained, capsys):
     out = tmp_path / "pred"
     assert main(["predict", snapshot, str(images), "-o", str(out)]) == 0
     lines = open(out / "scores.csv").read().strip().splitlines()
-    assert lines[0] == "path,score" and len(lines) == 4
+    assert lines[0] == "path,score,error" and len(lines) == 4 and all(line.endswith(",") for line in lines[1:])
     assert all(os.path.isfile(out / f"img{i}_heatmap.png") for i in range(3))
+
+
+def test_predict_skips_unreadable_images_and_mirrors_input_folders(tmp_path, trained, capsys):
+    import csv
+    config, _, _ = trained
+    snapshot = os.path.join(config["logdir"], "normal_0", "it_0", "snapshot.safetensors")
+    rng = np.random.default_rng(1)
+    for folder in ("good", "bad"):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        fs.write_png(str(tmp_path / "in" / folder / "a.png"), (rng.random((40, 40, 3)) * 255).astype(np.uint8))
+    (tmp_path / "in" / "bad" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n this is cut off")
+    out = tmp_path / "pred"
+    assert main(["predict", snapshot, str(tmp_path / "in"), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "skipped" in err and "broken.png" in err and "1 of 3 images could not be scored" in err
+    rows = {os.path.relpath(r["path"], tmp_path / "in"): r for r in csv.DictReader(open(out / "scores.csv"))}
+    assert set(rows) == {"good/a.png", "bad/a.png", "bad/broken.png"}
+    assert rows["bad/broken.png"]["score"] == "" and "invalid PNG" in rows["bad/broken.png"]["error"]
+    assert float(rows["good/a.png"]["score"]) != float(rows["bad/a.png"]["score"])
+    assert rows["good/a.png"]["error"] == ""
+    assert (out / "good" / "a_heatmap.png").is_file() and (out / "bad" / "a_heatmap.png").is_file()
+    assert not (out / "bad" / "broken_heatmap.png").exists()
 
 
 def test_missing_dataset_says_where_to_put_it(tmp_path, capsys):

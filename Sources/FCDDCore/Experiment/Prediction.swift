@@ -3,6 +3,10 @@
 // heatmap overlay per image. Images of any size are first brought to the dataset's raw size the way the
 // dataset's reader would (MVTec: PyTorch nearest to 240x240; fixed-size datasets: bilinear).
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 public struct PredictionRequest {
     public var snapshot: String
     public var inputs: [String]
@@ -31,6 +35,8 @@ public enum Prediction {
     /// Images per network call.
     static let chunk = 16
 
+    /// Scores every readable input; an input that cannot be read or prepared is reported (its `error`,
+    /// a line in scores.csv) and skipped, and the rest are scored.
     public static func run(_ request: PredictionRequest, report: (JSONValue) -> Bool) throws -> JSONValue {
         let (info, network) = try Snapshot.loadNetwork(path: request.snapshot)
         guard info.preprocessing != .null else {
@@ -41,44 +47,63 @@ public enum Prediction {
         let gaussStd = request.gaussStd ?? info.gaussStd ?? 10
         try createDirectories(request.outputDirectory)
         let names = overlayNames(request.inputs)
-        var csv = "path,score\n"
+        var rows = [(score: Double?, error: String?)](repeating: (nil, nil), count: request.inputs.count)
         var results = [JSONValue]()
+        var stopped = false
         var start = 0
-        while start < request.inputs.count {
+        while start < request.inputs.count && !stopped {
             let end = min(request.inputs.count, start + chunk)
             let first = start
-            let loaded = try Parallel.map(end - start) { k -> (raw: RawImage, input: [Float]) in
-                let raw = try readImageFile(path: request.inputs[first + k])
-                let prepared = try toRawShape(raw, spec: spec)
-                var rng = RandomSource(seed: 0)
-                return (prepared, try pipeline(prepared, groundTruth: nil, &rng).image.data)
+            let loaded = try Parallel.map(end - start) { k -> Result<[Float], EngineError> in
+                do {
+                    let prepared = try toRawShape(try readImageFile(path: request.inputs[first + k]), spec: spec)
+                    var rng = RandomSource(seed: 0)
+                    return .success(try pipeline(prepared, groundTruth: nil, &rng).image.data)
+                } catch let e as EngineError {
+                    return .failure(e)
+                } catch {
+                    return .failure(.io("\(request.inputs[first + k]): \(error)"))
+                }
             }
-            let x = Tensor(shape: [loaded.count] + spec.shape, data: loaded.flatMap { $0.input })
-            let result = try network.inspect(x, heatmaps: true, gaussStd: gaussStd)
+            let readable = loaded.indices.filter { if case .success = loaded[$0] { return true }; return false }
+            let inputs = readable.map { k -> [Float] in if case .success(let x) = loaded[k] { return x }; return [] }
+            let scored = inputs.isEmpty ? nil
+                : try network.inspect(Tensor(shape: [inputs.count] + spec.shape, data: inputs.flatMap { $0 }), heatmaps: true, gaussStd: gaussStd)
+            let hw = spec.shape[1] * spec.shape[2]
             for k in 0..<loaded.count {
                 let i = first + k
-                let score = Double(result.scores[k])
-                csv += "\(csvField(request.inputs[i])),\(score)\n"
-                let overlayPath = request.outputDirectory + "/" + names[i]
-                // Local normalisation with quantile 0.97, as the original's prediction script draws them.
-                let hw = spec.shape[1] * spec.shape[2]
-                try HeatmapOverlay.render(image: Tensor(shape: spec.shape, data: loaded[k].input),
-                                          heatmap: Tensor(shape: [1, spec.shape[1], spec.shape[2]],
-                                                          data: Array(result.heatmaps!.data[(k * hw)..<((k + 1) * hw)])),
-                                          quantile: 0.97).write(path: overlayPath)
-                results.append(.object([("path", .string(request.inputs[i])), ("score", .number(score)),
-                                        ("heatmap", .string(overlayPath))]))
-                if !report(.object([("event", .string("image")), ("index", .number(Double(i))),
-                                    ("count", .number(Double(request.inputs.count))), ("path", .string(request.inputs[i]))])) {
-                    try writeFileAtomically(Array(csv.utf8), to: request.outputDirectory + "/scores.csv")
-                    return .object([("results", .array(results)), ("network", .string(info.network))])
+                var entry: [(String, JSONValue)] = [("path", .string(request.inputs[i]))]
+                if case .failure(let e) = loaded[k] {
+                    rows[i].error = e.description
+                    entry.append(("error", .string(e.description)))
+                } else if let scored, let slot = readable.firstIndex(of: k) {
+                    let score = Double(scored.scores[slot])
+                    rows[i].score = score
+                    let overlayPath = request.outputDirectory + "/" + names[i]
+                    try createDirectories(String(overlayPath[..<overlayPath.lastIndex(of: "/")!]))
+                    // Local normalisation with quantile 0.97, as the original's prediction script draws them.
+                    try HeatmapOverlay.render(image: Tensor(shape: spec.shape, data: inputs[slot]),
+                                              heatmap: Tensor(shape: [1, spec.shape[1], spec.shape[2]],
+                                                              data: Array(scored.heatmaps!.data[(slot * hw)..<((slot + 1) * hw)])),
+                                              quantile: 0.97).write(path: overlayPath)
+                    entry += [("score", .number(score)), ("heatmap", .string(overlayPath))]
                 }
+                results.append(.object(entry))
+                var event: [(String, JSONValue)] = [("event", .string("image")), ("index", .number(Double(i))),
+                                                    ("count", .number(Double(request.inputs.count))), ("path", .string(request.inputs[i]))]
+                if let error = rows[i].error { event.append(("error", .string(error))) }
+                if !report(.object(event)) { stopped = true; break }
             }
             start = end
         }
+        var csv = "path,score,error\n"
+        for (i, row) in rows.enumerated() where row.score != nil || row.error != nil {
+            csv += "\(csvField(request.inputs[i])),\(row.score.map { "\($0)" } ?? ""),\(row.error.map(csvField) ?? "")\n"
+        }
         try writeFileAtomically(Array(csv.utf8), to: request.outputDirectory + "/scores.csv")
-        return .object([("results", .array(results)), ("network", .string(info.network)),
-                        ("gauss_std", .number(gaussStd)), ("csv", .string(request.outputDirectory + "/scores.csv"))])
+        return .object([("results", .array(results)), ("network", .string(info.network)), ("gauss_std", .number(gaussStd)),
+                        ("csv", .string(request.outputDirectory + "/scores.csv")),
+                        ("failed", .number(Double(rows.filter { $0.error != nil }.count)))])
     }
 
     /// The image as the dataset's reader would deliver it: the pipeline's channel count and, for datasets
@@ -95,16 +120,46 @@ public enum Prediction {
         return out
     }
 
-    /// `<stem>_heatmap.png` per input, made unique when two inputs share a file name.
+    /// `<stem>_heatmap.png` per input, in the input's folder relative to the folder all inputs share
+    /// (`a/good/x.png` and `a/bad/x.png` give `good/x_heatmap.png` and `bad/x_heatmap.png`). Paths are
+    /// made absolute and free of `.` and `..` first, so no name leaves the output folder.
     static func overlayNames(_ paths: [String]) -> [String] {
-        var seen = [String: Int]()
-        return paths.map { path in
+        let folders = paths.map { path -> [String] in
+            var parts = absoluteComponents(path)
+            parts.removeLast()
+            return parts
+        }
+        var common = folders.first ?? []
+        for f in folders.dropFirst() {
+            common = Array(zip(common, f).prefix { $0.0 == $0.1 }.map { $0.0 })
+        }
+        var seen = Set<String>()
+        return zip(paths, folders).map { path, folder in
             let file = path.split(separator: "/").last.map(String.init) ?? path
             let stem = file.contains(".") ? String(file[..<file.lastIndex(of: ".")!]) : file
-            let n = seen[stem, default: 0]
-            seen[stem] = n + 1
-            return n == 0 ? "\(stem)_heatmap.png" : "\(stem)_\(n)_heatmap.png"
+            let prefix = folder.dropFirst(common.count).map { $0 + "/" }.joined()
+            var name = "\(prefix)\(stem)_heatmap.png", n = 1
+            while !seen.insert(name).inserted {   // the same file given twice, or a.png next to a.jpg
+                name = "\(prefix)\(stem)_\(n)_heatmap.png"; n += 1
+            }
+            return name
         }
+    }
+
+    /// The components of `path` made absolute (against the working folder) with `.` and `..` resolved.
+    static func absoluteComponents(_ path: String) -> [String] {
+        var full = path
+        if !path.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            if getcwd(&buffer, buffer.count) != nil { full = String(cString: buffer) + "/" + path }
+        }
+        var parts = [String]()
+        for part in full.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(String(part))
+        }
+        return parts.isEmpty ? [path] : parts
     }
 
     static func csvField(_ s: String) -> String {

@@ -1,6 +1,9 @@
 """`fcdd-swift predict SNAPSHOT IMAGES...|FOLDER`: scores new images with a trained snapshot, using the
-preprocessing stored in it, and writes scores.csv and heatmap overlays (PNG) into the output folder."""
+preprocessing stored in it, and writes scores.csv (path, score, error) and heatmap overlays (PNG) into the
+output folder, in sub-folders that mirror the inputs' folders. An image that cannot be read is reported on
+stderr and in the error column, the others are scored, and the command exits with status 1."""
 import os
+import sys
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
@@ -47,15 +50,22 @@ def run(args, out):
         request["gauss_std"] = args.gauss_std
 
     def on_event(e):
+        if e.get("event") == "image" and e.get("error"):
+            sys.stderr.write(f"fcdd-swift predict: skipped {e['path']}: {e['error']}\n")
         if e.get("event") == "image" and (e["index"] + 1 == e["count"] or (e["index"] + 1) % 50 == 0):
             out.write(f"  scored {e['index'] + 1}/{e['count']} images\n")
         elif e.get("event") == "log":
             out.write("  " + e["message"] + "\n")
 
     summary = run_prediction(request, on_event)
-    for item in summary.get("results", [])[:20]:
+    scored = [item for item in summary.get("results", []) if "score" in item]
+    for item in scored[:20]:
         out.write(f"{item['score']:.6f}  {item['path']}\n")
-    if len(summary.get("results", [])) > 20:
-        out.write(f"... {len(summary['results']) - 20} more\n")
+    if len(scored) > 20:
+        out.write(f"... {len(scored) - 20} more\n")
     out.write(f"scores: {os.path.join(args.output, 'scores.csv')}; heatmap overlays: {args.output}/\n")
+    failed = int(summary.get("failed", 0))
+    if failed:
+        sys.stderr.write(f"fcdd-swift predict: {failed} of {len(files)} images could not be scored (see the error column of scores.csv)\n")
+        return 1
     return 0
