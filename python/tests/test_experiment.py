@@ -83,9 +83,27 @@ def test_stop_request_writes_a_resumable_snapshot(tmp_path):
     info = json.loads(meta["fcdd"])
     assert info["completed_epochs"] == 1 and info["network"] == "FCDD_CNN32_S"
     resumed = run_experiment(dict(config, logdir=str(tmp_path / "resumed"), load=snapshot))
-    assert resumed["stopped"] is False and resumed["classes"][0]["auc"]["mean"] > 0.5
+    assert resumed["stopped"] is False
     log = open(os.path.join(tmp_path / "resumed", "normal_1", "it_0", "log.txt")).read()
     assert "resumed from" in log
+    # The stop came in the middle of the second epoch: its steps are not kept, the epoch runs again, and
+    # the end is the uninterrupted run's, weights and BatchNorm counters alike.
+    whole = run_experiment(dict(config, logdir=str(tmp_path / "whole")))
+    a = fs.load_safetensors(os.path.join(tmp_path / "resumed", "normal_1", "it_0", "snapshot.safetensors"))
+    b = fs.load_safetensors(os.path.join(tmp_path / "whole", "normal_1", "it_0", "snapshot.safetensors"))
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_allclose(np.asarray(a[name], np.float64), np.asarray(b[name], np.float64), rtol=0, atol=1e-6, err_msg=name)
+    assert resumed["classes"][0]["auc"] == whole["classes"][0]["auc"]
+
+
+def test_load_is_refused_for_an_experiment_of_several_runs(tmp_path, trained):
+    config, _, _ = trained
+    snapshot = os.path.join(config["logdir"], "normal_0", "it_0", "snapshot.safetensors")
+    with pytest.raises(fs.InvalidArgumentError, match="continues one run, but this experiment has 3 runs.*--resume DIR"):
+        run_experiment(dict(config, logdir=str(tmp_path / "many"), classes=[], load=snapshot))
+    with pytest.raises(fs.InvalidArgumentError, match="is a snapshot of class 0, but this run trains class 2"):
+        run_experiment(dict(config, logdir=str(tmp_path / "other"), classes=[2], it=1, load=snapshot))
 
 
 def test_predict_scores_png_files(tmp_path, trained, capsys):
