@@ -174,6 +174,10 @@ def regressions(tmp):
           REGRESSIONS)
     header = json.dumps({"t": {"dtype": "F32", "shape": [2 ** 62], "data_offsets": [0, 0]}}).encode()
     seeds("FuzzSafeTensors", {"shape_2_62.safetensors": struct.pack("<Q", len(header)) + header}, REGRESSIONS)
+    header = b"{'descr': '<i8', 'fortran_order': False, 'shape': (4611686018427387904,), }"
+    header += b" " * ((64 - (10 + len(header) + 1) % 64) % 64) + b"\n"
+    seeds("FuzzNumpy", {"shape_2_62.npy": b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(8)},
+          REGRESSIONS)
     model = model_files(tmp)["cnn28.fcdd"]
     length = struct.unpack("<Q", model[:8])[0]
     head = model[8:8 + length].decode()

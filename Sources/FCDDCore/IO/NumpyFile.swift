@@ -41,8 +41,10 @@ public struct NumpyIntegerArray: Equatable {
             guard let n = Int(d), n >= 0 else { throw bad("shape \(shapeText)") }
             shape.append(n)
         }
-        guard let count = checkedProduct(shape) else { throw bad("shape \(shapeText) too large") }
-        guard bytes.count - dataStart == count * size else {
+        guard let count = checkedProduct(shape), case let (needed, false) = count.multipliedReportingOverflow(by: size) else {
+            throw bad("shape \(shapeText) too large")
+        }
+        guard bytes.count - dataStart == needed else {
             throw bad("\(bytes.count - dataStart) data bytes for \(count) elements of \(size) bytes")
         }
         let bigEndian = type[0] == ">", signed = type[1] == "i"
