@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Swift test suite under AddressSanitizer (a separate build folder, .build-asan): every test, the
-# readers' corrupt-file tests included, must pass without a memory error. Slower than `swift test`
-# (16 minutes on 2 cores against 7), so it is not part of scripts/test.sh; run it after changing a reader or a kernel.
+# readers' corrupt-file tests included, must pass without a memory error. Slower than `swift test` (16
+# minutes on 2 cores against 7), so it is not part of scripts/test.sh; run it after changing a reader or
+# a kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SWIFT_BACKTRACE=enable=no
