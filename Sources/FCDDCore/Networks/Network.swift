@@ -109,6 +109,19 @@ public final class Network {
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
 
+    /// The trainable parameters that take part in the forward pass. Some original networks construct a
+    /// module they never call (FCDD_CNN32's and FCDD_CNN32_LW3K's `bn2d3`): its parameters are in the state
+    /// dict but never get a gradient, and PyTorch's optimisers skip them, weight decay included.
+    public var optimizedParameters: [(name: String, parameter: Parameter)] {
+        let used = Set(layers.map { ObjectIdentifier($0) })
+        var out = [(name: String, parameter: Parameter)]()
+        for (path, layer) in modules where used.contains(ObjectIdentifier(layer)) {
+            let prefix = path.isEmpty ? "" : path + "."
+            for p in layer.parameters where p.trainable { out.append((prefix + p.name, p)) }
+        }
+        return out
+    }
+
     /// Checks an input batch (N, C, H, W) against the network's input shape.
     public func validateInput(_ shape: [Int]) throws {
         guard shape.count == 4, Array(shape.dropFirst()) == inShape else {

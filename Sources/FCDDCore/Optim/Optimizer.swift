@@ -27,7 +27,7 @@ public final class SGD: Optimizer {
         }
         guard !nesterov || momentum > 0 else { throw EngineError.invalidArgument("Nesterov momentum requires momentum > 0") }
         self.learningRate = lr; self.momentum = momentum; self.nesterov = nesterov; self.weightDecay = weightDecay
-        params = net.namedParameters.filter { $0.parameter.trainable }
+        params = net.optimizedParameters
         buffers = [[Float]?](repeating: nil, count: params.count)
     }
 
@@ -95,7 +95,7 @@ public final class Adam: Optimizer {
             throw EngineError.invalidArgument("Adam needs lr >= 0, betas in [0, 1), eps >= 0 and weight_decay >= 0")
         }
         self.learningRate = lr; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
-        params = net.namedParameters.filter { $0.parameter.trainable }
+        params = net.optimizedParameters
         m = params.map { [Float](repeating: 0, count: $0.parameter.value.count) }
         v = m
     }
