@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import fcdd_swift as fs
-from fcdd_swift.detector import thresholds
+from fcdd_swift.detector import native, thresholds
 from detector_data import FAST, labelled_set, textures
 
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
@@ -25,8 +25,8 @@ def brute_force(scores, labels, rule):
 def test_f1_threshold_is_the_best_one(seed):
     rng = np.random.default_rng(seed)
     labels = (rng.random(200) < 0.3).astype(int)
-    scores = np.round(rng.normal(labels * 1.0, 1.0), 2)      # ties on purpose
-    t = thresholds.best_f1(scores, labels)
+    scores = np.round(rng.normal(labels * 1.0, 1.0), 2).astype(np.float32).astype(np.float64)   # ties on purpose
+    t = native.evaluate(scores, labels, None, None, 0.3)["f1_max_threshold"]   # the engine's one F1-max
     predicted = scores > t
     f1 = sklearn_metrics.f1_score(labels, predicted)
     best, _ = brute_force(scores, labels, lambda tp, fp, fn, tn: 2 * tp / (2 * tp + fp + fn))
@@ -65,7 +65,10 @@ def test_calibrate_threshold_on_a_detector(fitted):
     assert fitted.threshold_method_ == "max_fpr"
     assert ((fitted.predict(x) == 1) & (y == 0)).mean() * 2 <= 0.05
     fitted.calibrate_threshold(x, y)
-    assert fitted.threshold_ == thresholds.best_f1(scores, y)
+    metrics = fitted.evaluate(x, y)
+    assert fitted.threshold_ == metrics["f1_max_threshold"] and metrics["threshold"] == fitted.threshold_
+    assert metrics["f1"] == pytest.approx(metrics["f1_max"], abs=1e-12)   # at its own threshold F1 is F1-max
+    assert sklearn_metrics.f1_score(y, scores > fitted.threshold_) == pytest.approx(metrics["f1_max"], abs=1e-12)
     np.testing.assert_array_equal(fitted.labels_, (fitted.decision_scores_ > fitted.threshold_).astype(int))
 
 

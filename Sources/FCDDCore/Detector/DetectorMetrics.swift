@@ -15,7 +15,7 @@ public enum DetectorMetrics {
             let f1 = try f1Max(labels: labels, scores: scores)
             out += [("image_auroc", .number(try ROCCurve.compute(labels: labels, scores: scores).auc)),
                     ("ap", .number(try averagePrecision(labels: labels, scores: scores))),
-                    ("f1_max", .number(f1.f1)), ("f1_max_threshold", .number(f1.threshold))]
+                    ("f1_max", .number(f1.f1)), ("f1_max_threshold", .number(f1.decisionThreshold))]
         } else {
             out += [("image_auroc", .null), ("ap", .null), ("f1_max", .null), ("f1_max_threshold", .null)]
         }

@@ -40,6 +40,11 @@ final class RocTests: XCTestCase {
             let best = try f1Max(labels: labels, scores: scores)
             XCTAssertEqual(best.f1, expected[i].f1, accuracy: 1e-12, "case \(i)")
             XCTAssertEqual(best.threshold, expected[i].threshold, "case \(i)")
+            // The decision threshold classifies these scores with "score > d" exactly as "score >= t".
+            let above = scores.map { $0 > best.decisionThreshold }, atLeast = scores.map { $0 >= best.threshold }
+            XCTAssertEqual(above, atLeast, "case \(i)")
+            let lower = scores.filter { $0 < best.threshold }.max()
+            XCTAssertEqual(best.decisionThreshold, lower.map { (best.threshold + $0) / 2 } ?? best.threshold.nextDown, "case \(i)")
         }
     }
 

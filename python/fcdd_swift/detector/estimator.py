@@ -213,7 +213,9 @@ class FCDD(params.ParamsMixin):
         if labels is None:
             raise InvalidArgumentError("calibrate_threshold needs labels y")
         if method == "f1":
-            threshold = thresholds.best_f1(scores, labels)
+            # The engine's F1-max, the same that evaluate() reports as f1_max_threshold.
+            thresholds.require_both_classes(labels)
+            threshold = native.evaluate(scores, labels, None, None, 0.3)["f1_max_threshold"]
         elif method == "max_fpr":
             from .._validate import real
             limit = real(max_fpr, "max_fpr")
@@ -229,7 +231,8 @@ class FCDD(params.ParamsMixin):
         return self
 
     def evaluate(self, X, y, gtmaps=None, pro_limit=0.3):
-        """Metrics on labelled images: image_auroc, ap, f1_max (and its threshold); with gtmaps also
+        """Metrics on labelled images: image_auroc, ap, f1_max and f1_max_threshold (the threshold that
+        calibrate_threshold("f1") sets: `score > threshold` is anomalous); with gtmaps also
         pixel_auroc (all pixels pooled), pixel_ap and aupro (normalised area up to FPR pro_limit); plus
         precision, recall and f1 at ``threshold_``. None where a metric is undefined (one class only)."""
         imgs = self._images(X)

@@ -1,4 +1,4 @@
-"""Decision thresholds on anomaly scores. `predict` marks a score as anomalous when it is strictly above the
+"""Decision thresholds on anomaly scores (the F1-max one is the engine's, Evaluation/PrecisionRecall.swift). `predict` marks a score as anomalous when it is strictly above the
 threshold (PyOD's rule), so the calibrated thresholds sit halfway between the last score that must count
 as anomalous and the next lower one: the calibration data are classified exactly as calibrated, and new
 scores near the boundary fall on the side of the nearer calibration score.
@@ -30,20 +30,15 @@ def _just_below(values, k):
     return float(np.nextafter(values[k], -np.inf))
 
 
-def _checked(scores, labels):
-    s = np.asarray(scores, dtype=np.float64)
+def require_both_classes(labels):
     y = np.asarray(labels).astype(np.int64)
     if not (y == 1).any() or not (y == 0).any():
         raise InvalidArgumentError("calibration needs nominal (0) and anomalous (1) examples in y")
-    return s, y
+    return y
 
 
-def best_f1(scores, labels):
-    """The threshold with the highest F1 score of the anomalous class (ties: the higher threshold)."""
-    s, y = _checked(scores, labels)
-    values, tp, fp = _operating_points(s, y)
-    f1 = 2 * tp / (2 * tp + fp + (y.sum() - tp))
-    return _just_below(values, int(np.argmax(f1)))
+def _checked(scores, labels):
+    return np.asarray(scores, dtype=np.float64), require_both_classes(labels)
 
 
 def max_fpr(scores, labels, limit):
