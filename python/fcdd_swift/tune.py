@@ -70,7 +70,7 @@ def _run_trial(config, X, y, X_val, y_val, gtmaps_val, fixed, cpus):
 
     def metrics(info):
         found = det.evaluate(X_val, y_val, gtmaps=gtmaps_val)
-        out = {"epoch": info["epoch"] + 1, "loss": info["loss"], "lr": info["lr"],
+        out = {"epoch": info["epoch"], "loss": info["loss"], "lr": info["lr"],
                "auroc": found["image_auroc"], "ap": found["ap"]}
         if gtmaps_val is not None:
             out["pixel_auroc"] = found["pixel_auroc"]
@@ -78,7 +78,7 @@ def _run_trial(config, X, y, X_val, y_val, gtmaps_val, fixed, cpus):
 
     def on_epoch(info):
         last["info"] = info
-        if info["epoch"] + 1 < info["epochs"]:   # the last epoch is reported after fit, with the detector
+        if info["epoch"] < info["epochs"]:   # the last epoch is reported after fit, with the detector
             tune.report(metrics(info))
 
     det.fit(X, y, callback=on_epoch)

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import fcdd_swift as fs
 from fcdd_swift import settings
 from fcdd_swift.cli import build_parser, main, train
 
@@ -154,3 +155,11 @@ def test_help_is_made_from_the_schema(capsys):
         assert " ".join(field["help"].split()[:4]) in text, name
     assert "(default: synthetic 20, fmnist 400, cifar10/imagenet/pascalvoc 600, mvtec/custom 200)" in text
     assert "FCDD_CNN28_W" in text and "AE32_LW3K" in text, "the network names are listed"
+
+
+def test_version_names_the_package_and_its_engine(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"fcdd-swift {fs.__version__} (engine ") and fs.info()["library"] in out

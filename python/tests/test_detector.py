@@ -128,7 +128,7 @@ def test_the_epoch_callback_sees_every_epoch_and_can_stop_training():
     x, _ = textures(32)
     seen = []
     fs.FCDD(**{**FAST, "epochs": 3}).fit(x, callback=seen.append)
-    assert [e["epoch"] for e in seen] == [0, 1, 2] and all(e["epochs"] == 3 for e in seen)
+    assert [e["epoch"] for e in seen] == [1, 2, 3] and all(e["epochs"] == 3 for e in seen)   # as the progress line
     with pytest.warns(RuntimeWarning, match="stopped after 1 of 5 epochs"):
         det = fs.FCDD(**{**FAST, "epochs": 5}).fit(x, callback=lambda e: False)
     assert det.stopped_ and det.n_epochs_ == 1

@@ -115,5 +115,14 @@ def test_evaluate_matches_scikit_learn(fitted):
 
 def test_metrics_that_need_both_classes_are_none(fitted):
     x, _ = textures(6)
-    result = fitted.evaluate(x, np.zeros(6, int), gtmaps=np.zeros((6, 28, 28), np.uint8))
+    with pytest.warns(UserWarning, match="only nominal"):
+        result = fitted.evaluate(x, np.zeros(6, int), gtmaps=np.zeros((6, 28, 28), np.uint8))
     assert result["image_auroc"] is None and result["pixel_auroc"] is None and result["aupro"] is None
+
+
+def test_evaluate_with_one_class_says_why_the_image_metrics_are_none(fitted):
+    x, y, _ = labelled_set(10)
+    nominal = x[y == 0]
+    with pytest.warns(UserWarning, match="only nominal \\(0\\) images, so image_auroc, ap and f1_max are undefined"):
+        metrics = fitted.evaluate(nominal, np.zeros(len(nominal), int))
+    assert metrics["image_auroc"] is None and metrics["f1_max"] is None

@@ -63,8 +63,8 @@ public final class ExperimentRunner {
 
     /// Checks the data, applies the threads setting and makes the experiment's folder.
     private func start() throws {
-        try checkLoadFitsOneRun()
         try settings.checkFilesExist()
+        try checkLoadFitsOneRun()
         if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
         if directory.isEmpty { directory = settings.experimentDirectory(startTime: localTimestamp()) }
         try createDirectories(directory)

@@ -13,8 +13,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class _VersionAction(argparse.Action):
+    """--version: the package and engine versions and how the engine was built (loaded only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "print the version of fcdd-swift and its engine, and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import info
+        i = info()
+        sys.stdout.write(f"fcdd-swift {i['version']} (engine {i['vector_code']}, OpenBLAS core {i['blas_core']}, "
+                         f"library {i['library']})\n")
+        parser.exit()
+
+
 def build_parser():
     p = _Parser(prog="fcdd-swift", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action=_VersionAction)
     sub = p.add_subparsers(dest="command", metavar="{train,grid,predict}", parser_class=_Parser)
     t = sub.add_parser("train", help="train and evaluate FCDD (default: the synthetic dataset)",
                        description=train.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

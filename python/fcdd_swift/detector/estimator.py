@@ -241,6 +241,10 @@ class FCDD(params.ParamsMixin):
         if labels is None:
             raise InvalidArgumentError("evaluate needs labels y")
         masks = arrays.masks(gtmaps, n, h, w)
+        if len(np.unique(labels)) < 2:
+            only = "anomalous (1)" if labels[0] == 1 else "nominal (0)"
+            warnings.warn(f"evaluate: y holds only {only} images, so image_auroc, ap and f1_max are undefined and "
+                          "returned as None; give labelled images of both kinds", UserWarning, stacklevel=2)
         with self._lock:
             scores, maps = self._native().infer(imgs, masks is not None)
             threshold = self.__dict__.get("threshold_")   # none yet inside the first fit's callback

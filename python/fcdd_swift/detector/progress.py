@@ -43,9 +43,10 @@ class FitProgress:
                 self.line.step(event)
         elif kind == "epoch":
             info = {k: event[k] for k in ("epoch", "epochs", "loss", "loss_std", "lr", "seconds", "images")}
+            info["epoch"] += 1   # the epoch just finished, counted from 1 like the progress line
             self.epoch_info.append(info)
             if self.verbose >= 2:
-                text = (f"epoch {info['epoch'] + 1}/{info['epochs']}  loss {info['loss']:.5f}  lr {info['lr']:.2e}  "
+                text = (f"epoch {info['epoch']}/{info['epochs']}  loss {info['loss']:.5f}  lr {info['lr']:.2e}  "
                         f"{info['seconds']:.1f} s")
                 (self.bar.write(text, file=self.stream) if self.bar is not None else print(text, file=self.stream))
             if self.callback is not None and self.callback(info) is False:
