@@ -163,3 +163,15 @@ def test_version_names_the_package_and_its_engine(capsys):
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"fcdd-swift {fs.__version__} (engine ") and fs.info()["library"] in out
+
+
+def test_summary_shows_a_spread_only_for_several_repetitions():
+    import io
+    one = {"classes": [{"class": 0, "class_name": "a", "auc": {"mean": 0.9, "std": 0.0, "n": 1}}], "mean": {"auc": 0.9}}
+    out = io.StringIO()
+    train.print_summary(one, out)
+    assert "±" not in out.getvalue() and "0.9000" in out.getvalue()
+    two = {"classes": [{"class": 0, "class_name": "a", "auc": {"mean": 0.9, "std": 0.01, "n": 2}}], "mean": {"auc": 0.9}}
+    out = io.StringIO()
+    train.print_summary(two, out)
+    assert "0.9000 ± 0.0100" in out.getvalue() and "mean ± std over repetitions" in out.getvalue()

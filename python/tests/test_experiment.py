@@ -219,7 +219,7 @@ def test_viz_ids_redraw_the_samples_of_an_earlier_run(tmp_path, trained):
     assert os.path.isfile(os.path.join(target, "heatmaps_paper_local_lbl1.png"))
     old = open(os.path.join(config["logdir"], "normal_0", "it_0", "log.txt")).read()
     new = open(os.path.join(again["logdir"], "normal_0", "it_0", "log.txt")).read()
-    assert "specific_viz_ids" in new and "indicies for label 1" in old
+    assert "specific_viz_ids" in new and "indices for label 1" in old
 
 
 def test_ctrl_c_in_a_terminal_stops_and_keeps_a_resumable_snapshot(tmp_path):

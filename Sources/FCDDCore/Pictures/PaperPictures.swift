@@ -46,9 +46,9 @@ public enum PaperPictures {
         return result
     }
 
-    /// The log line the original prints, which `--viz-ids` parses later (its spelling kept).
+    /// The log line the original prints (it spells "indicies"; both spellings parse), which `--viz-ids` reads later.
     public static func logLine(name: String = "heatmaps", label: Int, indices: [Int]) -> String {
-        "Interpretation visualization paper image \(name)_paper_lbl\(label) indicies for label \(label): \(indices)"
+        "Interpretation visualization paper image \(name)_paper_lbl\(label) indices for label \(label): \(indices)"
     }
 
     /// Renders both normalisations for every label, or for `specificIndices[label]` when given

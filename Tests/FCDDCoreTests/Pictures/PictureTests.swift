@@ -131,7 +131,7 @@ final class PictureTests: XCTestCase {
         XCTAssertEqual(small.map(\.label), [0, 1])
         XCTAssertEqual(small[1].indices, [3, 0, 2])
         XCTAssertEqual(PaperPictures.logLine(label: 1, indices: [3, 0, 2]),
-                       "Interpretation visualization paper image heatmaps_paper_lbl1 indicies for label 1: [3, 0, 2]")
+                       "Interpretation visualization paper image heatmaps_paper_lbl1 indices for label 1: [3, 0, 2]")
     }
 
     func testPaperPicturesAndFiles() throws {

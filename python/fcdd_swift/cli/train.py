@@ -134,7 +134,8 @@ def print_summary(summary, out):
     classes = summary.get("classes", [])
     if not classes:
         return
-    out.write("\nsummary (mean ± std over repetitions):\n")
+    several = any((c.get("auc") or {}).get("n", 1) > 1 for c in classes)
+    out.write("\nsummary (mean ± std over repetitions):\n" if several else "\nsummary:\n")
     for c in classes:
         line = f"  class {c['class']} {c['class_name']:<12} image AUC {_fmt(c.get('auc'))}"
         if c.get("pixel_auc") is not None:
@@ -152,5 +153,7 @@ def print_summary(summary, out):
 def _fmt(stat):
     if not stat:
         return "  n/a  "
+    if stat.get("n", 2) < 2:   # one repetition has no spread to report
+        return f"{stat['mean']:.4f}"
     return f"{stat['mean']:.4f} ± {stat['std']:.4f}"
 

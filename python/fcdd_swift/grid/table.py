@@ -65,10 +65,11 @@ def _write_atomically(path, text):
     os.replace(tmp, path)
 
 
-def _fmt(mean, std):
+def _fmt(mean, std, runs):
     if mean is None:
         return "   n/a          "
-    return f"{mean:.4f}" + (f" ± {std:.4f}" if std is not None else "         ")
+    spread = std is not None and runs > 1   # one repetition has no spread to report
+    return f"{mean:.4f}" + (f" ± {std:.4f}" if spread else "         ")
 
 
 def format_table(grid_plan, table_rows):
@@ -80,5 +81,6 @@ def format_table(grid_plan, table_rows):
         label = ", ".join(f"{k}={row[k]}" for k in grid_plan.varied) or row["combination"] or "(base)"
         cls = "mean over classes" if row["class"] == "mean" else f"{row['class']} {row['class_name']}"
         lines.append(f"{row['rank']:>4}  {label[:40]:<40} {cls[:18]:<18} {row['runs']:>4}  "
-                     f"{_fmt(row['image_auc_mean'], row['image_auc_std']):<16} {_fmt(row['pixel_auc_mean'], row['pixel_auc_std']):<16}")
+                     f"{_fmt(row['image_auc_mean'], row['image_auc_std'], row['runs']):<16} "
+                     f"{_fmt(row['pixel_auc_mean'], row['pixel_auc_std'], row['runs']):<16}")
     return "\n".join(lines)
