@@ -43,7 +43,6 @@ public enum ExperimentSummary {
     /// repetition and the dotted mean, and at the root `roc.png` with the per-class mean curves; the same
     /// for pixel-level curves (`gtmap_roc.png`) when every run has one.
     public static func drawCurves(_ results: [RunResult], logdir: String) throws {
-        var rng = RandomSource(seed: 0x5EED_C0DE)
         for (kind, file) in [(false, "roc.png"), (true, "gtmap_roc.png")] {
             func curve(_ r: RunResult) -> ROCCurve? { kind ? r.pixelROC : r.roc }
             var classCurves = [ROCCurve](), classNames = [String]()
@@ -53,13 +52,13 @@ public enum ExperimentSummary {
                 let runs = results.filter { $0.nominalClass == c }
                 let curves = runs.compactMap(curve)
                 guard !curves.isEmpty, curves.count == runs.count else { continue }
-                try StandardPlots.manyROC(curves, labels: runs.map { "it \($0.iteration)" }, random: &rng)
+                try StandardPlots.manyROC(curves, labels: runs.map { "it \($0.iteration)" })
                     .write(path: "\(logdir)/normal_\(c)/\(file)")
-                classCurves.append(try meanROC(curves, random: &rng))
+                classCurves.append(try meanROC(curves))
                 classNames.append(runs[0].className)
             }
             if !classCurves.isEmpty && classCurves.count == classes.count {
-                try StandardPlots.manyROC(classCurves, labels: classNames, random: &rng).write(path: "\(logdir)/\(file)")
+                try StandardPlots.manyROC(classCurves, labels: classNames).write(path: "\(logdir)/\(file)")
             }
         }
     }

@@ -12,10 +12,9 @@ public enum StandardPlots {
         ], xLabel: "false positive rate", yLabel: "true positive rate", xRange: 0...1, yRange: 0...1)
     }
 
-    /// Several ROC curves with legends "<label> xx.xx%" (Python's '{:5.2f}%') and, if `random` is given,
-    /// the dotted mean curve of `meanROC` labelled "mean xx.xx%" (`plot_many_roc(..., mean=True)`).
-    public static func manyROC(_ curves: [ROCCurve], labels: [String], random: inout RandomSource,
-                               withMean: Bool = true) throws -> LinePlot {
+    /// Several ROC curves with legends "<label> xx.xx%" (Python's '{:5.2f}%') and, with `withMean`, the
+    /// dotted mean curve of `meanROC` labelled "mean xx.xx%" (`plot_many_roc(..., mean=True)`).
+    public static func manyROC(_ curves: [ROCCurve], labels: [String], withMean: Bool = true) throws -> LinePlot {
         guard !curves.isEmpty, curves.count == labels.count else {
             throw EngineError.shapeMismatch("ROC plot: \(curves.count) curves but \(labels.count) labels")
         }
@@ -25,7 +24,7 @@ public enum StandardPlots {
                                      color: LinePlot.colorCycle[i % LinePlot.colorCycle.count]))
         }
         if withMean {
-            let mean = try meanROC(curves, random: &random)
+            let mean = try meanROC(curves)
             series.append(PlotSeries(xs: mean.fpr, ys: mean.tpr, label: "mean \(percent(mean.auc))", style: .dotted,
                                      color: (0, 0, 0), thickness: 2))
         }

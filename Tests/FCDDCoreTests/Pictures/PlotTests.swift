@@ -54,7 +54,7 @@ final class PlotTests: XCTestCase {
             let scores = labels.map { Double($0) * Double(s + 1) * 0.3 + random.nextDouble() }
             curves.append(try ROCCurve.compute(labels: labels, scores: scores))
         }
-        let many = try StandardPlots.manyROC(curves, labels: ["bottle", "cable", "screw"], random: &random)
+        let many = try StandardPlots.manyROC(curves, labels: ["bottle", "cable", "screw"])
         XCTAssertEqual(many.series.last!.label!.prefix(5), "mean ")
         XCTAssertEqual(many.series.last!.style, .dotted)
         let loss = StandardPlots.lossHistory(err: [1.2, 0.8, .nan, 0.5, 0.45], errNormal: [0.5, 0.4, 0.3, 0.2, 0.2],
@@ -64,7 +64,7 @@ final class PlotTests: XCTestCase {
         try many.write(path: "\(dir)/roc.png")
         try loss.write(path: "\(dir)/err.png")
         XCTAssertEqual(try PNGImage.read(path: "\(dir)/err.png").width, 640)
-        assertThrowsEngineError(try StandardPlots.manyROC(curves, labels: ["a"], random: &random), containing: "3 curves but 1 labels")
+        assertThrowsEngineError(try StandardPlots.manyROC(curves, labels: ["a"]), containing: "3 curves but 1 labels")
         assertThrowsEngineError(try LinePlot(series: [PlotSeries(xs: [1, 2], ys: [1])], xLabel: "", yLabel: "").render(),
                                 containing: "2 x values and 1 y values")
     }
