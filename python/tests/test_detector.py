@@ -259,3 +259,17 @@ def test_detector_overlay_uses_the_resolved_quantile(fitted):
     det, _ = fitted
     x, _, _ = labelled_set(2)
     assert det.overlay(x).shape == (4, 28, 28, 3)
+
+
+def test_fit_says_what_its_anomalies_are_trained_from(capsys):
+    x, _ = textures(16)
+    det = fs.FCDD(**{**FAST, "verbose": 1}).fit(x)
+    err = capsys.readouterr().err
+    assert "anomalies: trained with synthetic anomalies only: 'confetti' noise drawn on nominal images" in err
+    assert "known anomalies (fit(X, y)" in err and "oe_data" in err
+    assert det.supervision_.startswith("trained with synthetic anomalies only")
+    y = np.zeros(len(x), int)
+    y[:2] = 1
+    assert fs.FCDD(**FAST).fit(x, y).supervision_ == "trained with 2 known anomalies"
+    with_oe = fs.FCDD(**{**FAST, "oe_data": x[:5]}).fit(x)
+    assert with_oe.supervision_ == "trained with 5 outlier images (oe_data)"

@@ -10,7 +10,8 @@ import warnings
 
 import numpy as np
 
-from . import arrays, native, params, thresholds
+from . import arrays, native, params, supervision, thresholds
+from .. import settings
 from .progress import FitProgress
 from ..errors import FormatError, InvalidArgumentError, not_fitted_error
 
@@ -39,6 +40,8 @@ history_ : dict                  per-epoch loss, loss_std, lr, seconds, data_sec
 resolved_params_ : dict          every parameter as used (the engine's resolved settings), plus the profile
 n_epochs_ : int                  epochs completed (fewer after a stop)
 stopped_ : bool                  whether the last fit was stopped early (Ctrl-C or the callback)
+supervision_ : str               what the anomalies were trained from (known anomalies, outlier images, or
+                                 synthetic anomalies only, with how to give better ones)
 """
 
 
@@ -105,8 +108,12 @@ class FCDD(params.ParamsMixin):
             labels = arrays.labels(y, n)
             masks = arrays.masks(gtmaps, n, h, w)
             outliers = arrays.images(self.oe_data, "oe_data") if self.oe_data is not None else None
+            planned = settings.resolve("detector", params.engine_settings(self.get_params()), data_shape=(c, h, w),
+                                       has_outliers=outliers is not None or (labels is not None and (labels == 1).any()))
+            anomalies = supervision.describe(planned["settings"], labels, masks, outliers)
             with self._lock:
-                progress = FitProgress(int(self.verbose), self._between_epochs(callback, handle, c))
+                progress = FitProgress(int(self.verbose), self._between_epochs(callback, handle, c),
+                                       plan=f"{n} images of {c}x{h}x{w}; anomalies: {anomalies}")
                 try:
                     pump = handle.fit(imgs, labels, masks, outliers, progress)
                 finally:
@@ -121,6 +128,7 @@ class FCDD(params.ParamsMixin):
                 old.close()
             description = handle.describe()
             self._set_fitted_state(description, self._resolved_params(description, outliers))
+            self.supervision_ = anomalies
             self.decision_scores_ = self.decision_function(X)
             self.threshold_ = thresholds.from_contamination(self.decision_scores_, self.resolved_params_["contamination"])
             self.threshold_method_ = "contamination"
@@ -272,6 +280,7 @@ class FCDD(params.ParamsMixin):
             "format": FILE_FORMAT, "params": p, "resolved_params": self.resolved_params_,
             "threshold": self.threshold_, "threshold_method": self.threshold_method_,
             "decision_scores": [float(s) for s in self.decision_scores_],
+            "supervision": self.__dict__.get("supervision_"),
         }
 
     def save(self, path):
@@ -305,6 +314,7 @@ class FCDD(params.ParamsMixin):
             det.decision_scores_ = np.asarray(user["decision_scores"], dtype=np.float64).reshape(-1)
             det.threshold_ = float(user["threshold"])
             det.threshold_method_ = user["threshold_method"]
+            det.supervision_ = user.get("supervision")
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             # Only a damaged or hand-edited file gets here: the engine checked everything it reads itself.
             raise FormatError(f"{path}: the detector fields stored by FCDD.save are damaged ({type(e).__name__}: {e})") from None

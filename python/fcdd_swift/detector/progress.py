@@ -17,8 +17,9 @@ def _tqdm():
 class FitProgress:
     """The `on_event` handler of a fit."""
 
-    def __init__(self, verbose, callback, stream=None):
+    def __init__(self, verbose, callback, stream=None, plan=None):
         self.verbose = verbose
+        self.plan = plan
         self.callback = callback
         self.stream = stream or sys.stderr
         self.bar = None
@@ -28,6 +29,11 @@ class FitProgress:
     def __call__(self, event):
         kind = event.get("event")
         if kind == "start" and self.verbose >= 1 and event["epochs"] > 0:
+            # The plan once, before the bar: what trains, for how long, and on which anomalies.
+            epochs, steps = event["epochs"], event["steps"]
+            self.stream.write(f"FCDD {event['network']}: {epochs} epoch{'s' if epochs != 1 else ''} of "
+                              f"{steps} step{'s' if steps != 1 else ''}"
+                              + (f"; {self.plan}" if self.plan else "") + "\n")
             tqdm = _tqdm()
             if tqdm is not None:
                 self.bar = tqdm(total=event["epochs"] * event["steps"], unit="step", file=self.stream,
