@@ -33,34 +33,41 @@ public func meanROC(_ curves: [ROCCurve]) throws -> ROCCurve {
             throw EngineError.shapeMismatch("mean ROC: curve \(i) has \(c.fpr.count) fpr, \(c.tpr.count) tpr and \(c.thresholds.count) thresholds")
         }
     }
-    var grid = Set((0...100).map { Double($0) / 100 })
-    for c in curves { grid.formUnion(c.fpr.filter { $0 >= 0 && $0 <= 1 }) }
+    var gridValues = Set((0...100).map { Double($0) / 100 })
+    for c in curves { gridValues.formUnion(c.fpr.filter { $0 >= 0 && $0 <= 1 }) }
     let n = Double(curves.count)
-    var xs = [Double](), ys = [Double]()
-    for x in grid.sorted() {
-        // Where a curve steps up vertically, the mean does too: a point for the bottom and one for the top.
-        var low = 0.0, high = 0.0
-        for c in curves {
-            let t = tprAt(c, fpr: x)
-            low += t.low / n; high += t.high / n
+    let grid = gridValues.sorted()
+    // Each curve is read at every grid FPR in one walk along its points (FPR never decreases along a
+    // curve), so pixel-level curves of millions of points cost linear time.
+    var low = [Double](repeating: 0, count: grid.count), high = low
+    for c in curves {
+        var j = 0
+        for (k, x) in grid.enumerated() {
+            while j < c.fpr.count && c.fpr[j] < x { j += 1 }
+            var t: (low: Double, high: Double)
+            if j < c.fpr.count && c.fpr[j] == x {
+                t = (c.tpr[j], c.tpr[j])
+                var m = j + 1
+                while m < c.fpr.count && c.fpr[m] == x { t = (min(t.low, c.tpr[m]), max(t.high, c.tpr[m])); m += 1 }
+            } else if j == c.fpr.count {
+                t = (1, 1)
+            } else if j == 0 {
+                t = (0, 0)
+            } else {
+                let (f0, t0, f1, t1) = (c.fpr[j - 1], c.tpr[j - 1], c.fpr[j], c.tpr[j])
+                let v = t0 + (t1 - t0) * (x - f0) / (f1 - f0)
+                t = (v, v)
+            }
+            low[k] += t.low / n; high[k] += t.high / n
         }
-        xs.append(x); ys.append(low)
-        if high > low { xs.append(x); ys.append(high) }
+    }
+    var xs = [Double](), ys = [Double]()
+    for k in grid.indices {
+        // Where a curve steps up vertically, the mean does too: a point for the bottom and one for the top.
+        xs.append(grid[k]); ys.append(low[k])
+        if high[k] > low[k] { xs.append(grid[k]); ys.append(high[k]) }
     }
     ys[0] = 0; ys[ys.count - 1] = 1   // every ROC curve runs from (0, 0) to (1, 1)
     return ROCCurve(fpr: xs, tpr: ys, thresholds: [Double](repeating: .nan, count: xs.count),
                     auc: curves.reduce(0) { $0 + $1.auc } / n)
-}
-
-/// The TPR of a curve at `fpr`: the lowest and highest TPR among its points at exactly that FPR (equal
-/// unless the curve steps up vertically there), else linear between its neighbours; before its first
-/// point 0, after its last point 1.
-private func tprAt(_ c: ROCCurve, fpr x: Double) -> (low: Double, high: Double) {
-    let here = zip(c.fpr, c.tpr).filter { $0.0 == x }.map(\.1)
-    if let low = here.min(), let high = here.max() { return (low, high) }
-    guard let right = c.fpr.firstIndex(where: { $0 > x }) else { return (1, 1) }
-    guard right > 0 else { return (0, 0) }
-    let (f0, t0, f1, t1) = (c.fpr[right - 1], c.tpr[right - 1], c.fpr[right], c.tpr[right])
-    let t = t0 + (t1 - t0) * (x - f0) / (f1 - f0)
-    return (t, t)
 }
