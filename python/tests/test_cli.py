@@ -175,3 +175,56 @@ def test_summary_shows_a_spread_only_for_several_repetitions():
     out = io.StringIO()
     train.print_summary(two, out)
     assert "0.9000 ± 0.0100" in out.getvalue() and "mean ± std over repetitions" in out.getvalue()
+
+
+def test_missing_prerequisites_are_reported_together_with_what_needs_no_download(tmp_path, capsys):
+    # The custom runner's defaults need the images, ImageNet-22k and VGG weights: one error names all
+    # three, each with its alternative, before anything is created.
+    logdir = tmp_path / "log"
+    assert main(["train", "-d", "custom", "--datadir", str(tmp_path / "data"), "--logdir", str(logdir)]) == 1
+    err = capsys.readouterr().err
+    assert "this experiment needs 3 things that are not here" in err, err
+    for fragment in ["custom dataset not found", "ImageNet-22k not found", "FCDD_CNN224_VGG_F starts from ImageNet weights",
+                     "without it: --dataset synthetic", "without it: --noise-mode confetti",
+                     "without it: --net FCDD_CNN224_VGG_NOPT",
+                     "fcdd-swift train --dataset custom --noise-mode confetti --net FCDD_CNN224_VGG_NOPT"]:
+        assert fragment in err, (fragment, err)
+    assert not logdir.exists()
+
+
+def test_help_says_how_images_are_sized_per_dataset_and_network(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "fmnist 1x28x28 and cifar10 3x32x32 as stored" in text
+    assert "custom shorter side 248, then a 224x224 crop" in text
+    assert "the number in a name is the image side it was made for" in text
+
+
+def _steps(epochs, steps, seconds_per_epoch, epoch_from=0):
+    for epoch in range(epoch_from, epochs):
+        for step in range(1, steps + 1):
+            yield {"epoch": epoch, "epochs": epochs, "step": step, "steps": steps, "epoch_loss": 1.0,
+                   "images_per_second": 100.0, "lr": 0.01, "seconds": seconds_per_epoch * step / steps}
+
+
+def test_progress_gives_the_time_left_after_the_first_epoch():
+    import io
+    from fcdd_swift.cli.progress import ProgressLine, format_duration
+    assert (format_duration(3.2), format_duration(245), format_duration(7620)) == ("3 s", "4 min 05 s", "2 h 07 min")
+    out = io.StringIO()
+    progress = ProgressLine(out)
+    progress.start_run(runs_after=2)
+    events = list(_steps(epochs=20, steps=4, seconds_per_epoch=30.0))
+    for e in events[:3]:
+        progress.step(e)
+        assert progress.eta_seconds(e) is None, "no estimate before an epoch has finished"
+    progress.step(events[3])
+    lines = out.getvalue().splitlines()
+    assert "first epoch took 30 s: about 9 min 30 s for the 19 epochs left" in lines[-1], lines
+    assert "about 29 min 30 s with the 2 runs after this one" in lines[-1], lines
+    assert "9 min 30 s left" in lines[-2] and lines[-2].startswith("  epoch 1/20"), lines
+    # Halfway through epoch 2 of the last run: 18.5 epochs of 30 s left.
+    progress.start_run(runs_after=0)
+    progress.step(events[3])
+    assert progress.eta_seconds(events[5]) == pytest.approx(30.0 * 18.5)

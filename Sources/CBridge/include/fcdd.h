@@ -187,7 +187,8 @@ int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, 
  *   {"event": "log", "message"}                       a line also written to the run's log.txt
  *   {"event": "phase", "message"}                     "preparing data", "training", "testing", ...
  *   {"event": "run", "directory", "class", "class_name", "it", "seed"}
- *   {"event": "step", "epoch", "epochs", "step", "steps", "loss", "epoch_loss", "images_per_second", "lr"}
+ *   {"event": "step", "epoch", "epochs", "step", "steps", "loss", "epoch_loss", "images_per_second", "lr",
+ *    "seconds"}                                        seconds since the epoch began
  *   {"event": "image", "index", "count", "path"}      prediction progress
  *   {"event": "summary", "stopped", ...}              last event: the result (see the README) */
 typedef int32_t (*fcdd_event_fn)(const char *event_json, void *user);

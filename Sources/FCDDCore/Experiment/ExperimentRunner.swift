@@ -63,7 +63,7 @@ public final class ExperimentRunner {
 
     /// Checks the data, applies the threads setting and makes the experiment's folder.
     private func start() throws {
-        try settings.checkFilesExist()
+        try Prerequisites.check(settings)
         try checkLoadFitsOneRun()
         if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
         if directory.isEmpty { directory = settings.experimentDirectory(startTime: localTimestamp()) }
@@ -140,7 +140,10 @@ public final class ExperimentRunner {
         if trainer.completedEpochs < settings.epochs {
             try checkpoint()
             _ = keepGoing(.phase("training"))
-            dir.log("training \(settings.net) for \(settings.epochs - trainer.completedEpochs) epochs, \(trainer.stepsPerEpoch) steps per epoch, \(data.train.count) samples")
+            let shape = network.inShape.map(String.init).joined(separator: "x")
+            let perStep = settings.batchSize * settings.accBatches
+            dir.log("training \(settings.net) for \(settings.epochs - trainer.completedEpochs) epochs of \(trainer.stepsPerEpoch) steps (\(perStep) images each), \(data.train.count) samples of \(shape)")
+            if let note = Self.sizeNote(net: settings.net, dataset: settings.dataset, inShape: network.inShape) { dir.log(note) }
         }
         let outcome = try trainer.run { [unowned self] p in self.keepGoing(.progress(p)) }
         if let error = checkpointError { throw error }
@@ -185,6 +188,16 @@ public final class ExperimentRunner {
         result.seconds = now() - started
         try dir.writeJSON(RunResult.fileName, result.json)
         return result
+    }
+
+    /// Explains a network that runs at another image size than it was made for (e.g. FCDD_CNN28_W on
+    /// custom images, which are always 224x224): it works, but the cost is not what its name suggests.
+    static func sizeNote(net: String, dataset: Dataset, inShape: [Int]) -> String? {
+        guard let side = NetworkRegistry.designedSide(of: net), inShape.count == 3, inShape[1] != side else { return nil }
+        let factor = Double(inShape[1] * inShape[2]) / Double(side * side)
+        let cost = factor >= 1 ? "about \(Int(factor.rounded()))x the computation per image of \(side)x\(side)"
+                               : "about 1/\(Int((1 / factor).rounded())) of the computation per image of \(side)x\(side)"
+        return "note: \(net) was made for \(side)x\(side) images; \(dataset.rawValue) images reach it at \(inShape[1])x\(inShape[2]) (see --help for the sizes per dataset), so it runs there, fully convolutional, at \(cost)"
     }
 
     /// A run's config.json: the resolved settings (so `--config` repeats the experiment) and, under

@@ -50,7 +50,8 @@ public enum ExperimentEvent {
             return .object([("event", .string("step")), ("epoch", .number(Double(p.epoch))), ("epochs", .number(Double(p.epochs))),
                             ("step", .number(Double(p.step))), ("steps", .number(Double(p.stepsPerEpoch))),
                             ("loss", .number(p.loss)), ("epoch_loss", .number(p.epochLoss)),
-                            ("images_per_second", .number(p.imagesPerSecond)), ("lr", .number(p.learningRate))])
+                            ("images_per_second", .number(p.imagesPerSecond)), ("lr", .number(p.learningRate)),
+                            ("seconds", .number(p.secondsInEpoch))])
         }
     }
 }

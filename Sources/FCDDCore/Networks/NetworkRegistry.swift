@@ -69,6 +69,15 @@ public enum NetworkRegistry {
         entries[name].map { ($0.channels, $0.side) }
     }
 
+    /// The image side a network was made for, from its name (CNN28 -> 28, FCDD_CNN224_VGG_F -> 224).
+    /// Fully convolutional networks run at any side, at a cost that grows with the pixels.
+    public static func designedSide(of name: String) -> Int? {
+        guard entries[name] != nil else { return nil }
+        // The first run of digits in the name: CNN28_W, FCDD_CNN224_VGG_F, AE32_LW3K.
+        let digits = name.drop { !$0.isNumber }.prefix { $0.isNumber }
+        return Int(digits)
+    }
+
     /// Builds a network by name for inputs of shape (C, H, W), initialised from `seed`.
     public static func make(_ name: String, inShape: [Int], bias: Bool = true, seed: UInt64 = 0) throws -> Network {
         guard let entry = entries[name] else {

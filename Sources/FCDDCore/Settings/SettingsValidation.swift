@@ -78,16 +78,4 @@ extension Settings {
             throw EngineError.invalidArgument("\(label("nominal_label")) 1 is refused for mvtec (the original transforms MVTec test labels twice and inverts them); use 0")
         }
     }
-
-    /// The files and folders a run reads besides its dataset must exist (checked when the run starts,
-    /// so that a configuration can be printed or resolved on another machine).
-    public func checkFilesExist() throws {
-        for (name, path, folder) in [("load", load, false), ("vgg_weights", vggWeights, false), ("viz_ids", vizIds, true)] {
-            guard let path else { continue }
-            let kind = DirectoryListing.kind(of: path)
-            guard kind == (folder ? .directory : .regularFile) else {
-                throw EngineError.notFound("\(SettingsSchema.field(name)!.label(.experiment)): \(path) is not \(folder ? "a folder" : "a file")")
-            }
-        }
-    }
 }

@@ -53,6 +53,7 @@ public struct TrainingProgress {
     public var epochLoss: Double   // running mean over the epoch so far
     public var imagesPerSecond: Double
     public var learningRate: Double
+    public var secondsInEpoch: Double   // since the epoch's first step began
 }
 
 public enum TrainingOutcome: Equatable {
@@ -130,7 +131,7 @@ public final class Trainer {
                                               stepsPerEpoch: stepsPerEpoch, loss: loss,
                                               epochLoss: losses.reduce(0, +) / Double(losses.count),
                                               imagesPerSecond: Double(images) / elapsed,
-                                              learningRate: optimizer.learningRate)
+                                              learningRate: optimizer.learningRate, secondsInEpoch: elapsed)
                 if !progress(report) { return .stopped }
             }
             let mean = losses.reduce(0, +) / Double(losses.count)

@@ -109,18 +109,22 @@ def run(args, out):
     if args.ray or args.resume:
         return scaleout.run(given_settings(args), None, args, out, "fcdd-swift train")
     progress = ProgressLine()
+    runs = {"total": 0, "started": 0}
 
     def on_event(e):
         kind = e.get("event")
         if kind == "step":
             progress.step(e)
         elif kind == "experiment":
+            runs["total"] = e["runs"]
             out.write(f"fcdd-swift train: dataset {config['dataset']}, net {config['net']}, {config['epochs']} epochs, "
                       f"{e['runs']} run{'s' if e['runs'] != 1 else ''}, log directory {e['directory']}\n")
             out.flush()
         elif kind == "log":
             progress.line("  " + e["message"])
         elif kind == "run":
+            runs["started"] += 1
+            progress.start_run(runs_after=max(0, runs["total"] - runs["started"]))
             progress.line(f"== class {e['class']} ({e['class_name']}), repetition {e['it']}, seed {e['seed']}: {e['directory']}")
         elif kind == "phase":
             progress.line(f"  [{e['message']}]")

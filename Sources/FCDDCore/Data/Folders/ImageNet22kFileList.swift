@@ -6,14 +6,23 @@
 enum ImageNet22kFileList {
     static let format = "fcdd-swift-imagenet22k"
 
+    static func layoutDescription(_ root: String) -> String {
+        "ImageNet-22k is expected as \(root)/<wnid>/<images> (the fall 2011 release, extracted)"
+    }
+
+    /// Throws `.notFound` with the layout when `root` is not a folder (a quick check before training).
+    static func checkRootExists(_ root: String) throws {
+        guard DirectoryListing.kind(of: root) == .directory else {
+            throw EngineError.notFound("ImageNet-22k not found: \(root) does not exist. \(layoutDescription(root))")
+        }
+    }
+
     /// The image files below `root` in walk order (synset folders sorted, then `sorted(os.walk)` order
     /// inside each), from `meta.json` when present, else walked and cached.
     static func load(root: String) throws -> [String] {
         let meta = DirectoryListing.join(root, "meta.json")
-        let layout = "ImageNet-22k is expected as \(root)/<wnid>/<images> (the fall 2011 release, extracted)"
-        guard DirectoryListing.kind(of: root) == .directory else {
-            throw EngineError.notFound("ImageNet-22k not found: \(root) does not exist. \(layout)")
-        }
+        let layout = layoutDescription(root)
+        try checkRootExists(root)
         if DirectoryListing.kind(of: meta) == .regularFile {
             return try parse(try readWholeFile(meta), path: meta)
         }

@@ -34,11 +34,27 @@ public struct ImageNet30 {
         "ImageNet-30 expects the extracted ImageNet-1k \(split) split as \(root)/\(split)/<wnid>/*.JPEG (torchvision's ImageNet layout) for the 30 wnids \(ImageNet30.wnids.joined(separator: ", "))"
     }
 
-    private func classFiles(_ split: String, _ classIndex: Int) throws -> [String] {
+    private func classFolder(_ split: String, _ classIndex: Int) throws -> String {
         let folder = DirectoryListing.join(DirectoryListing.join(root, split), ImageNet30.wnids[classIndex])
         guard DirectoryListing.kind(of: folder) == .directory else {
             throw EngineError.notFound("ImageNet-30: \(folder) (class \(ImageNet30.classNames[classIndex])) does not exist. \(layout(split))")
         }
+        return folder
+    }
+
+    /// Checks that the training folders of `nominalClasses` and all 30 validation folders (the test split
+    /// of every class) exist, without listing them (a quick check before training; throws `.notFound`
+    /// naming the first missing folder and the layout).
+    public func checkFoldersExist(nominalClasses: [Int]) throws {
+        for c in nominalClasses {
+            try checkClass(c)
+            _ = try classFolder("train", c)
+        }
+        for c in ImageNet30.wnids.indices { _ = try classFolder("val", c) }
+    }
+
+    private func classFiles(_ split: String, _ classIndex: Int) throws -> [String] {
+        let folder = try classFolder(split, classIndex)
         let files = try DirectoryListing.imageFiles(under: folder, recursive: true, what: "ImageNet-30 \(split) folder")
         guard !files.isEmpty else { throw EngineError.notFound("ImageNet-30: no images in \(folder). \(layout(split))") }
         return files.map { DirectoryListing.join(folder, $0) }

@@ -40,15 +40,27 @@ public enum ImageNetOutliers {
         return words.contains { tokens.contains($0.lowercased()) }
     }
 
+    private static func imageNet1kLayout(_ val: String) -> String {
+        "ImageNet-1k outliers expect the extracted validation split as \(val)/<wnid>/*.JPEG (torchvision's ImageNet layout)"
+    }
+
+    /// `<dataDirectory>/imagenet/val` when it is a folder; throws `.notFound` with the layout otherwise.
+    public static func imageNet1kValidationFolder(dataDirectory: String) throws -> String {
+        let val = DirectoryListing.join(DirectoryListing.join(dataDirectory, "imagenet"), "val")
+        guard DirectoryListing.kind(of: val) == .directory else {
+            throw EngineError.notFound("ImageNet-1k not found: \(val) does not exist. \(imageNet1kLayout(val))")
+        }
+        return val
+    }
+
     /// The ImageNet-1k validation pool (classes by sorted wnid, files sorted), without classes named by
     /// `excludingClassesNamed`, limited to `limit` distinct images drawn once from `rng` (nil = all).
     public static func imageNet1kValidation(dataDirectory: String, excludingClassesNamed words: [String] = [],
                                             limit: Int?, using rng: inout RandomSource) throws -> FileImageSplit {
         let limit = try checkedLimit(limit, what: "ImageNet-1k outliers")
         let root = DirectoryListing.join(dataDirectory, "imagenet")
-        let val = DirectoryListing.join(root, "val")
-        let layout = "ImageNet-1k outliers expect the extracted validation split as \(val)/<wnid>/*.JPEG (torchvision's ImageNet layout)"
-        guard DirectoryListing.kind(of: val) == .directory else { throw EngineError.notFound("ImageNet-1k not found: \(val) does not exist. \(layout)") }
+        let val = try imageNet1kValidationFolder(dataDirectory: dataDirectory)
+        let layout = imageNet1kLayout(val)
         var names = [String: String]()
         if !words.isEmpty {
             let candidates = synsetWordsFileNames.map { DirectoryListing.join(root, $0) }

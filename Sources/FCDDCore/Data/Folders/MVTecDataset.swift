@@ -28,6 +28,16 @@ public final class MVTecADDataset {
     /// Cache file name inside `root`.
     public static let cacheFileName = "fcdd_mvtec_240x240.cache"
 
+    /// Throws `.notFound` (naming the expected layout) when neither the cache nor a class folder exists
+    /// below `<dataDirectory>/mvtec`; reads nothing (a quick check before training).
+    public static func checkPresent(dataDirectory: String) throws {
+        let root = DirectoryListing.join(dataDirectory, "mvtec")
+        let cachePath = DirectoryListing.join(root, MVTecADDataset.cacheFileName)
+        guard DirectoryListing.kind(of: cachePath) != .missing || MVTecTree.exists(root: root) else {
+            throw EngineError.notFound("MVTec-AD not found: neither the cache \(cachePath) nor any class folder exists. \(MVTecAD.layoutDescription(root: root))")
+        }
+    }
+
     /// Opens the dataset, building the cache from the tree when it is missing, damaged or stale. Without
     /// the tree a valid cache is enough. Throws `.notFound` (naming the expected layout) when neither
     /// exists, `.format` when only a damaged cache exists.

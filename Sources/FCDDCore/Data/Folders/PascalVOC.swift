@@ -71,6 +71,17 @@ public struct PascalVOC2007 {
         return try all.subset(horses)
     }
 
+    /// Checks that the lists of the train and val splits exist, without reading them (a quick check
+    /// before training; throws `.notFound` naming the list and the layout).
+    public func checkListsExist() throws {
+        for split in ["train", "val"] {
+            let list = DirectoryListing.join(root, "ImageSets/Main/\(split).txt")
+            guard DirectoryListing.kind(of: list) == .regularFile else {
+                throw EngineError.notFound("Pascal VOC 2007 not found: \(list) does not exist. \(layout)")
+            }
+        }
+    }
+
     /// Test set: every image of the `val` split.
     public func testSplit() throws -> FileImageSplit { try split("val") }
 }

@@ -57,6 +57,17 @@ public struct CIFARImageSource: ImageSource {
 
     /// CIFAR-10 train (50,000) or test (10,000) under `datadir` (the original's `--datadir`).
     public static func cifar10(datadir: String, train: Bool) throws -> CIFARImageSource {
+        try CIFARImageSource(variant: .cifar10, paths: try cifar10Files(datadir: datadir, train: train))
+    }
+
+    /// CIFAR-100 train (50,000) or test (10,000) under `datadir` (the original's `--datadir`), fine labels.
+    public static func cifar100(datadir: String, train: Bool) throws -> CIFARImageSource {
+        try CIFARImageSource(variant: .cifar100, paths: try cifar100Files(datadir: datadir, train: train))
+    }
+
+    /// The batch files of CIFAR-10 under `datadir`, found without reading them (throws `.notFound`
+    /// naming every place tried).
+    static func cifar10Files(datadir: String, train: Bool) throws -> [String] {
         let python = train ? (1...5).map { "data_batch_\($0)" } : ["test_batch"]
         let locations = [
             DatasetFileSearch.Location(folder: DatasetFileSearch.join(datadir, "cifar-10-batches-py"),
@@ -64,26 +75,19 @@ public struct CIFARImageSource: ImageSource {
             DatasetFileSearch.Location(folder: DatasetFileSearch.join(datadir, "cifar-10-batches-bin"),
                                        files: python.map { [$0 + ".bin"] }),
         ]
-        return try load(.cifar10, train: train, locations: locations,
-                        layout: "<datadir>/cifar-10-batches-py/{data_batch_1..5, test_batch} (python release, as torchvision extracts it) or <datadir>/cifar-10-batches-bin/{data_batch_1..5.bin, test_batch.bin} (binary release)")
+        return try DatasetFileSearch.locate(dataset: "CIFAR-10 \(train ? "train" : "test")", locations: locations,
+            layout: "<datadir>/cifar-10-batches-py/{data_batch_1..5, test_batch} (python release, as torchvision extracts it) or <datadir>/cifar-10-batches-bin/{data_batch_1..5.bin, test_batch.bin} (binary release)")
     }
 
-    /// CIFAR-100 train (50,000) or test (10,000) under `datadir` (the original's `--datadir`), fine labels.
-    public static func cifar100(datadir: String, train: Bool) throws -> CIFARImageSource {
+    /// The file of CIFAR-100's split under `datadir`, found without reading it.
+    static func cifar100Files(datadir: String, train: Bool) throws -> [String] {
         let name = train ? "train" : "test"
         var locations: [DatasetFileSearch.Location] = []
         for root in [DatasetFileSearch.join(datadir, "cifar100"), datadir] {
             locations.append(.init(folder: DatasetFileSearch.join(root, "cifar-100-python"), files: [[name]]))
             locations.append(.init(folder: DatasetFileSearch.join(root, "cifar-100-binary"), files: [[name + ".bin"]]))
         }
-        return try load(.cifar100, train: train, locations: locations,
-                        layout: "<datadir>/cifar100/cifar-100-python/{train, test} (python release, where the original's CIFAR-100 OE source has torchvision extract it) or <datadir>/cifar100/cifar-100-binary/{train.bin, test.bin} (binary release)")
-    }
-
-    private static func load(_ variant: CIFARVariant, train: Bool, locations: [DatasetFileSearch.Location],
-                             layout: String) throws -> CIFARImageSource {
-        let paths = try DatasetFileSearch.locate(dataset: "\(variant.rawValue) \(train ? "train" : "test")",
-                                           locations: locations, layout: layout)
-        return try CIFARImageSource(variant: variant, paths: paths)
+        return try DatasetFileSearch.locate(dataset: "CIFAR-100 \(name)", locations: locations,
+            layout: "<datadir>/cifar100/cifar-100-python/{train, test} (python release, where the original's CIFAR-100 OE source has torchvision extract it) or <datadir>/cifar100/cifar-100-binary/{train.bin, test.bin} (binary release)")
     }
 }

@@ -57,28 +57,38 @@ public struct IDXImageSource: ImageSource {
 
     /// Fashion-MNIST train (60,000) or test (10,000) split under `datadir` (the original's `--datadir`).
     public static func fashionMNIST(datadir: String, train: Bool) throws -> IDXImageSource {
+        let paths = try fashionMNISTFiles(datadir: datadir, train: train)
+        return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1])
+    }
+
+    /// The images and labels files of Fashion-MNIST under `datadir`, found without reading them.
+    static func fashionMNISTFiles(datadir: String, train: Bool) throws -> [String] {
         let prefix = train ? "train" : "t10k"
         let stems = ["\(prefix)-images-idx3-ubyte", "\(prefix)-labels-idx1-ubyte"]
         let folders = ["FashionMNIST", "MyFashionMNIST"].map { DatasetFileSearch.join(datadir, $0, "raw") }
-        let paths = try DatasetFileSearch.locate(
+        return try DatasetFileSearch.locate(
             dataset: "Fashion-MNIST \(train ? "train" : "test")",
             locations: folders.map { DatasetFileSearch.Location(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
             layout: "<datadir>/FashionMNIST/raw/\(stems[0])[.gz] and \(stems[1])[.gz] (torchvision's FashionMNIST raw folder; the original's MyFashionMNIST/raw is accepted too)")
-        return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1])
     }
 
     /// EMNIST letters train split (124,800 images, labels 1...26) under `datadir`, returned upright: the
     /// files store every image transposed and the original's `OEEMNIST` transposes them back (6.7).
     public static func emnistLetters(datadir: String) throws -> IDXImageSource {
+        let paths = try emnistLettersFiles(datadir: datadir)
+        return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1], transposed: true)
+    }
+
+    /// The images and labels files of EMNIST letters under `datadir`, found without reading them.
+    static func emnistLettersFiles(datadir: String) throws -> [String] {
         let stems = ["emnist-letters-train-images-idx3-ubyte", "emnist-letters-train-labels-idx1-ubyte"]
         let root = DatasetFileSearch.join(datadir, "emnist")
         let folders = [DatasetFileSearch.join(root, "EMNIST", "raw"), DatasetFileSearch.join(root, "OEEMNIST", "raw"),
                        DatasetFileSearch.join(root, "EMNIST", "raw", "gzip")]
-        let paths = try DatasetFileSearch.locate(
+        return try DatasetFileSearch.locate(
             dataset: "EMNIST letters train",
             locations: folders.map { DatasetFileSearch.Location(folder: $0, files: stems.map { [$0, $0 + ".gz"] }) },
             layout: "<datadir>/emnist/EMNIST/raw/\(stems[0])[.gz] and \(stems[1])[.gz] (torchvision's EMNIST raw folder under <datadir>/emnist, as the original's OE source uses; its OEEMNIST/raw and the official gzip/ folder are accepted too)")
-        return try IDXImageSource(imagesPath: paths[0], labelsPath: paths[1], transposed: true)
     }
 }
 
