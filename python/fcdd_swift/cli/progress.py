@@ -75,7 +75,7 @@ class ProgressLine:
         done = step == steps
         notice = self._epoch_done(e) if done else None
         eta = self.eta_seconds(e)
-        left = f"  {format_duration(eta)} left" if eta is not None else ""
+        left = f"  {format_duration(eta)} left" if eta is not None and eta >= 0.5 else ""
         if self.tty:
             if not done and now - self.last_draw < self.min_interval:
                 return
