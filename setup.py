@@ -37,6 +37,13 @@ class BuildWithSwift(build_py):
         target = os.path.join(self.build_lib, "fcdd_swift")
         os.makedirs(target, exist_ok=True)
         shutil.copy2(LIBRARY, os.path.join(target, "libfcdd.so"))
+        # The guides ship with the package (fcdd_swift.guide reads them): docs/*.md and the README.
+        docs = os.path.join(target, "_docs")
+        os.makedirs(docs, exist_ok=True)
+        for name in os.listdir(os.path.join(ROOT, "docs")):
+            if name.endswith(".md"):
+                shutil.copy2(os.path.join(ROOT, "docs", name), os.path.join(docs, name))
+        shutil.copy2(os.path.join(ROOT, "README.md"), os.path.join(docs, "README.md"))
 
 
 class BinaryDistribution(Distribution):
@@ -72,7 +79,7 @@ setup(
     package_dir={"": "python"},
     packages=["fcdd_swift", "fcdd_swift.cli", "fcdd_swift.detector", "fcdd_swift.grid"],
     entry_points={"console_scripts": ["fcdd-swift = fcdd_swift.cli:main"]},
-    package_data={"fcdd_swift": ["libfcdd.so"]},  # placed into the build folder by BuildWithSwift
+    package_data={"fcdd_swift": ["libfcdd.so", "_docs/*.md"]},  # placed into the build folder by BuildWithSwift
     python_requires=">=3.9",
     install_requires=["numpy"],
     # Ray runs grids and Tune searches past one process or machine; PyYAML reads YAML grid specs.

@@ -29,6 +29,7 @@ from .experiment import run_experiment, run_prediction
 from .settings import settings_schema
 from .detector import FCDD
 from .overlay import overlay
+from .guide import guide, guide_path
 
 __version__ = lib.fcdd_version().decode()
 

@@ -26,6 +26,8 @@ runner for such data would choose it: the profile ``small_gray`` (1 channel, lon
 ``run_fmnist``'s defaults, ``small`` (longer side <= 64) ``run_cifar10``'s, ``large`` ``run_mvtec``'s. The
 values used are in ``resolved_params_`` after `fit`. Parameters and defaults come from the engine's settings
 schema (``fcdd_swift.settings_schema()``; the tables in docs/detector.md are generated from it too).
+The guide to the detector, with how to choose its supervision, comes with the package:
+``print(fcdd_swift.guide("detector"))``.
 
 """
 
