@@ -13,7 +13,7 @@ enum RunPictures {
     }
 
     static func pictureSettings(_ settings: Settings) -> HeatmapPictureSettings {
-        HeatmapPictureSettings(quantile: settings.quantile, maxResolution: settings.resdown)
+        HeatmapPictureSettings(quantile: settings.quantile, maxResolution: settings.resdown, nominalLabel: settings.nominalLabel)
     }
 
     /// The rows of the pictures for the network family: FCDD/AE anomaly heatmaps against their raw maps,
@@ -113,8 +113,8 @@ enum RunPictures {
                                  directory: RunDirectory, seed: UInt64) throws {
         guard let batch = try trainingSamples(loader) else { return }
         let labels = batch.labels.map { Int($0) }
-        try DatasetPreview.render(inputs: batch.images, labels: labels, groundTruth: batch.groundTruth,
-                                  nominalLabel: settings.nominalLabel).write(path: directory.file("ds_preview.png"))
+        try DatasetPreview.renderCaptioned(inputs: batch.images, labels: labels, groundTruth: batch.groundTruth,
+                                           nominalLabel: settings.nominalLabel).write(path: directory.file("ds_preview.png"))
         let result = try network.inspect(batch.images, heatmaps: true, gaussStd: settings.gaussStd)
         let data = try pictureData(inputs: batch.images, labels: labels, scores: result.scores, scoreMaps: result.scoreMaps,
                                    heatmaps: result.heatmaps!, groundTruth: batch.groundTruth?.data, network: network,

@@ -6,8 +6,33 @@
 public enum DatasetPreview {
     /// `inputs`: N x C x H x W collected from the training loader; `labels`: N labels; `groundTruth`:
     /// N x 1 x H x W maps or nil. `nominalLabel` decides which label rows are headed "norm" (and "gtno").
+    /// The original's layout (make_grid with a header column).
     public static func render(inputs: Tensor, labels: [Int], groundTruth: Tensor? = nil,
                               nominalLabel: Int = 0, perClass: Int = 20) throws -> Picture {
+        let (rows, headers) = try previewRows(inputs: inputs, labels: labels, groundTruth: groundTruth,
+                                              nominalLabel: nominalLabel, perClass: perClass)
+        let tiles = scaledEach(Tensor.concatenate(rows.map(\.tiles)))
+        let grid = try TileGrid.make(tiles, perRow: rows[0].tiles.batch)
+        return withHeaderColumn(grid, headers: headers.map(\.short), tileHeight: inputs.shape[2], tileWidth: inputs.shape[3])
+    }
+
+    /// What `ds_preview.png` shows: the same rows with the tiles enlarged to at least `minimumSide` pixels,
+    /// a title and row names a reader understands ("nominal", "anomalous", "anomalous mask").
+    public static func renderCaptioned(inputs: Tensor, labels: [Int], groundTruth: Tensor? = nil,
+                                       nominalLabel: Int = 0, perClass: Int = 20, minimumSide: Int = 64) throws -> Picture {
+        let (rows, headers) = try previewRows(inputs: inputs, labels: labels, groundTruth: groundTruth,
+                                              nominalLabel: nominalLabel, perClass: perClass)
+        let shown = zip(rows, headers).filter { !$0.1.long.isEmpty }
+        let block = CaptionedBlock(title: "training samples as the network gets them (after preprocessing, each tile scaled to its own range)",
+                                   columnCaptions: [],
+                                   rows: shown.map { ($0.1.long, scaledEach($0.0.tiles)) })
+        return try CaptionedGrid.render([block], minimumSide: minimumSide)
+    }
+
+    /// The rows of the preview (first samples of every label; for GT datasets a black row and the maps) with
+    /// the original's header and a readable one.
+    static func previewRows(inputs: Tensor, labels: [Int], groundTruth: Tensor?, nominalLabel: Int,
+                            perClass: Int) throws -> (rows: [(tiles: Tensor, label: Int)], headers: [(short: String, long: String)]) {
         guard inputs.rank == 4, inputs.batch >= 1, labels.count == inputs.batch else {
             throw EngineError.shapeMismatch("dataset preview: \(inputs.shape) inputs with \(labels.count) labels")
         }
@@ -19,23 +44,21 @@ public enum DatasetPreview {
         let distinct = Set(labels).sorted()
         let length = min(perClass, distinct.map { l in labels.filter { $0 == l }.count }.min()!)
         func firstOf(_ l: Int) -> [Int] { Array(labels.indices.filter { labels[$0] == l }.prefix(length)) }
+        func name(_ l: Int) -> String { l == nominalLabel ? "nominal" : "anomalous" }
 
-        var rows = distinct.map { TileProcessing.select(inputs, firstOf($0)) }
-        var headers = distinct.map { $0 == nominalLabel ? "norm" : "anom" }
+        var rows = distinct.map { (tiles: TileProcessing.select(inputs, firstOf($0)), label: $0) }
+        var headers = distinct.map { (short: $0 == nominalLabel ? "norm" : "anom", long: name($0)) }
         if let gt = groundTruth {
-            rows.append(Tensor(zeros: [length, c, h, w]))
-            headers.append("")
+            rows.append((Tensor(zeros: [length, c, h, w]), -1))
+            headers.append(("", ""))
             for l in distinct {
                 var maps = TileProcessing.select(gt, firstOf(l))
                 if c > 1 { maps = TileProcessing.repeatedToRGB(maps) }
-                rows.append(maps)
-                headers.append(l == nominalLabel ? "gtno" : "gtan")
+                rows.append((maps, l))
+                headers.append((l == nominalLabel ? "gtno" : "gtan", "\(name(l)) mask"))
             }
         }
-        let tiles = scaledEach(Tensor.concatenate(rows))
-        var grid = try TileGrid.make(tiles, perRow: length)
-        grid = withHeaderColumn(grid, headers: headers, tileHeight: h, tileWidth: w)
-        return grid
+        return (rows, headers)
     }
 
     /// make_grid(normalize=True, scale_each=True) with imsave's fix-up: each tile (all channels) mapped

@@ -73,6 +73,12 @@ public struct HeatmapPictureData {
         }
     }
 
+    /// Names of the rows `tileRows` returns, in its order.
+    var rowNames: [String] {
+        ["input"] + (heatmaps != nil ? ["heatmap"] : []) + (gradientHeatmaps != nil ? ["gradient"] : [])
+            + (groundTruth != nil ? ["ground truth"] : [])
+    }
+
     /// The rows of tiles for samples `indices`: inputs, heatmaps, gradient heatmaps, GT maps.
     /// `normalisation(rows)` gives the normalisation of a heatmap row kind (called once per row, so a
     /// global reference is re-balanced for every row as in the original).

@@ -12,8 +12,15 @@ public struct HeatmapPictureSettings {
     /// `show_per_cls`: samples per label in the overview (at most), and 3x the paper row length.
     public var showPerClass: Int
 
-    public init(quantile: Double, maxResolution: Int = 64, showPerClass: Int = 20) {
+    /// The label of nominal samples (captions say which label is which).
+    public var nominalLabel: Int
+    /// Tiles of the written overview are enlarged to at least this side (the paper pictures: twice it).
+    public var minimumTileSide: Int
+
+    public init(quantile: Double, maxResolution: Int = 64, showPerClass: Int = 20, nominalLabel: Int = 0,
+                minimumTileSide: Int = 64) {
         self.quantile = quantile; self.maxResolution = maxResolution; self.showPerClass = showPerClass
+        self.nominalLabel = nominalLabel; self.minimumTileSide = minimumTileSide
     }
 }
 
@@ -23,7 +30,10 @@ public struct OverviewPicture {
     public var indices: [Int]
     /// Tiles per row (m).
     public var perRow: Int
+    /// The original's tile grid (make_grid, 2-pixel black padding, a black row after each group).
     public var picture: Picture
+    /// What is written: the same tiles enlarged, with a title per group, row names and scores.
+    public var captioned: Picture
 
     /// The index list of 8.4 A, or nil when some label has fewer than 2 samples (the original warns and
     /// skips the picture). m = min(showPerClass, smallest label count), made even; k = max(m / 2, 1).
@@ -54,7 +64,9 @@ public struct OverviewPicture {
         guard let (indices, m) = selectIndices(labels: data.labels, imageScores: data.imageScores,
                                                showPerClass: settings.showPerClass) else { return nil }
         var rows = [Tensor]()
-        for start in stride(from: 0, to: indices.count, by: m) {
+        var blocks = [CaptionedBlock]()
+        let distinct = Set(data.labels).sorted()
+        for (g, start) in stride(from: 0, to: indices.count, by: m).enumerated() {
             let group = Array(indices[start..<min(start + m, indices.count)])
             let subRows = try data.tileRows(group, maxResolution: settings.maxResolution) { kind in
                 .global(quantile: settings.quantile,
@@ -62,9 +74,18 @@ public struct OverviewPicture {
             }
             rows += subRows
             rows.append(Tensor(zeros: subRows.last!.shape))  // the black separator row
+            // Groups: per label its first m samples, then per label its m/2 lowest and m/2 highest scores.
+            let label = distinct[g % distinct.count]
+            let which = g < distinct.count ? "the first \(group.count) samples"
+                                           : "the \(group.count / 2) lowest and \(group.count / 2) highest scores"
+            blocks.append(CaptionedBlock(title: "\(CaptionedGrid.labelName(label, nominalLabel: settings.nominalLabel)): \(which)",
+                                         columnCaptions: group.map { CaptionedGrid.score(data.imageScores[$0]) },
+                                         rows: Array(zip(data.rowNames, subRows))))
         }
+        blocks[0].title += " (scores above; heatmaps normalised against all samples, quantile \(LinePlot.format(settings.quantile, decimals: 2)))"
         return OverviewPicture(indices: indices, perRow: m,
-                               picture: try TileGrid.make(Tensor.concatenate(rows), perRow: m))
+                               picture: try TileGrid.make(Tensor.concatenate(rows), perRow: m),
+                               captioned: try CaptionedGrid.render(blocks, minimumSide: settings.minimumTileSide))
     }
 
     /// Writes `<directory>/<name>_global.png` (name: `heatmaps` or `train_heatmaps`) and returns the
@@ -74,7 +95,7 @@ public struct OverviewPicture {
     public static func write(_ data: HeatmapPictureData, settings: HeatmapPictureSettings, directory: String,
                              name: String = "heatmaps", random: inout RandomSource) throws -> OverviewPicture? {
         guard let overview = try render(data, settings: settings, random: &random) else { return nil }
-        try overview.picture.write(path: "\(directory)/\(name)_global.png")
+        try overview.captioned.write(path: "\(directory)/\(name)_global.png")
         return overview
     }
 }

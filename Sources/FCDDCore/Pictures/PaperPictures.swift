@@ -16,7 +16,10 @@ public struct PaperPicture {
     public var indices: [Int]
     /// Rows x k x 3 x h x w (the tensor the original also saves as `tims/<file>.pth`).
     public var rows: Tensor
+    /// The original's tile grid of `rows`.
     public var picture: Picture
+    /// What is written: the tiles enlarged to at least 2 x `minimumTileSide`, with title, row names, scores.
+    public var captioned: Picture
 
     /// `heatmaps_paper_<norm>_lbl<label>` for name `heatmaps`.
     public func fileName(prefix name: String = "heatmaps") -> String { "\(name)_paper_\(normalisation.rawValue)_lbl\(label).png" }
@@ -75,8 +78,14 @@ public enum PaperPictures {
                 let stacked = Tensor.concatenate(rows)
                 var tims = stacked
                 tims.shape = [rows.count] + rows[0].shape
+                let how = norm == .local ? "each heatmap normalised on its own" : "heatmaps normalised against all samples"
+                let block = CaptionedBlock(
+                    title: "\(CaptionedGrid.labelName(label, nominalLabel: settings.nominalLabel)), most normal to most anomalous; \(how)",
+                    columnCaptions: indices.map { CaptionedGrid.score(data.imageScores[$0]) },
+                    rows: Array(zip(data.rowNames, rows)))
                 pictures.append(PaperPicture(label: label, normalisation: norm, indices: indices, rows: tims,
-                                             picture: try TileGrid.make(stacked, perRow: indices.count)))
+                                             picture: try TileGrid.make(stacked, perRow: indices.count),
+                                             captioned: try CaptionedGrid.render([block], minimumSide: 2 * settings.minimumTileSide)))
             }
         }
         return pictures
@@ -88,7 +97,7 @@ public enum PaperPictures {
                              name: String = "heatmaps", specificIndices: [Int: [Int]]? = nil,
                              random: inout RandomSource) throws -> [PaperPicture] {
         let pictures = try render(data, settings: settings, specificIndices: specificIndices, random: &random)
-        for p in pictures { try p.picture.write(path: "\(directory)/\(p.fileName(prefix: name))") }
+        for p in pictures { try p.captioned.write(path: "\(directory)/\(p.fileName(prefix: name))") }
         return pictures
     }
 }

@@ -146,12 +146,55 @@ final class PictureTests: XCTestCase {
         XCTAssertEqual(pictures[0].rows.shape, [3, 6, 3, 8, 8])
         for p in pictures {
             let png = try PNGImage.read(path: "\(dir)/\(p.fileName())")
-            XCTAssertEqual(png, try p.picture.png())
-            XCTAssertEqual([png.height, png.width], [3 * 10 + 2, p.indices.count * 10 + 2])
+            // The file is the captioned picture; the original's grid stays available as `picture`.
+            XCTAssertEqual(png, try p.captioned.png())
+            XCTAssertEqual([p.picture.height, p.picture.width], [3 * 10 + 2, p.indices.count * 10 + 2])
         }
         var random2 = RandomSource(seed: 2)
-        XCTAssertNotNil(try OverviewPicture.write(data, settings: HeatmapPictureSettings(quantile: 0.9), directory: dir, random: &random2))
-        XCTAssertEqual(try PNGImage.read(path: "\(dir)/heatmaps_global.png").width, 42)
+        let overview = try XCTUnwrap(try OverviewPicture.write(data, settings: HeatmapPictureSettings(quantile: 0.9), directory: dir, random: &random2))
+        XCTAssertEqual(try PNGImage.read(path: "\(dir)/heatmaps_global.png"), try overview.captioned.png())
+        XCTAssertEqual(overview.picture.width, 42)
+    }
+
+    func testCaptionedPicturesEnlargeTilesAndNameRowsAndScores() throws {
+        let data = Self.sampleData()
+        var random = RandomSource(seed: 2)
+        let settings = HeatmapPictureSettings(quantile: 0.9, minimumTileSide: 64)
+        let paper = try PaperPictures.render(data, settings: settings, random: &random)[0]
+        // 8-pixel tiles enlarged 16x to 128 (twice the overview's minimum), text at scale 2 (12 + 12 px lines).
+        let (tile, line, gap) = (128, (BitmapFont.glyphHeight + 5) * 2, CaptionedGrid.gap)
+        let rows = data.rowNames
+        XCTAssertEqual(rows, ["input", "heatmap", "ground truth"])
+        XCTAssertEqual(paper.captioned.height, 2 * line + rows.count * (tile + gap) + gap)
+        let header = 2 * gap + BitmapFont.width(of: "ground truth", scale: 2)
+        XCTAssertGreaterThanOrEqual(paper.captioned.width, header + paper.indices.count * (tile + gap) + gap)
+        // The first heatmap tile is the original tile repeated 16 x 16 times.
+        let origin = (x: header + gap, y: 2 * line + (tile + gap))
+        let small = TileGrid.origin(ofTile: paper.indices.count, perRow: paper.indices.count, tileHeight: 8, tileWidth: 8)
+        for (dy, dx) in [(0, 0), (37, 90), (127, 127)] {
+            let big = paper.captioned.pixel(y: origin.y + dy, x: origin.x + dx)
+            let original = paper.picture.pixel(y: small.top + dy / 16, x: small.left + dx / 16)
+            XCTAssertEqual([big.0, big.1, big.2], [original.0, original.1, original.2])
+        }
+        // Title, score captions and row names are drawn (white or gray text on black).
+        func inked(_ y: Range<Int>, _ x: Range<Int>) -> Bool {
+            y.contains { yy in x.contains { paper.captioned.pixel(y: yy, x: $0).0 > 0.5 } }
+        }
+        XCTAssertTrue(inked(0..<line, 0..<paper.captioned.width), "title")
+        XCTAssertTrue(inked(line..<(2 * line), header..<(header + tile)), "score of the first sample")
+        XCTAssertTrue(inked((2 * line)..<(2 * line + tile), 0..<header), "row name")
+        XCTAssertEqual(CaptionedGrid.score(0.06712), "0.067")
+        XCTAssertEqual(CaptionedGrid.score(-12.3456), "-12.35")
+        XCTAssertEqual(CaptionedGrid.score(123456.7), "123457")
+        XCTAssertEqual(CaptionedGrid.labelName(1, nominalLabel: 1), "label 1 (nominal)")
+        // ds_preview.png: the original's rows (without its black spacer row) under readable names, enlarged.
+        let rows2 = try DatasetPreview.previewRows(inputs: data.inputs, labels: data.labels, groundTruth: data.groundTruth,
+                                                   nominalLabel: 0, perClass: 20)
+        XCTAssertEqual(rows2.headers.map(\.short), ["norm", "anom", "", "gtno", "gtan"])
+        XCTAssertEqual(rows2.headers.map(\.long), ["nominal", "anomalous", "", "nominal mask", "anomalous mask"])
+        let preview = try DatasetPreview.renderCaptioned(inputs: data.inputs, labels: data.labels, groundTruth: data.groundTruth,
+                                                         minimumSide: 64)
+        XCTAssertEqual(preview.height, 2 * (BitmapFont.glyphHeight + 5) + 4 * (64 + gap) + gap)
     }
 
     func testLabelBalancingIsSeededAndBalanced() throws {
