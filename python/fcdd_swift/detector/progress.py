@@ -8,7 +8,12 @@ from ..cli.progress import ProgressLine
 
 def _tqdm():
     try:
-        from tqdm.auto import tqdm
+        import importlib.util
+        # tqdm.auto picks the notebook bar, which needs ipywidgets and warns in every notebook without it.
+        if importlib.util.find_spec("ipywidgets") is not None:
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
     except ImportError:
         return None
     return tqdm
