@@ -163,7 +163,7 @@ public final class ExperimentRunner {
             result.auc = roc.auc
             result.roc = roc
             try dir.writeJSON("roc.json", roc.json)
-            try RunPictures.rocCurve(roc, path: dir.file("roc_curve.png"))
+            try RunPictures.rocCurve(roc, path: dir.file("roc_curve.png"), title: "image-level ROC: \(className) nominal, test split")
             dir.log("##### ROC TEST SCORE \(roc.auc) #####")
         } else {
             dir.log("the test split has only one label; no ROC")
@@ -180,7 +180,7 @@ public final class ExperimentRunner {
                 result.pixelAUC = roc.auc
                 result.pixelROC = roc
                 try dir.writeJSON("gtmap_roc.json", roc.json)
-                try RunPictures.rocCurve(roc, path: dir.file("gtmap_roc_curve.png"))
+                try RunPictures.rocCurve(roc, path: dir.file("gtmap_roc_curve.png"), title: "pixel-level ROC against the ground-truth maps: \(className)")
                 dir.log("##### GTMAP ROC TEST SCORE \(roc.auc) #####")
             }
         }

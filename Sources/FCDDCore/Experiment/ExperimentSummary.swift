@@ -52,13 +52,17 @@ public enum ExperimentSummary {
                 let runs = results.filter { $0.nominalClass == c }
                 let curves = runs.compactMap(curve)
                 guard !curves.isEmpty, curves.count == runs.count else { continue }
-                try StandardPlots.manyROC(curves, labels: runs.map { "it \($0.iteration)" })
+                let level = kind ? "pixel-level" : "image-level"
+                try StandardPlots.manyROC(curves, labels: runs.map { "it \($0.iteration)" },
+                                          title: "\(level) ROC of \(runs[0].className) per repetition, dotted: their mean")
                     .write(path: "\(logdir)/normal_\(c)/\(file)")
                 classCurves.append(try meanROC(curves))
                 classNames.append(runs[0].className)
             }
             if !classCurves.isEmpty && classCurves.count == classes.count {
-                try StandardPlots.manyROC(classCurves, labels: classNames).write(path: "\(logdir)/\(file)")
+                try StandardPlots.manyROC(classCurves, labels: classNames,
+                                          title: "\(kind ? "pixel-level" : "image-level") ROC per class (mean over repetitions), dotted: their mean")
+                    .write(path: "\(logdir)/\(file)")
             }
         }
     }

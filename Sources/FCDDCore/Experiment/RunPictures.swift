@@ -8,8 +8,8 @@ enum RunPictures {
         try StandardPlots.lossHistory(err: history.map { $0.loss }).write(path: path)
     }
 
-    static func rocCurve(_ roc: ROCCurve, path: String) throws {
-        try StandardPlots.roc(roc).write(path: path)
+    static func rocCurve(_ roc: ROCCurve, path: String, title: String) throws {
+        try StandardPlots.roc(roc, title: title).write(path: path)
     }
 
     static func pictureSettings(_ settings: Settings) -> HeatmapPictureSettings {

@@ -39,6 +39,10 @@ public struct LinePlot {
     public var legendCorner: LegendCorner
     public var width: Int
     public var height: Int
+    /// A line above the axes saying what the plot shows (the file name alone does not).
+    public var title: String?
+    /// Whole-number ticks only on the x axis (epochs).
+    public var integerXTicks = false
 
     /// matplotlib's tab10 cycle.
     public static let colorCycle: [RGBColor] = [
@@ -48,9 +52,9 @@ public struct LinePlot {
 
     public init(series: [PlotSeries], xLabel: String, yLabel: String, xRange: ClosedRange<Double>? = nil,
                 yRange: ClosedRange<Double>? = nil, legendCorner: LegendCorner = .lowerRight,
-                width: Int = 640, height: Int = 480) {
+                width: Int = 640, height: Int = 480, title: String? = nil) {
         self.series = series; self.xLabel = xLabel; self.yLabel = yLabel; self.xRange = xRange; self.yRange = yRange
-        self.legendCorner = legendCorner; self.width = width; self.height = height
+        self.legendCorner = legendCorner; self.width = width; self.height = height; self.title = title
     }
 
     /// Margins around the axes box: left, right, top, bottom.
@@ -77,7 +81,7 @@ public struct LinePlot {
         func py(_ y: Double) -> Double { Double(box.bottom) - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * Double(box.bottom - box.top) }
 
         // Ticks and numbers.
-        let xTicks = LinePlot.ticks(xr), yTicks = LinePlot.ticks(yr)
+        let xTicks = LinePlot.ticks(xr, minimumStep: integerXTicks ? 1 : 0), yTicks = LinePlot.ticks(yr)
         for t in xTicks.values {
             let x = px(t)
             canvas.drawLine(x, Double(box.bottom), x, Double(box.bottom + 4), color: black)
@@ -91,6 +95,10 @@ public struct LinePlot {
             canvas.drawText(text, x: box.left - 7 - BitmapFont.width(of: text), y: Int(y) - 3, color: black)
         }
         canvas.drawText(xLabel, x: (box.left + box.right - BitmapFont.width(of: xLabel)) / 2, y: box.bottom + 24, color: black)
+        if let title {
+            canvas.drawText(title, x: (box.left + box.right - BitmapFont.width(of: title)) / 2, y: (box.top - BitmapFont.glyphHeight) / 2,
+                            color: black)
+        }
         canvas.drawVerticalText(yLabel, x: 6, y: (box.top + box.bottom + BitmapFont.width(of: yLabel)) / 2, color: black)
 
         // Series, clipped to the box by skipping segments that leave it.
@@ -155,14 +163,14 @@ public struct LinePlot {
 
     /// Tick positions inside `range` with a step of 1, 2 or 5 times a power of ten giving at most 9 ticks,
     /// and the number of decimals that prints them exactly.
-    static func ticks(_ range: ClosedRange<Double>) -> (values: [Double], decimals: Int) {
+    static func ticks(_ range: ClosedRange<Double>, minimumStep: Double = 0) -> (values: [Double], decimals: Int) {
         let span = range.upperBound - range.lowerBound
-        var exponent = Int((log10(span / 5)).rounded(.down))
+        var exponent = max(Int((log10(span / 5)).rounded(.down)), minimumStep >= 1 ? 0 : Int.min / 2)
         var step = 0.0
         search: while true {
             for m in [1.0, 2.0, 5.0] {
                 step = m * power10(exponent)
-                if span / step <= 8 { break search }
+                if span / step <= 8 && step >= minimumStep { break search }
             }
             exponent += 1
         }

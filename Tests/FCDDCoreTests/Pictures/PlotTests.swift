@@ -59,7 +59,12 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(many.series.last!.style, .dotted)
         let loss = StandardPlots.lossHistory(err: [1.2, 0.8, .nan, 0.5, 0.45], errNormal: [0.5, 0.4, 0.3, 0.2, 0.2],
                                              errAnomalous: [2, 1.5, 1, 0.9, 0.8])
-        XCTAssertEqual(loss.series.map(\.label), ["err", "err_normal", "err_anomalous"])
+        XCTAssertEqual(loss.series.map(\.label), ["loss", "loss of nominal samples", "loss of anomalous samples"])
+        // Epochs count from 1 with whole-number ticks, and the plot says what it shows.
+        XCTAssertEqual(loss.series[0].xs, [1, 2, 3, 4, 5])
+        XCTAssertTrue(loss.integerXTicks && loss.title != nil)
+        XCTAssertEqual(LinePlot.ticks(0.9...3.1, minimumStep: 1).values, [1, 2, 3])
+        XCTAssertEqual(LinePlot.ticks(0.9...3.1).values, [1, 1.5, 2, 2.5, 3])
         let dir = ProcessInfo.processInfo.environment["FCDD_KEEP_PICTURES"] ?? makeTemporaryDirectory()
         try many.write(path: "\(dir)/roc.png")
         try loss.write(path: "\(dir)/err.png")
