@@ -173,6 +173,8 @@ _SIGNATURES = {
     "fcdd_detector_save": (c_int32, [_handle, c_char_p, c_char_p]),
     # int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
     "fcdd_detector_load": (c_int32, [c_char_p, POINTER(_handle)]),
+    # int32_t fcdd_model_export_description(const char *path, char *buf, int64_t cap, int64_t *needed);
+    "fcdd_model_export_description": (c_int32, [c_char_p] + _text),
     # int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, const float *maps,
     #                       const uint8_t *masks, int32_t h, int32_t w, double pro_limit, char *buf, int64_t cap,
     #                       int64_t *needed);

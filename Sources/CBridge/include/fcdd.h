@@ -278,6 +278,20 @@ int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, con
 int32_t fcdd_overlay(const uint8_t *images, const float *maps, int64_t n, int32_t c, int32_t h, int32_t w,
                      double quantile, int32_t global, double alpha, uint8_t *out);
 
+/* ---- deployment --------------------------------------------------------------------------------- */
+
+/* What a deployment graph needs from a model file (a detector model or a training snapshot), as JSON:
+ * {"format": "fcdd-swift-export", "version", "engine_version", "network", "objective", "in_shape",
+ *  "threshold" (or null), "outside" (the resizing left to the caller, in words),
+ *  "preprocessing": [{"op": "lcn", "scale": "l1"} | {"op": "normalize", "mean", "std"}],
+ *  "layers": [{"op", weight names in the file, attributes, "in_shape", "out_shape"}] in forward order
+ *    (ops: conv, conv_transpose, batch_norm, max_pool, leaky_relu, relu, sigmoid, identity, linear,
+ *    upsample_nearest, reshape, adaptive_avg_pool),
+ *  "head": {"kind": "fcdd", "kernel_1d", "stride", "start", "map_side", "side", "gauss_std"} | {"kind": "hsc"}
+ *    | {"kind": "ae"}}. The FCDD maps are the transposed convolution of the pseudo-Huber map with the
+ * kernel kernel_1d x kernel_1d at the stride, cropped to side x side from position start. */
+int32_t fcdd_model_export_description(const char *path, char *buf, int64_t cap, int64_t *needed);
+
 #ifdef __cplusplus
 }
 #endif

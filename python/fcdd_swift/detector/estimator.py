@@ -291,6 +291,25 @@ class FCDD(params.ParamsMixin):
         with self._lock:
             self._native().save(path, self._user_fields())
 
+    def export_onnx(self, path, opset=17):
+        """Writes the fitted detector as an ONNX graph (needs ``pip install 'fcdd-swift[onnx]'``).
+
+        Input ``images``: float32 N x C x H x W in [0, 1] (uint8 / 255) at ``in_shape_``, any N; the model's
+        preprocessing is inside the graph, resizing to ``in_shape_`` is not. Outputs ``scores`` (N) and, for
+        FCDD and AE networks, ``anomaly_maps`` (N x 1 x H x W). The threshold, network and input shape are in
+        the graph's metadata. Returns `path`."""
+        from ..deploy import export_onnx
+        with self._lock:
+            self._native()
+            folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+            fd, model = tempfile.mkstemp(prefix=".fcdd-export-", suffix=".fcdd", dir=folder)
+            os.close(fd)
+            try:
+                self._native().save(model, self._user_fields())
+                return export_onnx(model, path, opset=opset)
+            finally:
+                os.unlink(model)
+
     @classmethod
     def load(cls, path):
         """A detector saved with `save`, ready to score (``oe_data`` is not stored and comes back as None).

@@ -1,0 +1,12 @@
+// Deployment: the description of a model file that exporters build their graphs from
+// (ExportDescription.swift).
+import FCDDCore
+
+@_cdecl("fcdd_model_export_description")
+public func fcdd_model_export_description(_ path: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64,
+                                          _ needed: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded {
+        let description = try ExportDescription.describe(path: try string(path, "path"))
+        try writeText(description.serialized(), buf, cap, needed)
+    }
+}
