@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-# Ray (with Tune) is optional for users; CI installs it so the scale-out tests run, and nbclient with
-# ipykernel to execute examples/quickstart.ipynb.
-python3 -m pip install --quiet ".[ray]" pytest scikit-learn tqdm nbclient nbformat ipykernel
+# Ray (with Tune) and ONNX are optional for users; CI installs them so the scale-out and export tests
+# run, and nbclient with ipykernel to execute examples/quickstart.ipynb.
+python3 -m pip install --quiet ".[ray,onnx]" pytest scikit-learn tqdm nbclient nbformat ipykernel
 swift build --build-tests
 log=$(mktemp)
 set +e

@@ -24,6 +24,6 @@ def pytest_sessionstart(session):
     skip the scale-out tests quietly."""
     if os.environ.get("CI") == "true":
         import importlib.util
-        for module in ("ray", "ray.tune", "yaml"):
-            if importlib.util.find_spec(module.split(".")[0]) is None:
-                raise pytest.UsageError(f"CI=true but {module} is not installed: pip install '.[ray]'")
+        for module, extra in (("ray", "ray"), ("yaml", "ray"), ("onnx", "onnx"), ("onnxruntime", "onnx")):
+            if importlib.util.find_spec(module) is None:
+                raise pytest.UsageError(f"CI=true but {module} is not installed: pip install '.[{extra}]'")

@@ -127,3 +127,36 @@ def test_metadata_batch_sizes_and_opsets(tmp_path):
     assert not (tmp_path / "bad.onnx").exists()
     with pytest.raises(fs.NotFittedError):
         fs.FCDD().export_onnx(tmp_path / "unfitted.onnx")
+
+
+def test_export_command_on_a_training_snapshot_matches_predict(tmp_path, capsys):
+    """`fcdd-swift export` of a `fcdd-swift train` snapshot scores PNG files as `fcdd-swift predict` does."""
+    import csv
+    from fcdd_swift.cli import main
+    logdir = tmp_path / "run"
+    assert main(["train", "-e", "1", "--normal-class", "0", "--logdir", str(logdir)]) == 0
+    snapshot = logdir / "normal_0" / "it_0" / "snapshot.safetensors"
+    images = np.stack([_images(6, 3, 32, seed=s) for s in range(2)]).reshape(12, 32, 32, 3)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i, image in enumerate(images):
+        fs.write_png(folder / f"{i:02d}.png", image)
+    assert main(["predict", str(snapshot), str(folder), "-o", str(tmp_path / "predictions")]) == 0
+    with open(tmp_path / "predictions" / "scores.csv") as f:
+        engine = np.array([float(r["score"]) for r in sorted(csv.DictReader(f), key=lambda r: r["path"])])
+    capsys.readouterr()
+    assert main(["export", str(snapshot), "-o", str(tmp_path / "snapshot.onnx")]) == 0
+    printed = capsys.readouterr().out
+    assert "FCDD_CNN32_S, input images N x 3 x 32 x 32 in [0, 1], outputs scores and anomaly_maps" in printed
+    scores = _session(tmp_path / "snapshot.onnx").run(["scores"], {"images": _as_input(images)})[0]
+    _close(scores, engine)
+
+
+def test_export_command_errors_are_one_line(tmp_path, capsys):
+    from fcdd_swift.cli import main
+    assert main(["export", str(tmp_path / "missing.fcdd")]) == 1
+    assert "no such model file" in capsys.readouterr().err
+    (tmp_path / "junk.fcdd").write_bytes(b"not a model")
+    assert main(["export", str(tmp_path / "junk.fcdd"), "-o", str(tmp_path / "x.onnx")]) == 1
+    assert "is not an fcdd-swift model file" in capsys.readouterr().err
+    assert not (tmp_path / "x.onnx").exists()

@@ -1,9 +1,10 @@
 """The `fcdd-swift` command: `train` runs FCDD experiments (the original runners' options), `grid` runs an
-experiment per combination of settings, `predict` scores new images with a snapshot. Without a dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
+experiment per combination of settings, `predict` scores new images with a snapshot, `export` writes a model
+as an ONNX graph. Without a dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
 import argparse
 import sys
 
-from . import grid, predict, train
+from . import export, grid, predict, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +32,7 @@ class _VersionAction(argparse.Action):
 def build_parser():
     p = _Parser(prog="fcdd-swift", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action=_VersionAction)
-    sub = p.add_subparsers(dest="command", metavar="{train,grid,predict}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{train,grid,predict,export}", parser_class=_Parser)
     t = sub.add_parser("train", help="train and evaluate FCDD (default: the synthetic dataset)",
                        description=train.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_arguments(t)
@@ -40,6 +41,8 @@ def build_parser():
     grid.add_arguments(g)
     pr = sub.add_parser("predict", help="score images with a trained snapshot", description=predict.__doc__)
     predict.add_arguments(pr)
+    ex = sub.add_parser("export", help="a model as an ONNX graph (scores and anomaly maps)", description=export.__doc__)
+    export.add_arguments(ex)
     return p
 
 
@@ -51,7 +54,7 @@ def main(argv=None):
         return 2
     from ..errors import FCDDError
     try:
-        module = {"train": train, "grid": grid, "predict": predict}[args.command]
+        module = {"train": train, "grid": grid, "predict": predict, "export": export}[args.command]
         return module.run(args, sys.stdout)
     except (FCDDError, ValueError, OSError, RuntimeError) as e:
         sys.stderr.write(f"fcdd-swift {args.command}: error: {e}\n")
