@@ -87,7 +87,7 @@ package.targets.first { $0.name == "FCDDCoreTests" }!.dependencies.append("FuzzR
 if let fuzz = getenv("FCDD_SWIFT_FUZZ"), String(cString: fuzz) == "1" {
     package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
     for harness in ["FuzzPNG", "FuzzJPEG", "FuzzIDX", "FuzzGzip", "FuzzCIFARBinary", "FuzzCIFARPickle", "FuzzSafeTensors",
-                    "FuzzModel", "FuzzMVTecCache", "FuzzVOCXML", "FuzzNumpy", "FuzzJSON", "FuzzConfig"] {
+                    "FuzzModel", "FuzzMVTecCache", "FuzzVOCXML", "FuzzNumpy", "FuzzJSON", "FuzzConfig", "FuzzTorchCheckpoint"] {
         package.targets.append(.executableTarget(name: harness, dependencies: ["FuzzReaders", "FuzzSupport"],
                                                  path: "Fuzz/Harnesses/\(harness)"))
     }

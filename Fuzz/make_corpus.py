@@ -25,7 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 FIXTURES = os.path.join(REPO, "Tests", "FCDDCoreTests", "Fixtures")
 sys.path.insert(0, os.path.join(REPO, "python"))
+sys.path.insert(0, os.path.join(REPO, "python", "tests"))
 import fcdd_swift as fs  # noqa: E402
+import torch_format  # noqa: E402  (PyTorch's checkpoint layouts, written without PyTorch)
 
 
 REGRESSIONS = os.path.join(FIXTURES, "fuzz-regressions")
@@ -102,6 +104,18 @@ def safetensors_files(tmp):
                                "i": np.array([1, -2], np.int64), "e": np.zeros((0, 2), np.float32)},
                         metadata={"format": "pt"})
     return {"mixed.safetensors": open(path, "rb").read()}
+
+
+def torch_checkpoints():
+    """The fixtures of TorchCheckpointTests (zip layout with ZIP64 and aligned data, legacy layout) and two
+    more variants: a plain zip without byteorder under torchvision's folder name, Python 2's OrderedDict."""
+    out = {name: open(os.path.join(FIXTURES, name), "rb").read()
+           for name in ("torch_state_dict.pth", "torch_state_dict_legacy.pth")}
+    state = {"w": torch_format.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), "0"),
+             "n": torch_format.tensor(np.array(3, np.int64), "1")}
+    out["plain_zip.pth"] = torch_format.zip_checkpoint(state, folder="vgg11_bn-6002323d", byteorder=None, zip64=False, align=0)
+    out["python2_legacy.pth"] = torch_format.legacy_checkpoint(state, python2=True)
+    return out
 
 
 def model_files(tmp):
@@ -205,6 +219,7 @@ def main():
         seeds("FuzzNumpy", npy_files())
         seeds("FuzzJSON", json_files())
         seeds("FuzzConfig", config_files(tmp))
+        seeds("FuzzTorchCheckpoint", torch_checkpoints())
         regressions(tmp)
 
 

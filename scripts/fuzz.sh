@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 all=(FuzzPNG FuzzJPEG FuzzIDX FuzzGzip FuzzCIFARBinary FuzzCIFARPickle FuzzSafeTensors FuzzModel FuzzMVTecCache
-     FuzzVOCXML FuzzNumpy FuzzJSON FuzzConfig)
+     FuzzVOCXML FuzzNumpy FuzzJSON FuzzConfig FuzzTorchCheckpoint)
 harnesses=("${@:-${all[@]}}")
 
 export FCDD_SWIFT_FUZZ=1            # Package.swift adds the harness targets

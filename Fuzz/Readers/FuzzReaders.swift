@@ -11,7 +11,7 @@ public enum FuzzReaders {
     /// The harness names, one per reader.
     public static let names = ["FuzzPNG", "FuzzJPEG", "FuzzIDX", "FuzzGzip", "FuzzCIFARBinary", "FuzzCIFARPickle",
                                "FuzzSafeTensors", "FuzzModel", "FuzzMVTecCache", "FuzzVOCXML", "FuzzNumpy", "FuzzJSON",
-                               "FuzzConfig"]
+                               "FuzzConfig", "FuzzTorchCheckpoint"]
 
     /// Feeds `bytes` to the readers of harness `name`.
     public static func feed(_ name: String, _ bytes: [UInt8]) {
@@ -37,6 +37,9 @@ public enum FuzzReaders {
             _ = try? parseCIFARPickle(bytes, variant: .cifar100, source: "train")
         case "FuzzSafeTensors":  // safetensors files (header, offsets, every tensor converted)
             guard let file = try? SafeTensorsFile.parse(bytes, source: "fuzz.safetensors") else { return }
+            for entry in file.entries { _ = try? file.tensor(entry.name) }
+        case "FuzzTorchCheckpoint":  // PyTorch checkpoints (zip directory, legacy layout, torch unpickler, tensor views)
+            guard let file = try? TorchCheckpoint.parse(bytes, source: "fuzz.pth") else { return }
             for entry in file.entries { _ = try? file.tensor(entry.name) }
         case "FuzzModel":  // model files: snapshot metadata, detector settings and preprocessing, weights
             withScratchFile(bytes, name: "model.fcdd") { path in

@@ -1,4 +1,5 @@
 // safetensors files through the C ABI: open and read entries, or build a file and write it atomically.
+// PyTorch checkpoints open into the same handle, so their tensors are read the same way.
 import FCDDCore
 
 private func handle(_ p: OpaquePointer?) throws -> TensorFileHandle { try object(p, TensorFileHandle.self, "file") }
@@ -9,6 +10,15 @@ public func fcdd_tensor_file_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMu
         let out = try required(out, "out")
         out.pointee = nil
         out.pointee = retain(TensorFileHandle(try SafeTensorsFile.read(path: try string(path, "path"))))
+    }
+}
+
+@_cdecl("fcdd_torch_checkpoint_read")
+public func fcdd_torch_checkpoint_read(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        out.pointee = nil
+        out.pointee = retain(TensorFileHandle(try TorchCheckpoint.read(path: try string(path, "path"))))
     }
 }
 

@@ -24,6 +24,7 @@ from .errors import (FCDDError, FCDDIOError, FCDDMemoryError, FormatError, Inval
 from .network import Network
 from . import optim
 from .safetensors import load_safetensors, save_safetensors
+from .torch_checkpoint import load_torch_checkpoint
 from .images import read_image, write_png
 from .experiment import run_experiment, run_prediction
 from .settings import settings_schema
@@ -139,7 +140,7 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
     return out
 
 
-__all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "read_image", "write_png",
-           "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "get_limits", "set_limits", "sgemm_gflops",
+__all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "load_torch_checkpoint",
+           "read_image", "write_png", "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "get_limits", "set_limits", "sgemm_gflops",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
            "NotFoundError", "NotFittedError", "FCDDIOError", "FCDDMemoryError", "FormatError", "StateError", "__version__"]

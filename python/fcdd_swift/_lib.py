@@ -109,9 +109,11 @@ _SIGNATURES = {
     "fcdd_receptive_upsample": (c_int32, [_f32p, c_int64, c_int32, c_int32, c_int32, c_double, c_int32, c_double,
                                           _f32p]),
 
-    # ---- safetensors files ----
+    # ---- safetensors files and PyTorch checkpoints ----
     # int32_t fcdd_tensor_file_open(const char *path, fcdd_tensor_file **out);
     "fcdd_tensor_file_open": (c_int32, [c_char_p, POINTER(_handle)]),
+    # int32_t fcdd_torch_checkpoint_read(const char *path, fcdd_tensor_file **out);
+    "fcdd_torch_checkpoint_read": (c_int32, [c_char_p, POINTER(_handle)]),
     # int32_t fcdd_tensor_file_create(fcdd_tensor_file **out);
     "fcdd_tensor_file_create": (c_int32, [POINTER(_handle)]),
     # void fcdd_tensor_file_free(fcdd_tensor_file *file);

@@ -58,8 +58,15 @@ def load_safetensors(path, with_metadata=False):
     FormatError
         the file is malformed or truncated.
     """
+    tensors, metadata = read_tensor_file(lib.fcdd_tensor_file_open, path)
+    return (tensors, metadata) if with_metadata else tensors
+
+
+def read_tensor_file(open_fn, path):
+    """Every entry of the tensor file that ``open_fn(path, &handle)`` opens (a safetensors file, a PyTorch
+    checkpoint), as (dict of name to ndarray in file order, metadata dict)."""
     with _TensorFile() as f:
-        check(lib.fcdd_tensor_file_open(cpath(path), ctypes.byref(f._ptr)))
+        check(open_fn(cpath(path), ctypes.byref(f._ptr)))
         with f._use() as h:
             d = read_json(lib.fcdd_tensor_file_describe, h)
             tensors = {}
@@ -67,7 +74,7 @@ def load_safetensors(path, with_metadata=False):
                 raw = np.empty(t["nbytes"], np.uint8)
                 check(lib.fcdd_tensor_file_read(h, cstr(t["name"]), raw.ctypes.data_as(ctypes.c_void_p), raw.size))
                 tensors[t["name"]] = _decode(raw, t["dtype"], t["shape"], t["name"])
-    return (tensors, d["metadata"]) if with_metadata else tensors
+    return tensors, d["metadata"]
 
 
 def save_safetensors(path, tensors, metadata=None):

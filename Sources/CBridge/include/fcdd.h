@@ -150,10 +150,18 @@ int32_t fcdd_optimizer_schedule_step(fcdd_optimizer *opt);
 int32_t fcdd_receptive_upsample(const float *maps, int64_t n, int32_t side, int32_t j, int32_t r, double s,
                                 int32_t out_side, double std, float *out);
 
-/* ---- safetensors files ------------------------------------------------------------------------ */
+/* ---- safetensors files and PyTorch checkpoints ------------------------------------------------- */
 
 /* Opens and validates a safetensors file; entries are read through the handle. */
 int32_t fcdd_tensor_file_open(const char *path, fcdd_tensor_file **out);
+/* Reads a PyTorch checkpoint of a state dict (torch.save(model.state_dict(), path): the zip format of
+ * PyTorch >= 1.6 or the legacy format before it) into a tensor file handle, read like a safetensors file:
+ * one entry per tensor in state-dict order, dtype from its storage (FloatStorage F32, HalfStorage F16,
+ * DoubleStorage F64, LongStorage I64, IntStorage I32, ByteStorage U8, BoolStorage BOOL, BFloat16Storage
+ * BF16), shape as saved, bytes in C order (strided views are gathered). Nothing in the file is executed:
+ * the pickle may name only collections.OrderedDict, torch._utils._rebuild_tensor(_v2) and those storage
+ * types; anything else, a compressed or damaged archive, or a big-endian file is FCDD_ERR_FORMAT. */
+int32_t fcdd_torch_checkpoint_read(const char *path, fcdd_tensor_file **out);
 /* A new, empty file for writing. */
 int32_t fcdd_tensor_file_create(fcdd_tensor_file **out);
 void fcdd_tensor_file_free(fcdd_tensor_file *file);

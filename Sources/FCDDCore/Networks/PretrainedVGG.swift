@@ -1,7 +1,8 @@
 // ImageNet weights of torchvision's vgg11_bn for the `*_VGG` and `*_VGG_F` networks (reference 2.4, 2.6):
 // every `features.*` tensor (and, for the HSC nets, the truncated classifier) comes from the checkpoint;
-// everything else (conv_final, AE decoders) keeps its initialisation. The checkpoint is read from a
-// safetensors file with torchvision names (`features.0.weight`, `classifier.0.weight`) or timm names
+// everything else (conv_final, AE decoders) keeps its initialisation. The checkpoint is a safetensors
+// file or a PyTorch checkpoint (torchvision's own download, TorchCheckpoint.swift), told apart by
+// content, with torchvision names (`features.0.weight`, `classifier.0.weight`) or timm names
 // (`features.*`, `pre_logits.fc1.weight` as a 4096x512x7x7 conv, `pre_logits.fc2.weight`).
 
 public enum PretrainedVGG {
@@ -14,10 +15,10 @@ public enum PretrainedVGG {
     public static let environmentVariable = "FCDD_VGG11_BN_WEIGHTS"
 
     public static let howToGetWeights = """
-        save torchvision's ImageNet vgg11_bn weights as safetensors, e.g. \
-        python3 -c "import torchvision, safetensors.torch as st; \
-        st.save_file(torchvision.models.vgg11_bn(weights='IMAGENET1K_V1').state_dict(), 'vgg11_bn.safetensors')" \
-        (timm's vgg11_bn weights work too), then pass --vgg-weights vgg11_bn.safetensors (vgg_weights=) or set \(environmentVariable)
+        pass torchvision's ImageNet vgg11_bn checkpoint as it is downloaded, vgg11_bn-6002323d.pth \
+        (torchvision.models.vgg11_bn(weights='IMAGENET1K_V1') saves it in ~/.cache/torch/hub/checkpoints/; \
+        or fetch https://download.pytorch.org/models/vgg11_bn-6002323d.pth), or the same weights as safetensors \
+        (timm's vgg11_bn weights work too): --vgg-weights vgg11_bn-6002323d.pth (vgg_weights=) or set \(environmentVariable)
         """
 
     /// The checkpoint name for one of the network's state entries, or nil when the entry is not part of
@@ -34,7 +35,7 @@ public enum PretrainedVGG {
         guard pathExists(path) else {
             throw EngineError.notFound("\(network.name) needs ImageNet vgg11_bn weights, but \(path) does not exist: \(howToGetWeights)")
         }
-        let file = try SafeTensorsFile.read(path: path)
+        let file = try readWeightsFile(path: path)
         var tensors = [String: Tensor]()
         for (name, entry) in network.stateEntries {
             guard let source = checkpointName(name) else { continue }

@@ -31,7 +31,7 @@ public struct Settings: Equatable {
     public var net = "FCDD_CNN224_VGG_F"
     public var objective = Objective.fcdd
     public var bias = true
-    /// safetensors file with torchvision's ImageNet vgg11_bn weights (for FCDD_CNN224_VGG and _VGG_F).
+    /// torchvision's ImageNet vgg11_bn weights, its .pth checkpoint or safetensors (for FCDD_CNN224_VGG and _VGG_F).
     public var vggWeights: String?
 
     // Training.

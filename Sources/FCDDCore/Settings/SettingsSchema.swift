@@ -84,7 +84,7 @@ public enum SettingsSchema {
                      help: "0 silent, 1 progress bar, 2 also a line per epoch"),
             .optionalPath("vgg_weights", \.vggWeights, both, flags: ["--vgg-weights"],
                           rules: [.experiment: vggRule, .detector: vggRule],
-                          help: "torchvision or timm vgg11_bn ImageNet weights (safetensors) for the pretrained *_VGG and *_VGG_F networks"),
+                          help: "torchvision or timm vgg11_bn ImageNet weights (torchvision's .pth download as it is, or safetensors) for the pretrained *_VGG and *_VGG_F networks"),
             .optionalPath("load", \.load, experiment, flags: ["--load"],
                           help: "resume from the snapshot.safetensors of an earlier run"),
         ]),

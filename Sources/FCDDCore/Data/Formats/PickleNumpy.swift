@@ -32,6 +32,8 @@ enum PickleNumpy {
             return .array(array)
         case .ndarrayType:
             throw EngineError.format("numpy.ndarray may only be passed to _reconstruct, not called")
+        case .orderedDict, .rebuildTensor, .torchStorageType:
+            throw EngineError.format("\(callable.qualifiedName) is not a numpy callable")
         }
     }
 

@@ -1,25 +1,49 @@
 // A strict reader for Python pickles of plain data (the pickle virtual machine of CPython's
 // Lib/pickle.py, binary opcodes of protocols 2-5). It exists to read CIFAR's python release, written by
-// Python 2 cPickle (protocol 2) with numpy arrays, and the same dicts re-pickled by Python 3. It never runs
-// code: GLOBAL / STACK_GLOBAL accept only the names in `PickleCallable`, REDUCE only calls those with the
-// argument types numpy itself writes, and every other opcode (text protocol 0/1 forms, INST, OBJ,
+// Python 2 cPickle (protocol 2) with numpy arrays, the same dicts re-pickled by Python 3, and PyTorch
+// state dicts. It never runs code: GLOBAL / STACK_GLOBAL accept only the names of the caller's
+// `PickleVocabulary`, REDUCE only calls those with the argument types numpy or PyTorch themselves write,
+// BINPERSID only names torch storages, and every other opcode (text protocol 0/1 forms, INST, OBJ,
 // NEWOBJ, PERSID, EXT*) is a format error. All lengths are checked against the remaining input first.
 
 /// Decodes one pickle. `source` names the data in error messages.
-func readPickle(_ bytes: [UInt8], source: String) throws -> PickleValue {
-    var machine = PickleMachine(bytes: bytes, source: source)
-    return try machine.run()
+func readPickle(_ bytes: [UInt8], source: String, vocabulary: PickleVocabulary = .numpyArrays) throws -> PickleValue {
+    try readPickle(bytes, from: 0, source: source, vocabulary: vocabulary).value
+}
+
+/// Decodes the pickle that starts at byte `start` of `bytes` and returns it with the offset just after
+/// its STOP opcode, for files that hold several pickles one after another.
+func readPickle(_ bytes: [UInt8], from start: Int, source: String,
+                vocabulary: PickleVocabulary) throws -> (value: PickleValue, end: Int) {
+    var machine = PickleMachine(bytes: bytes, source: source, vocabulary: vocabulary, at: start)
+    let value = try machine.run()
+    return (value, machine.at)
+}
+
+extension PickleVocabulary {
+    /// What the vocabulary reads, for error messages.
+    var summary: String {
+        switch self {
+        case .plainData: return "plain data"
+        case .numpyArrays: return "numpy array reconstruction"
+        case .torchStateDict: return "a PyTorch state dict of tensors"
+        }
+    }
 }
 
 private struct PickleMachine {
     let bytes: [UInt8]
     let source: String
-    var at = 0
+    let vocabulary: PickleVocabulary
+    var at: Int
     var stack: [PickleValue] = []
     var marks: [Int] = []
     var memo: [Int: PickleValue] = [:]
 
-    init(bytes: [UInt8], source: String) { self.bytes = bytes; self.source = source }
+    init(bytes: [UInt8], source: String, vocabulary: PickleVocabulary, at: Int) {
+        self.bytes = bytes; self.source = source; self.vocabulary = vocabulary
+        self.at = min(max(at, 0), bytes.count)
+    }
 
     func fail(_ message: String) -> EngineError { .format("\(source): pickle: \(message)") }
 
@@ -154,15 +178,24 @@ private struct PickleMachine {
         case 0x52: // REDUCE
             let args = try pop(), function = try pop()
             guard case .callable(let callable) = function, let argList = args.sequence, case .tuple = args else {
-                throw fail("REDUCE of \(function.typeName) with \(args.typeName): only known numpy callables are accepted")
+                throw fail("REDUCE of \(function.typeName) with \(args.typeName): only the callables of \(vocabulary.summary) are accepted")
             }
-            push(try PickleNumpy.call(callable, argList))
+            switch callable {
+            case .orderedDict, .rebuildTensor, .torchStorageType: push(try PickleTorch.call(callable, argList))
+            default: push(try PickleNumpy.call(callable, argList))
+            }
         case 0x62: // BUILD
             let state = try pop()
             guard let target = stack.last else { throw fail("stack underflow") }
-            try PickleNumpy.build(target, state: state)
+            if case .dict = target {
+                try PickleTorch.build(target, state: state)
+            } else {
+                try PickleNumpy.build(target, state: state)
+            }
+        case 0x51 where vocabulary == .torchStateDict: // BINPERSID
+            push(try PickleTorch.persistentLoad(try pop()))
         default:
-            throw fail("opcode 0x\(String(op, radix: 16)) is not allowed (only plain data and numpy arrays are read)")
+            throw fail("opcode 0x\(String(op, radix: 16)) is not allowed (only \(vocabulary.summary) is read)")
         }
     }
 
@@ -180,8 +213,8 @@ private struct PickleMachine {
     }
 
     mutating func pushGlobal(module: String, name: String) throws {
-        guard let callable = PickleCallable(module: module, name: name) else {
-            throw fail("global '\(module).\(name)' is not allowed (only numpy array reconstruction is)")
+        guard let callable = PickleCallable(module: module, name: name, vocabulary: vocabulary) else {
+            throw fail("global '\(module).\(name)' is not allowed (only \(vocabulary.summary) is)")
         }
         push(.callable(callable))
     }

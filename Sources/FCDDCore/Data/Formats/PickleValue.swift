@@ -1,6 +1,19 @@
 // The values a strict pickle reader may produce: Python's plain containers and scalars, plus the two numpy
-// objects (ndarray, dtype) that CIFAR's python release stores. Nothing here can call code: numpy objects
-// are records filled in by the reader, and only a closed set of callables (`PickleCallable`) is known.
+// objects (ndarray, dtype) that CIFAR's python release stores and the storages and tensors of a PyTorch
+// state dict (PickleTorch.swift). Nothing here can call code: numpy and torch objects are records filled
+// in by the reader, and only a closed set of callables (`PickleCallable`), chosen by the caller's
+// `PickleVocabulary`, is known.
+
+/// Which globals a pickle may name; everything else is a format error.
+enum PickleVocabulary {
+    /// Plain data only: no global at all (the small header pickles of PyTorch's legacy format).
+    case plainData
+    /// Plain data and uint8 numpy arrays (CIFAR's python release).
+    case numpyArrays
+    /// Plain data and PyTorch state dicts: `collections.OrderedDict`, tensors rebuilt from storages that
+    /// persistent ids name (what `torch.save(model.state_dict())` writes).
+    case torchStateDict
+}
 
 /// A value decoded from a pickle stream.
 enum PickleValue {
@@ -19,6 +32,10 @@ enum PickleValue {
     case callable(PickleCallable)
     case array(PickleArray)
     case dtype(PickleDType)
+    /// A storage named by a persistent id (BINPERSID), only with `.torchStateDict`.
+    case torchStorage(TorchStorageReference)
+    /// `torch._utils._rebuild_tensor_v2(...)` or `_rebuild_tensor(...)`: a view of a storage.
+    case torchTensor(TorchTensorReference)
 
     /// A short name for error messages.
     var typeName: String {
@@ -35,6 +52,8 @@ enum PickleValue {
         case .callable(let c): return c.qualifiedName
         case .array: return "numpy.ndarray"
         case .dtype: return "numpy.dtype"
+        case .torchStorage: return "torch storage"
+        case .torchTensor: return "torch.Tensor"
         }
     }
 
@@ -79,6 +98,9 @@ final class PickleContainer {
     private(set) var items: [PickleValue]
     private(set) var depth: Int
     private(set) var isNested = false
+    /// Set for the result of `collections.OrderedDict()`: only such a dict takes BUILD (its attributes,
+    /// a state dict's `_metadata`, which a plain dict cannot have).
+    var isOrderedDict = false
 
     /// The deepest nesting accepted; the CIFAR dicts need 3.
     static let maxDepth = 32
@@ -116,6 +138,7 @@ final class PickleContainer {
 
 /// The only callables a stream may name. Anything else is rejected when the GLOBAL opcode is read.
 enum PickleCallable: Equatable {
+    // numpy (`.numpyArrays`)
     /// `numpy.core.multiarray._reconstruct(ndarray, shape, typecode)`: an empty array, filled by BUILD.
     case reconstructArray
     /// `numpy.ndarray`, only as the first argument of `_reconstruct`.
@@ -126,9 +149,25 @@ enum PickleCallable: Equatable {
     case latin1Encode
     /// `numpy.core.numeric._frombuffer(buffer, dtype, shape, order)`: numpy's protocol-5 array form.
     case arrayFromBuffer
+    // PyTorch (`.torchStateDict`, PickleTorch.swift)
+    /// `collections.OrderedDict`: the type of every state dict and of its `_metadata`.
+    case orderedDict
+    /// `torch._utils._rebuild_tensor_v2` (PyTorch >= 0.4) or `_rebuild_tensor` (older legacy files).
+    case rebuildTensor(version: Int)
+    /// `torch.FloatStorage` etc.: only as the storage type inside a persistent id.
+    case torchStorageType(TorchStorageType)
 
-    /// Looks up a GLOBAL; numpy 2 spells `numpy.core` as `numpy._core`.
-    init?(module: String, name: String) {
+    /// Looks up a GLOBAL in `vocabulary`.
+    init?(module: String, name: String, vocabulary: PickleVocabulary) {
+        switch vocabulary {
+        case .plainData: return nil
+        case .numpyArrays: self.init(numpyModule: module, name: name)
+        case .torchStateDict: self.init(torchModule: module, name: name)
+        }
+    }
+
+    /// numpy 2 spells `numpy.core` as `numpy._core`.
+    private init?(numpyModule module: String, name: String) {
         switch (module, name) {
         case ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"): self = .reconstructArray
         case ("numpy", "ndarray"): self = .ndarrayType
@@ -146,6 +185,9 @@ enum PickleCallable: Equatable {
         case .dtype: return "numpy.dtype"
         case .latin1Encode: return "_codecs.encode"
         case .arrayFromBuffer: return "numpy.core.numeric._frombuffer"
+        case .orderedDict: return "collections.OrderedDict"
+        case .rebuildTensor(let version): return version == 2 ? "torch._utils._rebuild_tensor_v2" : "torch._utils._rebuild_tensor"
+        case .torchStorageType(let type): return "torch.\(type.rawValue)"
         }
     }
 }
