@@ -259,3 +259,22 @@ def test_real_torch_save_output_reads_the_same(tmp_path):
     vgg = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8))
     torch.save(vgg.state_dict(), tmp_path / "module.pth")
     assert_state(fs.load_torch_checkpoint(tmp_path / "module.pth"), {k: v.numpy() for k, v in vgg.state_dict().items()})
+
+
+def test_torchvision_vgg11_bn_state_dict_is_accepted_as_vgg_weights(tmp_path):
+    """torchvision's vgg11_bn with its own key names, saved by torch in both layouts (the published
+    vgg11_bn-6002323d.pth predates the zip layout), serves as --vgg-weights unchanged."""
+    torch = pytest.importorskip("torch")
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    state = torchvision.models.vgg11_bn(weights=None).state_dict()
+    X = np.random.default_rng(0).integers(0, 256, (2, 224, 224, 3), dtype=np.uint8)
+    scores = []
+    for zip_layout in (True, False):
+        path = tmp_path / f"vgg11_bn_{zip_layout}.pth"
+        torch.save(state, path, _use_new_zipfile_serialization=zip_layout)
+        assert_state(fs.load_torch_checkpoint(path), {k: v.numpy() for k, v in state.items()})
+        det = fs.FCDD(net="FCDD_CNN224_VGG_F", vgg_weights=str(path), epochs=0, verbose=0).fit(X)
+        scores.append(det.decision_function(X))
+        path.unlink()
+    np.testing.assert_array_equal(scores[0], scores[1])

@@ -30,7 +30,7 @@ final class PrerequisitesTests: XCTestCase {
     private func touch(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: (root + "/" + path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root + "/" + path, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: root + "/" + path, contents: Data()), path)
     }
 
     func testCustomDefaultsReportDataOutliersAndWeightsTogether() throws {

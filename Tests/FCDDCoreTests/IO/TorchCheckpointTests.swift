@@ -23,8 +23,9 @@ final class TorchCheckpointTests: XCTestCase {
             XCTAssertEqual(try file.tensor("conv.weight_t").shape, [4, 3])
             XCTAssertEqual(try file.tensor("conv.weight_t").data, (0..<12).map { values[$0 / 3 + ($0 % 3) * 4] })
             XCTAssertEqual(try file.tensor("conv.bias").data, Array(values[5..<11]))
+            // The file's double 1e-300 has no float32 neighbour but 0: the engine's tensors are float32.
             let expected: [(String, DType, [Int], [Float])] = [
-                ("half", .f16, [3], [1.5, -2.25, 65504]), ("double", .f64, [1, 2], [1e-300, -2]),
+                ("half", .f16, [3], [1.5, -2.25, 65504]), ("double", .f64, [1, 2], [0, -2]),
                 ("int", .i32, [5], [-2, -1, 0, 1, 2]), ("byte", .u8, [3], [0, 7, 255]), ("mask", .bool, [3], [1, 0, 1]),
                 ("bf16", .bf16, [2, 2], [1, -2.5, 3.140625, 65280]), ("bn.num_batches_tracked", .i64, [], [7]),
             ]
