@@ -138,8 +138,7 @@ public struct SafeTensorsFile {
         guard bytes.count >= 8 else {
             throw bad("only \(bytes.count) bytes, too short for the 8-byte header length of a safetensors file")
         }
-        var headerLength: UInt64 = 0
-        for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        let headerLength = try LittleEndianReader(bytes: bytes, source: source).u64(0)
         guard headerLength <= maxHeaderLength else {
             throw bad("header length \(headerLength) exceeds the limit of \(maxHeaderLength) bytes")
         }

@@ -180,14 +180,11 @@ private struct PickleMachine {
             guard case .callable(let callable) = function, let argList = args.sequence, case .tuple = args else {
                 throw fail("REDUCE of \(function.typeName) with \(args.typeName): only the callables of \(vocabulary.summary) are accepted")
             }
-            switch callable {
-            case .orderedDict, .rebuildTensor, .torchStorageType: push(try PickleTorch.call(callable, argList))
-            default: push(try PickleNumpy.call(callable, argList))
-            }
+            push(vocabulary == .torchStateDict ? try PickleTorch.call(callable, argList) : try PickleNumpy.call(callable, argList))
         case 0x62: // BUILD
             let state = try pop()
             guard let target = stack.last else { throw fail("stack underflow") }
-            if case .dict = target {
+            if vocabulary == .torchStateDict {
                 try PickleTorch.build(target, state: state)
             } else {
                 try PickleNumpy.build(target, state: state)
