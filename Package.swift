@@ -1,5 +1,6 @@
 // swift-tools-version:5.9
 import PackageDescription
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,8 +87,9 @@ package.targets.append(.target(name: "FuzzReaders", dependencies: ["FCDDCore"], 
 package.targets.first { $0.name == "FCDDCoreTests" }!.dependencies.append("FuzzReaders")
 if let fuzz = getenv("FCDD_SWIFT_FUZZ"), String(cString: fuzz) == "1" {
     package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
-    for harness in ["FuzzPNG", "FuzzJPEG", "FuzzIDX", "FuzzGzip", "FuzzCIFARBinary", "FuzzCIFARPickle", "FuzzSafeTensors",
-                    "FuzzModel", "FuzzMVTecCache", "FuzzVOCXML", "FuzzNumpy", "FuzzJSON", "FuzzConfig", "FuzzTorchCheckpoint"] {
+    // One executable per folder of Fuzz/Harnesses (FuzzRegressionTests checks FuzzReaders.names against them).
+    let harnessFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fuzz/Harnesses").path
+    for harness in ((try? FileManager.default.contentsOfDirectory(atPath: harnessFolder)) ?? []).sorted() {
         package.targets.append(.executableTarget(name: harness, dependencies: ["FuzzReaders", "FuzzSupport"],
                                                  path: "Fuzz/Harnesses/\(harness)"))
     }

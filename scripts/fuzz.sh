@@ -15,8 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-all=(FuzzPNG FuzzJPEG FuzzIDX FuzzGzip FuzzCIFARBinary FuzzCIFARPickle FuzzSafeTensors FuzzModel FuzzMVTecCache
-     FuzzVOCXML FuzzNumpy FuzzJSON FuzzConfig FuzzTorchCheckpoint)
+all=($(ls Fuzz/Harnesses))            # one folder per harness
 harnesses=("${@:-${all[@]}}")
 
 export FCDD_SWIFT_FUZZ=1            # Package.swift adds the harness targets

@@ -27,4 +27,12 @@ final class FuzzRegressionTests: XCTestCase {
         }
         XCTAssertGreaterThan(fed, 3 * FuzzReaders.names.count)
     }
+
+    /// Package.swift and scripts/fuzz.sh build one harness per folder of Fuzz/Harnesses; each must be a
+    /// reader that FuzzReaders knows, and every reader must have its harness.
+    func testEveryHarnessFolderIsAKnownReader() throws {
+        let repository = fixturePath("").components(separatedBy: "/Tests/FCDDCoreTests/Fixtures")[0]
+        let folders = try FileManager.default.contentsOfDirectory(atPath: "\(repository)/Fuzz/Harnesses")
+        XCTAssertEqual(Set(folders), Set(FuzzReaders.names))
+    }
 }
