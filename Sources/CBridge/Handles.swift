@@ -22,6 +22,14 @@ func retain<T: AnyObject>(_ object: T) -> OpaquePointer {
     OpaquePointer(Unmanaged.passRetained(object).toOpaque())
 }
 
+/// Stores a retained handle to the object `make` builds in `*out`, after clearing it: when `make` throws,
+/// the caller finds NULL there rather than whatever it held.
+func deliver<T: AnyObject>(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ make: () throws -> T) throws {
+    let out = try required(out, "out")
+    out.pointee = nil
+    out.pointee = retain(try make())
+}
+
 /// The object behind a handle, checked to be of the expected kind: every handle is a Swift object, so its
 /// dynamic type tells a network from a file; passing the wrong kind is an argument error, not memory
 /// corruption. (A pointer that is no handle at all cannot be recognised; the C side must not pass one.)

@@ -26,11 +26,10 @@ private func stateEntry(_ net: Network, _ key: String) throws -> (name: String, 
 public func fcdd_network_create(_ name: UnsafePointer<CChar>?, _ c: Int32, _ h: Int32, _ w: Int32, _ bias: Int32,
                                 _ seed: UInt64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
-        let out = try required(out, "out")
-        out.pointee = nil
-        let net = try NetworkRegistry.make(try string(name, "name"), inShape: [Int(c), Int(h), Int(w)],
-                                           bias: bias != 0, seed: seed)
-        out.pointee = retain(NetworkHandle(net))
+        try deliver(out) {
+            NetworkHandle(try NetworkRegistry.make(try string(name, "name"), inShape: [Int(c), Int(h), Int(w)],
+                                                   bias: bias != 0, seed: seed))
+        }
     }
 }
 

@@ -7,11 +7,10 @@ private func handle(_ p: OpaquePointer?) throws -> OptimizerHandle { try object(
 public func fcdd_optimizer_create_sgd(_ net: OpaquePointer?, _ lr: Double, _ momentum: Double, _ nesterov: Int32,
                                       _ weightDecay: Double, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
-        let out = try required(out, "out")
-        out.pointee = nil
-        let n = try object(net, NetworkHandle.self, "net")
-        let sgd = try SGD(n.net, lr: lr, momentum: momentum, nesterov: nesterov != 0, weightDecay: weightDecay)
-        out.pointee = retain(OptimizerHandle(sgd, n))
+        try deliver(out) {
+            let n = try object(net, NetworkHandle.self, "net")
+            return OptimizerHandle(try SGD(n.net, lr: lr, momentum: momentum, nesterov: nesterov != 0, weightDecay: weightDecay), n)
+        }
     }
 }
 
@@ -20,11 +19,10 @@ public func fcdd_optimizer_create_adam(_ net: OpaquePointer?, _ lr: Double, _ be
                                        _ eps: Double, _ weightDecay: Double,
                                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
-        let out = try required(out, "out")
-        out.pointee = nil
-        let n = try object(net, NetworkHandle.self, "net")
-        let adam = try Adam(n.net, lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay)
-        out.pointee = retain(OptimizerHandle(adam, n))
+        try deliver(out) {
+            let n = try object(net, NetworkHandle.self, "net")
+            return OptimizerHandle(try Adam(n.net, lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay), n)
+        }
     }
 }
 

@@ -6,25 +6,17 @@ private func handle(_ p: OpaquePointer?) throws -> TensorFileHandle { try object
 
 @_cdecl("fcdd_tensor_file_open")
 public func fcdd_tensor_file_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    guarded {
-        let out = try required(out, "out")
-        out.pointee = nil
-        out.pointee = retain(TensorFileHandle(try SafeTensorsFile.read(path: try string(path, "path"))))
-    }
+    guarded { try deliver(out) { TensorFileHandle(try SafeTensorsFile.read(path: try string(path, "path"))) } }
 }
 
 @_cdecl("fcdd_torch_checkpoint_read")
 public func fcdd_torch_checkpoint_read(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    guarded {
-        let out = try required(out, "out")
-        out.pointee = nil
-        out.pointee = retain(TensorFileHandle(try TorchCheckpoint.read(path: try string(path, "path"))))
-    }
+    guarded { try deliver(out) { TensorFileHandle(try TorchCheckpoint.read(path: try string(path, "path"))) } }
 }
 
 @_cdecl("fcdd_tensor_file_create")
 public func fcdd_tensor_file_create(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    guarded { try required(out, "out").pointee = retain(TensorFileHandle(SafeTensorsFile())) }
+    guarded { try deliver(out) { TensorFileHandle(SafeTensorsFile()) } }
 }
 
 @_cdecl("fcdd_tensor_file_free")
