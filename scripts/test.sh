@@ -20,3 +20,10 @@ if [ "$status" -ne 0 ]; then echo "swift test failed (exit $status)"; exit "$sta
 # A short fuzzing run of every reader (AddressSanitizer, libFuzzer); scripts/fuzz.sh 600 for a long one.
 ./scripts/fuzz.sh "${FCDD_FUZZ_SECONDS:-5}"
 cd python && python3 -m pytest -q tests
+# Figures that training produces move with the CPU's float rounding (docs/reproducibility.md): the tests that
+# check them run again on OpenBLAS's generic x86-64 kernel, which every x86-64 CPU runs, so that a green
+# suite here is not one CPU's luck. scripts/test-kernels.sh runs the whole suite on every kernel.
+if [ "$(uname -m)" = x86_64 ]; then
+    echo "the tests of learned figures again, with OPENBLAS_CORETYPE=Prescott:"
+    OPENBLAS_CORETYPE=Prescott python3 -m pytest -q -m learned_figures tests
+fi

@@ -19,6 +19,13 @@ def fixtures_dir():
     return support.FIXTURES
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "learned_figures: checks a figure that training produces (an AUROC, which setting wins); such "
+        "figures move with the CPU's float rounding, so scripts/test.sh runs these tests a second time on "
+        "another OpenBLAS kernel (docs/reproducibility.md)")
+
+
 def pytest_sessionstart(session):
     """CI installs the optional extras; there a missing Ray is an installation failure, not a reason to
     skip the scale-out tests quietly."""

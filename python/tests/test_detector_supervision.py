@@ -13,6 +13,7 @@ from support import REPO
 pytest.importorskip("sklearn.datasets")
 
 
+@pytest.mark.learned_figures
 def test_supervision_example_runs_and_outliers_and_known_anomalies_help():
     text = open(os.path.join(REPO, "docs", "detector.md")).read()
     block = re.search(r"<!-- supervision-example[^>]*-->\s*```python\n(.*?)```", text, flags=re.S)

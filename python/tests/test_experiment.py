@@ -51,6 +51,7 @@ def test_a_run_is_repeated_from_its_config_json(trained, capsys):
     assert json.loads(capsys.readouterr().out) == config
 
 
+@pytest.mark.learned_figures
 def test_synthetic_defects_are_detected_and_located(trained):
     _, summary, events = trained
     assert summary["stopped"] is False

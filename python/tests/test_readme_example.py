@@ -1,34 +1,31 @@
 """The notebook example of the README runs as printed, at its documented settings (20 epochs), and prints
-the figures the README quotes (within the stated tolerance)."""
-import ast
-import contextlib
-import io
-import os
-import re
+figures within the ranges the README quotes. Those ranges are measured, not guessed: bench/reproducibility.py
+runs the example on every OpenBLAS kernel this machine can run, with and without the engine's FMA kernels,
+with 1 and 2 threads and with other seeds, so the test holds on any CPU the suite may meet."""
 
-from support import REPO
+import pytest
 
-# The README's "Measured here" sentence: image AUROC, pixel AUROC and AUPRO after the example's fit.
-TOLERANCE = 0.02
+from readme_example import FIGURES, example_code, quoted_ranges, readme_text, run_example
 
-
-def readme_figures(text):
-    m = re.search(r"then image AUROC (\d\.\d\d), pixel AUROC (\d\.\d\d), AUPRO (\d\.\d\d) on the 200 test images", text)
-    assert m, "the README lost the figures of its notebook example"
-    return {"image_auroc": float(m.group(1)), "pixel_auroc": float(m.group(2)), "aupro": float(m.group(3))}
+# The README quotes two decimals: a figure that rounds to a quoted bound is within it.
+ROUNDING = 0.005
 
 
+@pytest.mark.learned_figures
 def test_readme_notebook_example_runs_and_prints_the_quoted_figures(tmp_path, monkeypatch):
-    text = open(os.path.join(REPO, "README.md")).read()
-    block = re.search(r"<!-- notebook-example[^>]*-->\s*```python\n(.*?)```", text, flags=re.S)
-    assert block, "the README lost its notebook example"
-    code = block.group(1)
+    text = readme_text()
+    code = example_code(text)
     assert "epochs=20" in code
     monkeypatch.chdir(tmp_path)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    printed = run_example(code)
     assert (tmp_path / "overlay.png").is_file() and (tmp_path / "textures.fcdd").is_file()
-    printed = ast.literal_eval(out.getvalue().splitlines()[0])
-    for name, quoted in readme_figures(text).items():
-        assert abs(printed[name] - quoted) <= TOLERANCE, (name, printed[name], quoted)
+    for name, (low, high) in quoted_ranges(text).items():
+        assert low - ROUNDING <= printed[name] <= high + ROUNDING, (name, printed[name], (low, high))
+
+
+def test_the_quoted_ranges_are_read_from_the_readme():
+    ranges = quoted_ranges("then image AUROC 1.00, pixel AUROC 0.97-0.99, AUPRO 0.92-0.97 on the 200 test images "
+                           "and accuracy 0.99-1.00 at the F1\nthreshold")
+    assert ranges == {"image_auroc": (1.0, 1.0), "pixel_auroc": (0.97, 0.99), "aupro": (0.92, 0.97),
+                      "accuracy": (0.99, 1.0)}
+    assert set(ranges) == set(FIGURES)

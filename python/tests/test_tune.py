@@ -69,6 +69,7 @@ def test_bad_arguments_fail_before_any_trial(data, call, message):
         call(X, X_val, y_val)
 
 
+@pytest.mark.learned_figures
 def test_the_docs_example_runs_as_printed(tmp_path, monkeypatch, local_ray, capsys):
     import os
     import re as regex

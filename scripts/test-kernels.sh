@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The test suite on every OpenBLAS kernel this machine can run: the figures a test checks must hold on any
+# CPU the suite may meet, not only on the one it was written on. Runs `swift test` and pytest once per
+# kernel group (kernels that give bit-identical results here count once; scripts/blas_kernels.py finds
+# them), with OPENBLAS_CORETYPE forcing the kernel, and with --portable also pytest on the engine built
+# without its FMA kernels (FCDD_SWIFT_PORTABLE=1, as on a CPU without AVX2/FMA). A developer's script, not
+# CI's: each kernel takes as long as the suite (about 15 minutes on 2 cores).
+#
+#   scripts/test-kernels.sh                      # every kernel group
+#   scripts/test-kernels.sh Haswell Prescott     # these kernels
+#   scripts/test-kernels.sh --portable Haswell   # and the engine without FMA kernels
+#
+# Logs go to test-kernels-logs/ (or $FCDD_KERNEL_LOGS); the last lines say which runs failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+portable=0
+if [ "${1:-}" = "--portable" ]; then portable=1; shift; fi
+kernels=("$@")
+if [ ${#kernels[@]} -eq 0 ]; then
+    mapfile -t kernels < <(python3 scripts/blas_kernels.py --groups)
+fi
+logs="${FCDD_KERNEL_LOGS:-test-kernels-logs}"
+mkdir -p "$logs"
+swift build --build-tests >/dev/null || { echo "swift build --build-tests failed"; exit 1; }
+libraries=("")
+if [ "$portable" -eq 1 ]; then
+    FCDD_SWIFT_PORTABLE=1 swift build -c release --product fcdd --scratch-path .build-portable >/dev/null \
+        || { echo "the portable build failed"; exit 1; }
+    libraries+=("$PWD/.build-portable/release/libfcdd.so")
+fi
+failed=()
+for kernel in "${kernels[@]}"; do
+    name="$kernel"
+    start=$(date +%s)
+    if OPENBLAS_CORETYPE="$kernel" swift test --skip-build >"$logs/$name-swift.log" 2>&1; then
+        echo "$name: swift test passed ($(( $(date +%s) - start )) s)"
+    else
+        echo "$name: swift test FAILED (see $logs/$name-swift.log)"; failed+=("$name swift")
+    fi
+    for library in "${libraries[@]}"; do
+        label="$name"; [ -n "$library" ] && label="$name-portable"
+        start=$(date +%s)
+        if (cd python && OPENBLAS_CORETYPE="$kernel" FCDD_SWIFT_LIBRARY="$library" \
+                python3 -m pytest -q -p no:cacheprovider tests) >"$logs/$label-pytest.log" 2>&1; then
+            echo "$label: pytest $(tail -1 "$logs/$label-pytest.log") ($(( $(date +%s) - start )) s)"
+        else
+            echo "$label: pytest FAILED: $(tail -1 "$logs/$label-pytest.log") (see $logs/$label-pytest.log)"
+            failed+=("$label pytest")
+        fi
+    done
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "failed on: ${failed[*]}"
+    exit 1
+fi
+echo "the suite passed on every kernel: ${kernels[*]}"
