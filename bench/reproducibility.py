@@ -13,7 +13,8 @@ process for every combination of
     FMA kernels (--portable builds one in .build-portable with FCDD_SWIFT_PORTABLE=1);
   * thread count (--threads);
 
-and, on the default kernel, library and thread count, for --seeds other seeds (a larger change than
+and, on this CPU's own kernel (the one the package picks), this library and the first thread count, for
+--seeds other seeds (a larger change than
 rounding: another initialisation and other synthetic anomalies). It prints one row per run and the range of
 each figure: the README quotes the ranges and test_readme_example.py checks the example against them.
 
@@ -43,6 +44,15 @@ def build_portable():
     print("building:", "FCDD_SWIFT_PORTABLE=1", " ".join(command), file=sys.stderr, flush=True)
     subprocess.check_call(command, cwd=REPO, env=dict(os.environ, FCDD_SWIFT_PORTABLE="1"))
     return PORTABLE_LIBRARY
+
+
+def own_kernel_first(kernels):
+    """The kernels with the one the package picks on this CPU first: the seeds run on it."""
+    sys.path.insert(0, os.path.join(REPO, "python"))
+    from fcdd_swift import _loader
+
+    own = _loader.choose_coretype(_loader.cpu_flags())
+    return sorted(kernels, key=lambda k: k != own)
 
 
 def child(threads, seed):
@@ -86,7 +96,7 @@ def main():
     if args.child:
         child(args.threads[0], args.seed)
         return
-    kernels = args.kernels or blas_kernels.representatives(blas_kernels.survey())
+    kernels = args.kernels or own_kernel_first(blas_kernels.representatives(blas_kernels.survey()))
     libraries = [None] + args.library + ([build_portable()] if args.portable else [])
     plan = [(k, lib, t, 0) for lib in libraries for k in kernels for t in args.threads]
     plan += [(kernels[0], libraries[0], args.threads[0], s) for s in args.seeds]

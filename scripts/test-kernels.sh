@@ -2,9 +2,9 @@
 # The test suite on every OpenBLAS kernel this machine can run: the figures a test checks must hold on any
 # CPU the suite may meet, not only on the one it was written on. Runs `swift test` and pytest once per
 # kernel group (kernels that give bit-identical results here count once; scripts/blas_kernels.py finds
-# them), with OPENBLAS_CORETYPE forcing the kernel, and with --portable also pytest on the engine built
+# them), with OPENBLAS_CORETYPE forcing the kernel, and with --portable both again on the engine built
 # without its FMA kernels (FCDD_SWIFT_PORTABLE=1, as on a CPU without AVX2/FMA). A developer's script, not
-# CI's: each kernel takes as long as the suite (about 15 minutes on 2 cores).
+# CI's: each kernel takes as long as the suite (about 20 minutes on 2 cores, twice that with --portable).
 #
 #   scripts/test-kernels.sh                      # every kernel group
 #   scripts/test-kernels.sh Haswell Prescott     # these kernels
@@ -22,23 +22,26 @@ fi
 logs="${FCDD_KERNEL_LOGS:-test-kernels-logs}"
 mkdir -p "$logs"
 swift build --build-tests >/dev/null || { echo "swift build --build-tests failed"; exit 1; }
-libraries=("")
+# Pairs of (label suffix, Swift scratch folder of the tests, library for pytest): the default build, and
+# with --portable the one without FMA kernels, in folders of their own (Package.swift reads the variable).
+builds=("|.build|")
 if [ "$portable" -eq 1 ]; then
     FCDD_SWIFT_PORTABLE=1 swift build -c release --product fcdd --scratch-path .build-portable >/dev/null \
+        && FCDD_SWIFT_PORTABLE=1 swift build --build-tests --scratch-path .build-portable-debug >/dev/null \
         || { echo "the portable build failed"; exit 1; }
-    libraries+=("$PWD/.build-portable/release/libfcdd.so")
+    builds+=("-portable|.build-portable-debug|$PWD/.build-portable/release/libfcdd.so")
 fi
 failed=()
 for kernel in "${kernels[@]}"; do
-    name="$kernel"
-    start=$(date +%s)
-    if OPENBLAS_CORETYPE="$kernel" swift test --skip-build >"$logs/$name-swift.log" 2>&1; then
-        echo "$name: swift test passed ($(( $(date +%s) - start )) s)"
-    else
-        echo "$name: swift test FAILED (see $logs/$name-swift.log)"; failed+=("$name swift")
-    fi
-    for library in "${libraries[@]}"; do
-        label="$name"; [ -n "$library" ] && label="$name-portable"
+    for build in "${builds[@]}"; do
+        IFS="|" read -r suffix scratch library <<<"$build"
+        label="$kernel$suffix"
+        start=$(date +%s)
+        if OPENBLAS_CORETYPE="$kernel" FCDD_SWIFT_PORTABLE="${suffix:+1}" swift test --skip-build --scratch-path "$scratch" >"$logs/$label-swift.log" 2>&1; then
+            echo "$label: swift test passed ($(( $(date +%s) - start )) s)"
+        else
+            echo "$label: swift test FAILED (see $logs/$label-swift.log)"; failed+=("$label swift")
+        fi
         start=$(date +%s)
         if (cd python && OPENBLAS_CORETYPE="$kernel" FCDD_SWIFT_LIBRARY="$library" \
                 python3 -m pytest -q -p no:cacheprovider tests) >"$logs/$label-pytest.log" 2>&1; then
