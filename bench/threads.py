@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Does the README's notebook example use the cores it is given? Trains its detector (500 gray 32x32
-textures, FCDD_CNN28_W, batch 32, LCN) for a few epochs with 1 thread and with N threads, alternating, and
+textures, FCDD_CNN28_W, batch 128) for a few epochs with 1 thread and with N threads, alternating, and
 prints per epoch the wall time and the process's CPU time: with N threads working, CPU time per epoch is
 about N x wall time and the epoch about N x faster. The inference calls (decision_function, evaluate with
 masks, anomaly_map on the 200 test images) are timed the same way.
@@ -45,7 +45,7 @@ def data():
 def measure(threads, epochs, train, test, labels, masks):
     """Seconds (wall, CPU) of training per epoch and of the inference calls, with `threads` threads."""
     fs.set_num_threads(threads)
-    det = fs.FCDD(epochs=epochs, batch_size=32, preproc="lcn", seed=0, threads=threads, verbose=0)
+    det = fs.FCDD(epochs=epochs, seed=0, threads=threads, verbose=0)
     fit_wall, fit_cpu = timed(lambda: det.fit(train))
     infer = timed(lambda: (det.decision_function(test), det.evaluate(test, labels, gtmaps=masks), det.anomaly_map(test)))
     return (fit_wall / epochs, fit_cpu / epochs), infer

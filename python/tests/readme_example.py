@@ -14,8 +14,9 @@ FIGURES = ("image_auroc", "pixel_auroc", "aupro", "accuracy")
 
 # The README's sentence after the example: a figure is one value ("1.00") or a range ("0.97-0.99").
 _VALUE = r"(\d\.\d\d)(?:-(\d\.\d\d))?"
-_QUOTED = re.compile(rf"image AUROC {_VALUE}, pixel AUROC {_VALUE}, AUPRO {_VALUE} on the 200 test images"
-                     rf" and accuracy {_VALUE} at the F1\s+threshold")
+_QUOTED = re.compile(
+    rf"image AUROC {_VALUE}, pixel AUROC {_VALUE}, AUPRO {_VALUE} on the 200 test images and accuracy {_VALUE}"
+    r" at the F1 threshold".replace(" ", r"\s+"))
 
 
 def readme_text():
