@@ -14,9 +14,9 @@ process for every combination of
   * thread count (--threads);
 
 and, on this CPU's own kernel (the one the package picks), this library and the first thread count, for
---seeds other seeds (a larger change than
-rounding: another initialisation and other synthetic anomalies). It prints one row per run and the range of
-each figure: the README quotes the ranges and test_readme_example.py checks the example against them.
+--seeds other seeds (a larger change than rounding: another initialisation and other synthetic anomalies).
+It prints one row per run and the range of each figure: the README quotes the ranges and
+test_readme_example.py checks the example against them.
 
     python3 bench/reproducibility.py --portable                     # every kernel group x 2 builds x 2 threads
     python3 bench/reproducibility.py --kernels SkylakeX Haswell --threads 2 --seeds
@@ -88,7 +88,7 @@ def main():
     p.add_argument("--portable", action="store_true", help="also build and run the engine without FMA kernels")
     p.add_argument("--threads", type=int, nargs="+", default=[2])
     p.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3],
-                   help="other seeds, on the first kernel, library and thread count (default 1 2 3)")
+                   help="other seeds, on this CPU's own kernel, this library and the first thread count (default 1 2 3)")
     p.add_argument("--json", help="also write the rows to this file")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
