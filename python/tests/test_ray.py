@@ -1,15 +1,17 @@
 """Runs as Ray tasks on a local Ray with 2 CPUs: the layout and AUCs of a serial run, the engine threads of a
-task, a worker killed mid-run (retried, continues from its last epoch, same results), missing data named
-with its node."""
+task, no more runs at once than the CPUs allow, a worker killed mid-run (retried, continues from its last
+epoch, same results), Ctrl-C in a Ray the caller started (the tasks stop, the CPUs are free again), missing
+data named with its node."""
 import json
 import os
 import signal
+import time
 
 import pytest
 
 from fcdd_swift import cli
 from fcdd_swift.experiment import run_experiment
-from fcdd_swift.grid import run_grid
+from fcdd_swift.grid import GridInterrupted, run_grid
 from grid_support import relative_files, run_results, same_tensors, small, snapshot_tensors
 from ray_support import local_ray  # noqa: F401  (fixture)
 
@@ -39,6 +41,41 @@ def test_a_task_runs_the_engine_with_as_many_threads_as_it_has_cpus(tmp_path, lo
     (result,) = outcome.results.values()
     assert result["threads"] == cpus
     assert result["node_id"] == local_ray.get_runtime_context().get_node_id()
+
+
+def test_no_more_runs_at_once_than_the_cpus_allow(tmp_path, local_ray):
+    # A task that waits on Ray (ray.get, ray.wait) hands its CPU back meanwhile, and Ray starts another task
+    # on it; the progress reports must not do that.
+    seen = {}
+
+    def note(update):
+        now = time.monotonic()
+        seen.setdefault(update["key"], [now, now])[1] = now
+
+    run_grid(small(tmp_path / "g", classes=[0, 1, 2], epochs=6), ray=True, cpus_per_run=1, on_progress=note)
+    assert len(seen) == 3
+    for key, (start, _end) in seen.items():
+        running = [k for k, (s, e) in seen.items() if s < start < e]
+        assert len(running) <= 1, f"{key} started while {running} were running, on 2 CPUs with 1 per run"
+
+
+def test_ctrl_c_in_a_ray_the_caller_started_stops_the_tasks_and_frees_the_cpus(tmp_path, local_ray):
+    def ctrl_c_in_the_second_epoch(update):
+        if update["epoch"] >= 1:
+            raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(GridInterrupted) as stopped:
+        run_grid(small(tmp_path / "g", epochs=40), ray=True, cpus_per_run=1, on_progress=ctrl_c_in_the_second_epoch)
+    assert stopped.value.outcome.results == {}, "the runs were stopped long before their 40th epoch"
+    assert time.monotonic() - started < 60
+    # Both tasks have ended (a 40-epoch run would hold its CPU for a minute): a task asking for both CPUs runs
+    # at once, and the stopped runs' snapshots no longer change.
+    snapshots = {p: os.stat(p).st_mtime_ns for p in (tmp_path / "g").rglob("snapshot.safetensors")}
+    assert len(snapshots) == 2
+    both_cpus = local_ray.remote(num_cpus=2)(lambda: "ran")
+    assert local_ray.get(both_cpus.remote(), timeout=20) == "ran"
+    assert {p: os.stat(p).st_mtime_ns for p in snapshots} == snapshots
 
 
 def test_a_killed_worker_is_retried_and_continues_from_its_last_epoch(tmp_path, local_ray):
