@@ -10,7 +10,8 @@
 #   scripts/test-kernels.sh Haswell Prescott     # these kernels
 #   scripts/test-kernels.sh --portable Haswell   # and the engine without FMA kernels
 #
-# Logs go to test-kernels-logs/ (or $FCDD_KERNEL_LOGS); the last lines say which runs failed.
+# Logs go to test-kernels-logs/ (or $FCDD_KERNEL_LOGS); the last lines say which runs failed, and
+# scripts/learned_figures.py tabulates the figures that training produced in each run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 portable=0
@@ -21,6 +22,7 @@ if [ ${#kernels[@]} -eq 0 ]; then
 fi
 logs="${FCDD_KERNEL_LOGS:-test-kernels-logs}"
 mkdir -p "$logs"
+logs="$(cd "$logs" && pwd)"
 swift build --build-tests >/dev/null || { echo "swift build --build-tests failed"; exit 1; }
 # Pairs of (label suffix, Swift scratch folder of the tests, library for pytest): the default build, and
 # with --portable the one without FMA kernels, in folders of their own (Package.swift reads the variable).
@@ -44,7 +46,7 @@ for kernel in "${kernels[@]}"; do
         fi
         start=$(date +%s)
         if (cd python && OPENBLAS_CORETYPE="$kernel" FCDD_SWIFT_LIBRARY="$library" \
-                python3 -m pytest -q -p no:cacheprovider tests) >"$logs/$label-pytest.log" 2>&1; then
+                python3 -m pytest -q -p no:cacheprovider -o junit_family=xunit1 --junitxml="$logs/$label-pytest.xml" tests) >"$logs/$label-pytest.log" 2>&1; then
             echo "$label: pytest $(tail -1 "$logs/$label-pytest.log") ($(( $(date +%s) - start )) s)"
         else
             echo "$label: pytest FAILED: $(tail -1 "$logs/$label-pytest.log") (see $logs/$label-pytest.log)"

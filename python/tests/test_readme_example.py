@@ -12,7 +12,7 @@ ROUNDING = 0.005
 
 
 @pytest.mark.learned_figures
-def test_readme_notebook_example_runs_and_prints_the_quoted_figures(tmp_path, monkeypatch):
+def test_readme_notebook_example_runs_and_prints_the_quoted_figures(tmp_path, monkeypatch, record_property):
     text = readme_text()
     code = example_code(text)
     assert "epochs=20" in code
@@ -20,6 +20,7 @@ def test_readme_notebook_example_runs_and_prints_the_quoted_figures(tmp_path, mo
     printed = run_example(code)
     assert (tmp_path / "overlay.png").is_file() and (tmp_path / "textures.fcdd").is_file()
     for name, (low, high) in quoted_ranges(text).items():
+        record_property(f"README example {name}", printed[name])
         assert low - ROUNDING <= printed[name] <= high + ROUNDING, (name, printed[name], (low, high))
 
 

@@ -70,7 +70,7 @@ def test_bad_arguments_fail_before_any_trial(data, call, message):
 
 
 @pytest.mark.learned_figures
-def test_the_docs_example_runs_as_printed(tmp_path, monkeypatch, local_ray, capsys):
+def test_the_docs_example_runs_as_printed(tmp_path, monkeypatch, local_ray, capsys, record_property):
     import os
     import re as regex
     docs = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "tune.md")
@@ -82,6 +82,7 @@ def test_the_docs_example_runs_as_printed(tmp_path, monkeypatch, local_ray, caps
     exec(compile(code, "docs/tune.md", "exec"), scope)
     assert len(scope["results"]) == 4 and not scope["results"].errors
     assert scope["det"].n_epochs_ == 10
+    record_property("Tune example best AUROC", scope["results"].get_best_result().metrics["auroc"])
     # The made-up anomalies are easy: the best trial finds them.
     assert scope["results"].get_best_result().metrics["auroc"] > 0.9
     assert scope["results"].get_best_result().config["lr"] == 0.01
