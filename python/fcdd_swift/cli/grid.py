@@ -16,9 +16,9 @@ Each combination gets a sub-folder of the grid's folder (logdir + logdir_suffix)
 laid out as a run of `fcdd-swift train` (normal_<c>/it_<i>, summary.json, ROC pictures); grid.csv and
 grid.json hold the table.
 """
-import json
 import os
 
+from ..settings_files import read_settings_file
 from . import scaleout
 
 SPEC_KEYS = ("base", "grid")
@@ -33,26 +33,7 @@ def add_arguments(p):
 
 def load_spec(path):
     """The spec's base settings and grid, checked for shape (the settings themselves are checked by the engine)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
-    if path.endswith((".yaml", ".yml")):
-        try:
-            import yaml
-        except ImportError:
-            raise ValueError(f"{path} is YAML, which needs PyYAML: pip install 'fcdd-swift[ray]' (or pyyaml), or write "
-                             "the spec as JSON") from None
-        try:
-            spec = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise ValueError(f"{path} is not valid YAML: {e}") from None
-    else:
-        try:
-            spec = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not JSON ({e}); YAML specs end in .yaml or .yml") from None
+    spec = read_settings_file(path, None, yaml_allowed=True)
     if not isinstance(spec, dict):
         raise ValueError(f"{path} must hold an object with 'base' and 'grid'")
     unknown = sorted(set(spec) - set(SPEC_KEYS))
@@ -61,11 +42,7 @@ def load_spec(path):
     base = spec.get("base") or {}
     if isinstance(base, str):
         base_path = base if os.path.isabs(base) else os.path.join(os.path.dirname(os.path.abspath(path)), base)
-        try:
-            with open(base_path, encoding="utf-8") as f:
-                base = json.load(f)
-        except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{path}: base {base_path} cannot be read as JSON settings: {e}") from None
+        base = read_settings_file(base_path, f"{path}: base")
     if not isinstance(base, dict):
         raise ValueError(f"{path}: 'base' must be an object of settings or the path of a JSON settings file")
     base = {k: v for k, v in base.items() if k != "run"}   # a run's config.json also names the run
@@ -79,7 +56,7 @@ def run(args, out):
     base, grid = load_spec(args.spec)
     if args.print_plan:
         from ..grid.plan import plan
-        p = plan(base, grid)
+        p = plan(base, grid, max_runs=args.max_runs)
         runs_each = len(p.tasks) // max(len(p.combinations), 1)
         out.write(f"{len(p.combinations)} combinations x {runs_each} runs = {len(p.tasks)} runs; folder {p.directory}\n")
         for c in p.combinations:

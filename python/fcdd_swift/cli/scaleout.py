@@ -3,7 +3,9 @@ spread over Ray tasks (a local Ray by default, a cluster by address), or seriall
 finished runs kept and unfinished runs continued when the same command is started again with --resume."""
 import argparse
 
-SCALEOUT_OPTIONS = ("ray", "cpus_per_run", "max_retries", "resume", "ray_local_cpus")
+from ..grid.plan import MAX_RUNS
+
+SCALEOUT_OPTIONS = ("ray", "cpus_per_run", "max_retries", "resume", "ray_local_cpus", "max_runs")
 
 
 def _positive(text):
@@ -32,6 +34,8 @@ def add_arguments(p):
     g.add_argument("--max-retries", type=_non_negative, default=2, metavar="N",
                    help="how often a run whose worker process died is started again; it continues from its last "
                         "complete epoch (default: 2)")
+    g.add_argument("--max-runs", type=_positive, default=MAX_RUNS, metavar="N",
+                   help=f"refuse a grid of more than N runs, counted before anything starts (default: {MAX_RUNS})")
     g.add_argument("--resume", nargs="?", const=True, default=None, metavar="DIR",
                    help="continue an earlier start of the same command: keep its finished runs, continue the others "
                         "from their snapshots (DIR: its folder; default: the newest folder matching --logdir)")
@@ -55,7 +59,8 @@ def run(base, grid, args, out, title):
         import_ray()   # without Ray: the one-line hint before anything starts
     try:
         outcome = run_grid(base, grid, ray=args.ray, cpus_per_run=args.cpus_per_run, max_retries=args.max_retries,
-                           resume=args.resume, ray_local_cpus=args.ray_local_cpus, on_start=on_start)
+                           resume=args.resume, ray_local_cpus=args.ray_local_cpus, on_start=on_start,
+                           max_runs=args.max_runs)
     except GridInterrupted as e:
         _print_outcome(e.outcome, grid, out, print_summary, format_table)
         raise

@@ -11,6 +11,7 @@ import argparse
 import json
 
 from .. import settings
+from ..settings_files import read_settings_file
 from . import scaleout
 
 COMMAND_ONLY = ("normal_class", "config", "print_config", "cpu") + scaleout.SCALEOUT_OPTIONS
@@ -76,13 +77,7 @@ def given_settings(args):
     """The settings the user gave: those of --config, then the options on the command line."""
     given = {}
     if getattr(args, "config", None):
-        try:
-            with open(args.config, encoding="utf-8") as f:
-                given = json.load(f)
-        except OSError as e:
-            raise ValueError(f"--config: cannot read {args.config}: {e.strerror or e}") from None
-        except json.JSONDecodeError as e:
-            raise ValueError(f"--config: {args.config} is not JSON ({e})") from None
+        given = read_settings_file(args.config, "--config")
         if not isinstance(given, dict):
             raise ValueError(f"--config: {args.config} must hold a JSON object of settings")
     for name, value in vars(args).items():

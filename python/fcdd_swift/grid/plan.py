@@ -7,6 +7,7 @@ its results have the layout of a serial run. A grid's combinations are sub-folde
 import glob
 import itertools
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from ..experiment import plan_experiment
 NOT_VARIED = ("logdir", "logdir_suffix", "load", "threads", "classes", "it")
 # Settings that may differ between a run's config.json and the same grid started again (--resume).
 EXECUTION_ONLY = ("logdir", "logdir_suffix", "threads")
+# The most runs a grid plans unless told otherwise (--max-runs, max_runs=). The count is computed from the
+# lengths of the lists before any combination is made, so a spec of a trillion combinations fails at once
+# instead of filling memory; raising the limit is a decision, not an accident.
+MAX_RUNS = 10_000
 
 
 @dataclass
@@ -101,16 +106,34 @@ def find_directory(resolved, resume):
     return os.path.abspath(found[-1])
 
 
-def plan(base, grid=None, resume=None):
+def check_size(combinations, runs_each, max_runs):
+    """Raises before anything is enumerated when `combinations` x `runs_each` runs exceed `max_runs`."""
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+        raise ValueError(f"max_runs must be an integer >= 1; got {max_runs!r}")
+    total = combinations * runs_each
+    if total > max_runs:
+        count = f"{combinations:.3g}" if combinations >= 10 ** 6 else str(combinations)
+        raise ValueError(f"the grid has {count} combinations x {runs_each} runs each = {total:.3g} runs, more than the "
+                         f"limit of {max_runs}; shorten its lists, or raise the limit (--max-runs N, max_runs=N)")
+
+
+def plan(base, grid=None, resume=None, max_runs=MAX_RUNS):
     """The plan of a grid: `base` experiment settings (the --config format) and `grid` {setting: [values]}
     (None: a single experiment, laid out as a serial run). `resume`: None, True or the folder of an
-    earlier start (see find_directory)."""
+    earlier start (see find_directory). More than `max_runs` runs is an error, raised before the
+    combinations are made."""
+    if grid is not None:
+        check_grid(grid)
+        check_size(math.prod(len(values) for values in grid.values()), 1, max_runs)
     first = plan_experiment(base)
     directory = find_directory(first["settings"], resume) if resume else os.path.abspath(first["directory"])
     if grid is None:
+        check_size(1, len(first["runs"]), max_runs)
         experiments, varied = [("", {}, first, directory)], []
     else:
-        check_grid(grid)
+        # Classes and repetitions are not varied, so every combination has as many runs as the base (a varied
+        # dataset can change the class count: the total is checked again once the combinations are made).
+        check_size(math.prod(len(values) for values in grid.values()), len(first["runs"]), max_runs)
         varied, experiments = list(grid), []
         for index, values in enumerate(itertools.product(*grid.values())):
             chosen = dict(zip(varied, values))
@@ -122,6 +145,10 @@ def plan(base, grid=None, resume=None):
                 raise ValueError(f"grid combination {name}: {e}") from None
             experiments.append((name, chosen, planned, sub))
     result = GridPlan(directory, [], varied=varied)
+    total = sum(len(planned["runs"]) for _n, _c, planned, _f in experiments)
+    if total > max_runs:
+        raise ValueError(f"the grid's {len(experiments)} combinations have {total} runs in all, more than the limit of "
+                         f"{max_runs}; shorten its lists, or raise the limit (--max-runs N, max_runs=N)")
     for name, chosen, planned, folder in experiments:
         combo = Combination(name, chosen, planned["settings"], folder)
         result.combinations.append(combo)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from ..experiment import summarize_experiment
 from . import table
 from .display import GridDisplay, format_seconds
-from .plan import plan as make_plan
+from .plan import MAX_RUNS, plan as make_plan
 from .serial import run_serial
 
 
@@ -26,7 +26,7 @@ def _request(task):
 
 
 def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume=None, ray_local_cpus=None,
-             stream=None, on_progress=None, on_start=None):
+             stream=None, on_progress=None, on_start=None, max_runs=MAX_RUNS):
     """Runs the runs of `base` experiment settings times the combinations of `grid` ({setting: [values]};
     None for one experiment laid out as a serial run).
 
@@ -37,9 +37,9 @@ def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume
     folder of an earlier start, whose finished runs are kept and unfinished runs continue from their
     snapshots. `on_progress(update)` sees the running runs' progress (key, epoch, epochs, step, pid, host);
     `on_start(plan, todo)` is called before the first run. Ctrl-C raises KeyboardInterrupt after every
-    finished run is summarised.
+    finished run is summarised. A grid of more than `max_runs` runs is refused before anything is made.
     """
-    grid_plan = make_plan(base, grid, resume)
+    grid_plan = make_plan(base, grid, resume, max_runs)
     finished = [t for t in grid_plan.tasks if t.finished()]
     if finished and not resume:
         raise ValueError(f"{grid_plan.directory} already holds finished runs; add --resume to continue it, or choose "
