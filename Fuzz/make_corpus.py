@@ -115,6 +115,13 @@ def torch_checkpoints():
              "n": torch_format.tensor(np.array(3, np.int64), "1")}
     out["plain_zip.pth"] = torch_format.zip_checkpoint(state, folder="vgg11_bn-6002323d", byteorder=None, zip64=False, align=0)
     out["python2_legacy.pth"] = torch_format.legacy_checkpoint(state, python2=True)
+    # Views the hostile inputs below distort: a size-1 dimension with a stride of its own, and tied weights
+    # (three names for one storage).
+    base = torch_format.Storage.of(np.arange(6, dtype=np.float32), "0")
+    views = {"v": torch_format.Tensor(base, shape=(2, 1, 3), stride=(1, 7, 2)),
+             "a": torch_format.Tensor(base), "b": torch_format.Tensor(base), "c": torch_format.Tensor(base)}
+    out["size1_stride_and_tied.pth"] = torch_format.zip_checkpoint(views, zip64=False, align=0)
+    out["size1_stride_and_tied_legacy.pth"] = torch_format.legacy_checkpoint(views)
     return out
 
 
@@ -187,7 +194,10 @@ def regressions(tmp):
     seeds("FuzzIDX", {"gzip_bomb.gz": gzip.compress(idx([1, 2, 2], [1, 2, 3, 4]) + bytes(50_000_000), compresslevel=9, mtime=0)},
           REGRESSIONS)
     header = json.dumps({"t": {"dtype": "F32", "shape": [2 ** 62], "data_offsets": [0, 0]}}).encode()
-    seeds("FuzzSafeTensors", {"shape_2_62.safetensors": struct.pack("<Q", len(header)) + header}, REGRESSIONS)
+    # A dimension past the integers a JSON number holds exactly, on a tensor of zero elements (second round).
+    zero_size = json.dumps({"t": {"dtype": "F32", "shape": [0, 2 ** 53], "data_offsets": [0, 0]}}).encode()
+    seeds("FuzzSafeTensors", {"shape_2_62.safetensors": struct.pack("<Q", len(header)) + header,
+                              "zero_size_dim_2_53.safetensors": struct.pack("<Q", len(zero_size)) + zero_size}, REGRESSIONS)
     header = b"{'descr': '<i8', 'fortran_order': False, 'shape': (4611686018427387904,), }"
     header += b" " * ((64 - (10 + len(header) + 1) % 64) % 64) + b"\n"
     seeds("FuzzNumpy", {"shape_2_62.npy": b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(8)},
@@ -199,6 +209,21 @@ def regressions(tmp):
     assert big != head, "the model metadata changed its layout"
     big = big.encode()
     seeds("FuzzModel", {"in_shape_13000.fcdd": struct.pack("<Q", len(big)) + big + model[8 + length:]}, REGRESSIONS)
+    # The checkpoint attacks of the second round (docs/safety.md): a huge stride on a size-1 dimension (an
+    # overflow trap), central-directory entries sharing one entry's bytes, many names for one storage.
+    base = torch_format.Storage.of(np.arange(6, dtype=np.float32), "0")
+    huge = {"w": torch_format.Tensor(base, shape=(2, 1, 3), stride=(1, 2 ** 63 - 1, 2))}
+    big = torch_format.Storage.of(np.ones(1 << 14, np.float32), "0")
+    shared = {f"t{i}": torch_format.Tensor(big) for i in range(100)}
+    pickle_bytes, _ = torch_format.state_dict_pickle({f"t{k}": torch_format.Tensor(torch_format.Storage(
+        str(k), bytes(4096), 1024, "FloatStorage")) for k in range(20)})
+    overlapping = torch_format.zip_archive_with_aliases(
+        [("archive/data.pkl", pickle_bytes), ("archive/data/0", bytes(4096))],
+        [(f"archive/data/{k}", "archive/data/0") for k in range(1, 20)])
+    seeds("FuzzTorchCheckpoint", {"size1_stride_2_63.pth": torch_format.zip_checkpoint(huge),
+                                  "size1_stride_2_63_legacy.pth": torch_format.legacy_checkpoint(huge),
+                                  "100_names_one_storage.pth": torch_format.zip_checkpoint(shared),
+                                  "entries_sharing_bytes.pth": overlapping}, REGRESSIONS)
 
 
 def main():

@@ -17,10 +17,11 @@ enum Status {
     static let null: Int32 = 7
     static let bufferTooSmall: Int32 = 8
     static let outOfMemory: Int32 = 9
+    static let exists: Int32 = 10
 
     static let names = ["FCDD_OK", "FCDD_ERR_INVALID_ARGUMENT", "FCDD_ERR_SHAPE", "FCDD_ERR_NOT_FOUND",
                         "FCDD_ERR_IO", "FCDD_ERR_FORMAT", "FCDD_ERR_STATE", "FCDD_ERR_NULL",
-                        "FCDD_ERR_BUFFER_TOO_SMALL", "FCDD_ERR_OUT_OF_MEMORY"]
+                        "FCDD_ERR_BUFFER_TOO_SMALL", "FCDD_ERR_OUT_OF_MEMORY", "FCDD_ERR_EXISTS"]
 }
 
 /// A failure of the bridge itself (NULL pointers, small buffers), beside the engine's errors.
@@ -64,6 +65,7 @@ func guarded(_ body: () throws -> Void) -> Int32 {
         case .format: return Status.format
         case .state: return Status.state
         case .outOfMemory: return Status.outOfMemory
+        case .exists: return Status.exists
         }
     } catch let e as BridgeError {
         LastError.set(e.message)

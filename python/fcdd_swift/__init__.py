@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _lib, _loader, _validate  # _lib loads the library (after choosing the OpenBLAS kernel)
 from ._lib import check, f32ptr, lib
-from .errors import (FCDDError, FCDDIOError, FCDDMemoryError, FormatError, InvalidArgumentError, NotFittedError,
+from .errors import (FCDDError, FCDDFileExistsError, FCDDIOError, FCDDMemoryError, FormatError, InvalidArgumentError, NotFittedError,
                      NotFoundError, ShapeError, StateError)
 from .network import Network
 from . import optim
@@ -143,4 +143,4 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
 __all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "load_torch_checkpoint",
            "read_image", "write_png", "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "get_limits", "set_limits", "sgemm_gflops",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
-           "NotFoundError", "NotFittedError", "FCDDIOError", "FCDDMemoryError", "FormatError", "StateError", "__version__"]
+           "NotFoundError", "NotFittedError", "FCDDIOError", "FCDDMemoryError", "FCDDFileExistsError", "FormatError", "StateError", "__version__"]

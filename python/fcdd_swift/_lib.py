@@ -130,6 +130,10 @@ _SIGNATURES = {
     # int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
     "fcdd_tensor_file_write": (c_int32, [_handle, c_char_p]),
 
+    # ---- files ----
+    # int32_t fcdd_write_file(const char *path, const void *data, int64_t nbytes, int32_t replace);
+    "fcdd_write_file": (c_int32, [c_char_p, c_void_p, c_int64, c_int32]),
+
     # ---- image files ----
     # int32_t fcdd_image_read(const char *path, int32_t *channels, int32_t *height, int32_t *width,
     #                         uint8_t *out, int64_t cap);

@@ -42,6 +42,11 @@ class FCDDMemoryError(FCDDError, MemoryError):
     every object in it stay usable."""
 
 
+class FCDDFileExistsError(FCDDError, FileExistsError):
+    """A file the call would write already exists and replacing it was not asked for (FCDD_ERR_EXISTS); the
+    existing file is left as it was."""
+
+
 class NotFittedError(StateError, ValueError, AttributeError):
     """A detector used before `fit` (also a ValueError and AttributeError, as scikit-learn's NotFittedError)."""
 
@@ -75,6 +80,7 @@ _BY_STATUS = {
     7: InvalidArgumentError,  # FCDD_ERR_NULL
     8: FCDDError,             # FCDD_ERR_BUFFER_TOO_SMALL (handled by the text helpers; never expected here)
     9: FCDDMemoryError,       # FCDD_ERR_OUT_OF_MEMORY
+    10: FCDDFileExistsError,  # FCDD_ERR_EXISTS
 }
 
 

@@ -29,11 +29,11 @@ def tool_output(*cmd):
 
 def test_header_declares_the_expected_functions():
     names = declared_functions()
-    assert len(names) == 60, sorted(names)
+    assert len(names) == 61, sorted(names)
     assert {"fcdd_settings_schema", "fcdd_settings_resolve", "fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_torch_checkpoint_read", "fcdd_last_error",
             "fcdd_experiment_run", "fcdd_experiment_plan", "fcdd_experiment_run_one", "fcdd_experiment_summarize", "fcdd_predict_run", "fcdd_image_read", "fcdd_png_write",
             "fcdd_detector_create", "fcdd_detector_fit", "fcdd_detector_infer", "fcdd_detector_describe",
-            "fcdd_detector_save", "fcdd_detector_load", "fcdd_evaluate", "fcdd_overlay"} <= names
+            "fcdd_detector_save", "fcdd_detector_load", "fcdd_evaluate", "fcdd_overlay", "fcdd_write_file"} <= names
 
 
 def test_every_declared_function_is_exported_by_the_loaded_library():
@@ -49,13 +49,14 @@ def test_python_bindings_cover_exactly_the_header():
 
 def test_status_codes_match_the_header_and_the_exceptions():
     codes = declared_status_codes()
-    assert codes["FCDD_OK"] == 0 and len(codes) == 10
+    assert codes["FCDD_OK"] == 0 and len(codes) == 11
     for name, value in codes.items():
         assert _lib.status_string(value) == name
     assert set(errors._BY_STATUS) == {v for v in codes.values() if v != 0}
     assert type(errors.error_for(codes["FCDD_ERR_SHAPE"], "m")) is fs.ShapeError
     assert type(errors.error_for(codes["FCDD_ERR_NOT_FOUND"], "m")) is fs.NotFoundError
     assert errors.error_for(codes["FCDD_ERR_IO"], "m").status == codes["FCDD_ERR_IO"]
+    assert isinstance(errors.error_for(codes["FCDD_ERR_EXISTS"], "m"), FileExistsError)
 
 
 def test_library_needs_no_swift_runtime_and_finds_neighbours_by_origin():

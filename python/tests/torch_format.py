@@ -187,6 +187,31 @@ def zip_archive(entries, zip64=True, align=64):
     return bytes(out)
 
 
+def zip_archive_with_aliases(entries, aliases):
+    """A hostile STORED zip: `entries` [(name, bytes)] plus central-directory entries [(name, target)] that
+    point at the local header of entry `target`, names without bytes of their own (a reader that trusts them
+    reads and checks the same bytes once per name)."""
+    out, central, offsets = bytearray(), bytearray(), {}
+
+    def central_entry(name, data, offset):
+        encoded = name.encode()
+        return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0x21, zlib.crc32(data), len(data),
+                           len(data), len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+
+    for name, data in entries:
+        encoded = name.encode()
+        offsets[name] = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0x21, zlib.crc32(data), len(data), len(data),
+                           len(encoded), 0) + encoded + data
+        central += central_entry(name, data, offsets[name])
+    data_of = dict(entries)
+    for name, target in aliases:
+        central += central_entry(name, data_of[target], offsets[target])
+    start, count = len(out), len(entries) + len(aliases)
+    out += central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), start, 0)
+    return bytes(out)
+
+
 def zip_checkpoint(state, folder="archive", byteorder="little", zip64=True, align=64, python2=False):
     """The bytes of ``torch.save(state)`` in the zip layout; state is {name: Tensor}."""
     data, storages = state_dict_pickle(state, python2=python2)

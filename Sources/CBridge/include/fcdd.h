@@ -44,7 +44,8 @@ enum {
     FCDD_ERR_STATE = 6,            /* the call is not valid now (e.g. a step before any gradient) */
     FCDD_ERR_NULL = 7,             /* a required pointer argument is NULL */
     FCDD_ERR_BUFFER_TOO_SMALL = 8, /* a text buffer is too small; *needed tells the size */
-    FCDD_ERR_OUT_OF_MEMORY = 9     /* the memory the call needs cannot be allocated */
+    FCDD_ERR_OUT_OF_MEMORY = 9,    /* the memory the call needs cannot be allocated */
+    FCDD_ERR_EXISTS = 10           /* a file to be written exists and replacing it was not asked for */
 };
 
 typedef struct fcdd_network fcdd_network;
@@ -175,6 +176,14 @@ int32_t fcdd_tensor_file_add(fcdd_tensor_file *file, const char *name, const cha
 int32_t fcdd_tensor_file_set_metadata(fcdd_tensor_file *file, const char *key, const char *value);
 /* Writes atomically (temporary file, then rename). */
 int32_t fcdd_tensor_file_write(const fcdd_tensor_file *file, const char *path);
+
+/* ---- files ------------------------------------------------------------------------------------ */
+
+/* Writes nbytes of data to path as every file of the library is written: to a fresh temporary name in
+ * path's folder (O_CREAT|O_EXCL|O_NOFOLLOW, random), synced, then renamed over path (replace != 0) or
+ * linked to it (replace == 0: an existing path is FCDD_ERR_EXISTS and stays as it was); the folder is
+ * synced. Temporary files that killed processes of this machine left in the folder are removed. */
+int32_t fcdd_write_file(const char *path, const void *data, int64_t nbytes, int32_t replace);
 
 /* ---- image files ------------------------------------------------------------------------------ */
 

@@ -62,17 +62,39 @@ public final class ExperimentRunner {
     public func runDirectory(nominalClass c: Int, iteration i: Int) -> String { "\(directory)/normal_\(c)/it_\(i)" }
 
     /// Checks the data, applies the threads setting and makes the experiment's folder.
-    private func start() throws {
+    /// A whole experiment (`wholeExperiment`) starts in a folder of its own: one that holds an earlier
+    /// experiment's results (its summary, a run's snapshot or result, which a new start would replace) is
+    /// refused unless `overwrite` is set. What a start that failed early leaves (logs, empty run folders)
+    /// is not a result, so the same command can be run again once its data is in place.
+    private func start(wholeExperiment: Bool = false) throws {
         try Prerequisites.check(settings)
         try checkLoadFitsOneRun()
         if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
         if directory.isEmpty { directory = settings.experimentDirectory(startTime: localTimestamp()) }
+        if wholeExperiment && !settings.overwrite, let found = try earlierResult(in: directory) {
+            throw EngineError.exists("\(directory) already holds an experiment (\(found)); continue a stopped one with --resume \(directory), replace its files with --overwrite (overwrite=True), or choose another --logdir")
+        }
         try createDirectories(directory)
+    }
+
+    /// The first result of an earlier experiment in `folder` (relative path), nil when there is none.
+    private func earlierResult(in folder: String) throws -> String? {
+        guard DirectoryListing.kind(of: folder) == .directory else { return nil }
+        let names = try DirectoryListing.entries(of: folder, what: "the experiment folder")
+        if names.contains("summary.json") { return "summary.json" }
+        for run in names where run.hasPrefix("normal_") && DirectoryListing.kind(of: "\(folder)/\(run)") == .directory {
+            for it in try DirectoryListing.subdirectories(of: "\(folder)/\(run)") {
+                for file in ["result.json", "snapshot.safetensors"] where pathExists("\(folder)/\(run)/\(it)/\(file)") {
+                    return "\(run)/\(it)/\(file)"
+                }
+            }
+        }
+        return nil
     }
 
     /// Runs every class and repetition; returns the summary (also written to `<directory>/summary.json`).
     public func run() throws -> JSONValue {
-        try start()
+        try start(wholeExperiment: true)
         let runs = try plannedRuns()
         _ = keepGoing(.experimentStarted(directory: directory, runs: runs.count))
         for r in runs {

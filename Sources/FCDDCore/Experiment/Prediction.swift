@@ -12,6 +12,9 @@ public struct PredictionRequest {
     public var inputs: [String]
     public var outputDirectory: String
     public var gaussStd: Double?
+    /// Write into an output folder that already holds files (replacing scores.csv and overlays of the
+    /// same names); without it such a folder is an error.
+    public var overwrite = false
 
     public init(json: JSONValue) throws {
         guard let s = json["snapshot"]?.stringValue else { throw EngineError.invalidArgument("prediction: 'snapshot' (a path) is required") }
@@ -27,6 +30,10 @@ public struct PredictionRequest {
         if let g = json["gauss_std"], g != .null {
             guard let v = g.doubleValue, v > 0, v.isFinite else { throw EngineError.invalidArgument("prediction: gauss_std must be > 0") }
             gaussStd = v
+        }
+        if let o = json["overwrite"], o != .null {
+            guard let v = o.boolValue else { throw EngineError.invalidArgument("prediction: 'overwrite' must be true or false") }
+            overwrite = v
         }
     }
 }
@@ -45,6 +52,10 @@ public enum Prediction {
         let spec = try PipelineSpec(json: info.preprocessing)
         let pipeline = try ItemPipeline(spec: spec, training: false)
         let gaussStd = request.gaussStd ?? info.gaussStd ?? 10
+        if !request.overwrite && DirectoryListing.kind(of: request.outputDirectory) == .directory,
+           !(try DirectoryListing.entries(of: request.outputDirectory, what: "the output folder")).isEmpty {
+            throw EngineError.exists("\(request.outputDirectory) already holds files (earlier predictions?); replace them with --overwrite (\"overwrite\": true), or choose another output folder")
+        }
         try createDirectories(request.outputDirectory)
         let names = overlayNames(request.inputs)
         var rows = [(score: Double?, error: String?)](repeating: (nil, nil), count: request.inputs.count)

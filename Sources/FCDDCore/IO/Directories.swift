@@ -29,10 +29,21 @@ public func pathExists(_ path: String) -> Bool {
 }
 
 /// Appends text to a file (created if missing); used for log files, which are written line by line so
-/// that an interrupted run keeps everything logged so far.
+/// that an interrupted run keeps everything logged so far. A symbolic link at `path` is not followed (a
+/// link planted in a run folder must not make the log land in another file).
 public func appendToFile(_ text: String, path: String) throws {
-    guard let f = fopen(path, "ab") else { throw EngineError.io("\(path): cannot open for appending (\(String(cString: strerror(errno))))") }
-    defer { fclose(f) }
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+        let why = errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno))
+        throw EngineError.io("\(path): cannot open for appending (\(why))")
+    }
+    defer { close(fd) }
     let bytes = Array(text.utf8)
-    guard fwrite(bytes, 1, bytes.count, f) == bytes.count else { throw EngineError.io("\(path): write failed") }
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw EngineError.io("\(path): write failed (\(String(cString: strerror(errno))))") }
+        done += n
+    }
 }

@@ -37,6 +37,9 @@ public struct SafeTensorEntry {
         guard let count = checkedProduct(shape) else {
             throw EngineError.invalidArgument("'\(name)': invalid shape \(shape)")
         }
+        guard shape.allSatisfy({ $0 <= EngineLimits.maxDimension }) else {
+            throw EngineError.invalidArgument("'\(name)': shape \(shape) has a dimension above \(EngineLimits.maxDimension), the largest a size may have")
+        }
         guard count.multipliedReportingOverflow(by: dtype.byteSize) == (bytes.count, false) else {
             throw EngineError.shapeMismatch("'\(name)': \(dtype.rawValue) \(shape) needs \(count * dtype.byteSize) bytes, got \(bytes.count)")
         }
@@ -179,6 +182,9 @@ public struct SafeTensorsFile {
                 throw bad("'\(name)': shape \(shapeValue.serialized()) is not a list of non-negative integers")
             }
             let shape = dims.compactMap { $0.intValue }
+            guard shape.allSatisfy({ $0 <= EngineLimits.maxDimension }) else {
+                throw bad("'\(name)': shape \(shape) has a dimension above \(EngineLimits.maxDimension), the largest a size may have")
+            }
             guard let offsetsValue = value["data_offsets"] else { throw bad("'\(name)': missing data_offsets") }
             guard let offsets = offsetsValue.arrayValue?.compactMap({ $0.intValue }), offsets.count == 2,
                   offsetsValue.arrayValue?.count == 2 else {

@@ -8,6 +8,9 @@ struct TorchStateDict {
     let tensors: [(name: String, tensor: TorchTensorReference)]
     /// Every storage the tensors use, by key.
     let storages: [String: TorchStorageReference]
+    /// How many bytes of tensors a checkpoint may yield per byte of storage: tied weights name one storage
+    /// twice, or a few times; more is a file built to make a small read expand.
+    static let maxCopiesOfStorage = 4
 
     /// Checks the shape of `root` and that every tensor lies within its storage. `legacy` tells the
     /// format, whose persistent ids have a sixth item.
@@ -51,6 +54,9 @@ struct TorchStateDict {
         let available = window(t.storage).count
         let bad = EngineError.format("\(source): '\(name)': size \(t.shape), stride \(t.strides) at offset \(t.offset) reaches beyond its storage '\(t.storage.key)' of \(available) elements")
         guard let count = checkedProduct(t.shape) else { throw bad }
+        guard t.shape.allSatisfy({ $0 <= EngineLimits.maxDimension }) else {
+            throw EngineError.format("\(source): '\(name)': size \(t.shape) has a dimension above \(EngineLimits.maxDimension), the largest a size may have")
+        }
         guard count > 0 else { return }
         var last = t.offset
         for (size, stride) in zip(t.shape, t.strides) {
@@ -86,6 +92,12 @@ struct TorchStateDict {
             }
             total = sum
         }
+        // Names may share a storage (tied weights), and each name gets its own copy: without a bound, a small
+        // file of many names for one large storage would ask for gigabytes.
+        let stored = data.values.reduce(0) { $0 + $1.count }
+        guard total <= TorchStateDict.maxCopiesOfStorage * max(stored, 1) else {
+            throw EngineError.format("\(source): its \(tensors.count) tensors hold \(total) bytes, more than \(TorchStateDict.maxCopiesOfStorage) times the \(stored) bytes of the storages they view (many names for one storage); at most \(TorchStateDict.maxCopiesOfStorage) copies are read")
+        }
         try CheckedAllocation.reserve(bytes: total, what: "the tensors of \(source)")
         var file = SafeTensorsFile()
         for (name, t) in tensors {
@@ -107,6 +119,10 @@ struct TorchStateDict {
             expected *= size
         }
         if contiguous { return Array(storage[base..<(base + count * itemSize)]) }
+        // A dimension of size 1 never moves along its stride, whatever the stride (the bounds check counts
+        // size - 1 steps of it, i.e. none), so its stride is taken as 0: a huge one cannot overflow the
+        // odometer below. Every other stride times its size is then below twice the storage.
+        let strides = zip(t.shape, t.strides).map { size, stride in size == 1 ? 0 : stride }
         var out = [UInt8]()
         out.reserveCapacity(count * itemSize)
         var index = [Int](repeating: 0, count: t.shape.count), element = 0
@@ -116,9 +132,9 @@ struct TorchStateDict {
             // Odometer over the index, last dimension fastest.
             for d in stride(from: t.shape.count - 1, through: 0, by: -1) {
                 index[d] += 1
-                element += t.strides[d]
+                element += strides[d]
                 if index[d] < t.shape[d] { break }
-                element -= t.strides[d] * t.shape[d]
+                element -= strides[d] * t.shape[d]
                 index[d] = 0
             }
         }

@@ -11,6 +11,8 @@ struct ZipEntry {
     let name: String
     /// The entry's bytes within the archive.
     let range: Range<Int>
+    /// Where its local header starts: the entry occupies `local..<range.upperBound`.
+    let local: Int
     /// The CRC-32 the archive stores; 0 may mean "not computed" (`torch.serialization.set_crc32_options`).
     let crc32: UInt32
 }
@@ -42,6 +44,13 @@ struct ZipArchive {
             guard positions[entry.name] == nil else { throw reader.bad("entry '\(entry.name)' appears twice") }
             positions[entry.name] = entries.count
             entries.append(entry)
+        }
+        // Entries must not share bytes: a directory whose entries all point at one large entry would
+        // make every read of them (and its CRC check) cover the same bytes again, work without a bound
+        // from a small file. Apart, the entries together are at most the file.
+        let byStart = entries.sorted { $0.local < $1.local }
+        for (a, b) in zip(byStart, byStart.dropFirst()) where b.local < a.range.upperBound {
+            throw reader.bad("entries '\(a.name)' and '\(b.name)' overlap (bytes \(b.local)..<\(a.range.upperBound)); a ZIP archive's entries are apart")
         }
     }
 
@@ -125,7 +134,7 @@ struct ZipArchive {
         let dataStart = UInt64(localStart) + 30 + UInt64(try r.u16(localStart + 26)) + UInt64(try r.u16(localStart + 28))
         let data = try r.offset(dataStart, length: size, limit: r.bytes.count, what: "data of '\(name)'")
         at = next
-        return ZipEntry(name: name, range: data..<(data + Int(size)), crc32: crc)
+        return ZipEntry(name: name, range: data..<(data + Int(size)), local: localStart, crc32: crc)
     }
 
     /// The bytes of `entry`, checked against its CRC-32 when the archive stores one.

@@ -189,6 +189,22 @@ public final class Network {
     public func clearCaches() { for layer in layers { layer.clearCache() } }
 
     /// Sets a state entry from a tensor of the same number of values.
+    /// What any value of a state entry must be, whoever sets it (a file, PyTorch weights, the C ABI):
+    /// finite, and for BatchNorm's running variance and batch count not below 0. A negative variance is
+    /// finite but makes every score NaN, so it is refused here rather than discovered in the scores.
+    static func checkStateValues(_ name: String, _ values: [Float], source: String?) throws {
+        let prefix = source.map { "\($0): " } ?? ""
+        for v in values where !v.isFinite {
+            throw EngineError.invalidArgument("\(prefix)'\(name)' contains NaN or infinity")
+        }
+        if name.hasSuffix("running_var"), let v = values.first(where: { $0 < 0 }) {
+            throw EngineError.invalidArgument("\(prefix)'\(name)' holds the variance \(v); a variance is never below 0")
+        }
+        if name.hasSuffix("num_batches_tracked"), let v = values.first(where: { $0 < 0 }) {
+            throw EngineError.invalidArgument("\(prefix)'\(name)' counts \(v) batches; a count is never below 0")
+        }
+    }
+
     public func setState(_ name: String, _ values: [Float]) throws {
         guard let e = stateEntries.first(where: { $0.name == name }) else {
             throw EngineError.notFound("\(self.name) has no parameter or buffer named '\(name)'")
@@ -197,9 +213,7 @@ public final class Network {
         guard values.count == expected else {
             throw EngineError.shapeMismatch("'\(name)' needs \(expected) values \(e.entry.tensor.shape), got \(values.count)")
         }
-        for v in values where !v.isFinite {
-            throw EngineError.invalidArgument("'\(name)' contains NaN or infinity")
-        }
+        try Network.checkStateValues(name, values, source: nil)
         switch e.entry {
         case .parameter(let p): p.value = Tensor(shape: p.value.shape, data: values)
         case .buffer(let b): b.value = Tensor(shape: b.value.shape, data: values)

@@ -42,9 +42,7 @@ extension Network {
             guard t.shape == want || (t.count == 1 && want.isEmpty) else {
                 throw EngineError.shapeMismatch("\(source): '\(name)' has shape \(t.shape), \(self.name) needs \(want)")
             }
-            for v in t.data where !v.isFinite {
-                throw EngineError.invalidArgument("\(source): '\(name)' contains NaN or infinity")
-            }
+            try Network.checkStateValues(name, t.data, source: source)
         }
         for (name, _) in own {
             if let t = tensors[name] { try setState(name, t.data) }

@@ -153,6 +153,11 @@ extension Network {
             }
             return Tensor(zeros: [n])
         }
+        // Finite weights can still overflow (absurd values in a loaded file): an error that says so, rather
+        // than NaN scores that every later step (thresholds, AUROC, maps) would carry on silently.
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+            throw EngineError.state("\(name) gives the score \(scores[bad]) for image \(bad): its weights make the computation overflow (were they loaded from a damaged or foreign file?)")
+        }
         return Inspection(scores: scores, scoreMaps: maps.isEmpty ? nil : Tensor.concatenate(maps),
                           heatmaps: heat.isEmpty ? nil : Tensor.concatenate(heat))
     }

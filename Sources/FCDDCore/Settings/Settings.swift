@@ -71,6 +71,8 @@ public struct Settings: Equatable {
     public var logdir = "data/results/fcdd_{t}"
     /// Appended to `logdir` (default `_<dataset>_` when `logdir` holds `{t}`).
     public var logdirSuffix = ""
+    /// Write into an experiment folder that already holds files (`--overwrite`); without it that is an error.
+    public var overwrite = false
     /// Free text stored with the configuration.
     public var readme = ""
     /// Log root of an earlier experiment whose paper-picture samples are drawn again.

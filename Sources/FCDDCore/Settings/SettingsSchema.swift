@@ -98,6 +98,8 @@ public enum SettingsSchema {
             .text("logdir_suffix", \.logdirSuffix, experiment, flags: ["--logdir-suffix"],
                   rules: [.experiment: "_<dataset>_ when logdir holds {t}, else empty"],
                   help: "appended to logdir"),
+            .flag("overwrite", \.overwrite, experiment, flags: ["--overwrite"],
+                  help: "train into a folder that holds an earlier experiment (its summary.json, or a run's snapshot or result), replacing its files as the new runs write theirs; without it such a folder is an error (continue a stopped experiment with --resume instead)"),
             .text("readme", \.readme, experiment, flags: ["--readme"],
                   help: "free text stored with the configuration"),
             .optionalPath("viz_ids", \.vizIds, experiment, flags: ["--viz-ids"],

@@ -15,11 +15,13 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case state(String)
     /// Memory for the call cannot be allocated (a size too large for this machine).
     case outOfMemory(String)
+    /// A file the call would write already exists, and replacing it was not asked for.
+    case exists(String)
 
     public var description: String {
         switch self {
         case .invalidArgument(let m), .shapeMismatch(let m), .notFound(let m),
-             .io(let m), .format(let m), .state(let m), .outOfMemory(let m):
+             .io(let m), .format(let m), .state(let m), .outOfMemory(let m), .exists(let m):
             return m
         }
     }

@@ -11,6 +11,11 @@ public enum EngineLimits {
     /// decompression bombs; the same default keeps every image a PIL-based pipeline can open.
     public static let defaultMaxImagePixels = 2 * 89_478_485
 
+    /// The largest tensor dimension a file may declare: 2^53 - 1, the largest integer a JSON number (a
+    /// double on the other side of the C ABI) holds exactly, so every size the engine reports is an exact
+    /// integer. Only a tensor of zero elements can have a larger one, and no real file holds such a tensor.
+    public static let maxDimension = (1 << 53) - 1
+
     /// The environment variable that sets `maxImagePixels` for a process (read at first use).
     public static let maxImagePixelsVariable = "FCDD_SWIFT_MAX_IMAGE_PIXELS"
 

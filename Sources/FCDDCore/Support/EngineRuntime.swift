@@ -53,6 +53,14 @@ public enum EngineRuntime {
         if let count, !threadRange.contains(count) {
             throw EngineError.invalidArgument("threads must be in \(threadRange.lowerBound)...\(threadRange.upperBound), got \(count)")
         }
+        // The threads are started now, so that a count the process cannot have (an address-space or thread
+        // limit) is an error here rather than a crawl of failed thread starts at every layer later.
+        if let count, count > 1 {
+            let possible = Parallel.startWorkers(count)
+            guard possible >= count else {
+                throw EngineError.outOfMemory("cannot run \(count) threads: this process could start only \(possible) (its memory or thread limit); use fewer threads")
+            }
+        }
         configuration.threads = count
     }
 

@@ -23,7 +23,7 @@ public enum Parallel {
     /// run on freshly created threads instead, which is slower but never blocks.
     public static func forEachChunk(_ count: Int, maxWorkers: Int? = nil,
                                     _ body: @escaping (_ worker: Int, _ range: Range<Int>) -> Void) {
-        let workers = min(count, maxWorkers ?? threads)
+        let workers = min(count, maxWorkers ?? threads, WorkerPool.shared.startableWorkers)
         if workers <= 1 {
             if count > 0 { body(0, 0..<count) }
             return
@@ -41,7 +41,7 @@ public enum Parallel {
     /// call, so layers that run one after the other share it instead of each allocating its own.
     static func forEachChunk(_ count: Int, maxWorkers: Int? = nil, scratchCount: Int,
                              _ body: @escaping (_ worker: Int, _ range: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
-        let workers = min(count, maxWorkers ?? threads)
+        let workers = min(count, maxWorkers ?? threads, WorkerPool.shared.startableWorkers)
         guard count > 0 else { return }
         singleThreadedBLAS
         let chunks = (0..<max(workers, 1)).map { w -> Range<Int> in
@@ -54,6 +54,11 @@ public enum Parallel {
         let body1 = { (w: Int, r: Range<Int>) in body(w, r, scratch + w * max(scratchCount, 1)) }
         if chunks.count == 1 { body1(0, chunks[0]) } else { runOnNewThreads(chunks, body1) }
     }
+
+    /// Starts the pool's helper threads for `workers` workers now (the caller is one of them) and returns
+    /// how many workers the process can have: fewer when threads cannot be started (an address-space
+    /// limit, the process's thread limit). `EngineRuntime.setThreads` refuses a count above that.
+    static func startWorkers(_ workers: Int) -> Int { WorkerPool.shared.prepare(workers, keeping: threads - 1) }
 
     /// The fallback: one new thread per chunk but the first, which runs on the caller.
     private static func runOnNewThreads(_ chunks: [Range<Int>], _ body: @escaping (Int, Range<Int>) -> Void) {
@@ -95,6 +100,8 @@ private final class WorkerPool: @unchecked Sendable {
 
     private final class Helper {
         let ticket = Atomic<Int>(0)
+        /// Set before a last ticket: the helper ends its thread instead of running a job.
+        let retired = Atomic<Bool>(false)
     }
 
     /// Scratch memory of one worker (index 0 is the caller's), kept for the next call.
@@ -121,6 +128,10 @@ private final class WorkerPool: @unchecked Sendable {
     private let remaining = Atomic<Int>(0)
     private var job: (chunks: [Range<Int>], scratch: [UnsafeMutablePointer<Float>], body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void)?
     private var helpers: [Helper] = []   // helper h runs chunk h + 1
+    /// Once a helper could not be started, the number of workers there are (helpers + the caller): calls
+    /// use no more, instead of trying (and failing) to start threads again at every call.
+    private let startable = Atomic<Int>(Int.max)
+    var startableWorkers: Int { startable.load(ordering: .relaxed) }
 
     /// Polls of an atomic before a thread goes to sleep; short enough not to steal a busy machine's cores.
     private static let spinPolls = 20_000
@@ -139,11 +150,7 @@ private final class WorkerPool: @unchecked Sendable {
         guard pthread_mutex_trylock(&ownership) == 0 else { return false }
         defer { pthread_mutex_unlock(&ownership) }
         let needed = chunks.count - 1
-        while helpers.count < needed {
-            let helper = Helper()
-            guard start(helper, index: helpers.count) else { return false }
-            helpers.append(helper)
-        }
+        guard startHelpers(needed) else { return false }
         while scratch.count < chunks.count { scratch.append(Scratch()) }
         let pointers = (0..<chunks.count).map { scratch[$0].reserve(scratchCount) }
         if needed == 0 { body(0, chunks[0], pointers[0]); return true }
@@ -165,6 +172,45 @@ private final class WorkerPool: @unchecked Sendable {
         }
         job = nil  // release the closure's captures now rather than at the next call
         return true
+    }
+
+    /// Starts helpers until there are `count`; false when a thread cannot be started (remembered).
+    /// The caller holds `ownership`.
+    private func startHelpers(_ count: Int) -> Bool {
+        while helpers.count < count {
+            let helper = Helper()
+            guard start(helper, index: helpers.count) else {
+                startable.store(helpers.count + 1, ordering: .relaxed)
+                return false
+            }
+            helpers.append(helper)
+        }
+        return true
+    }
+
+    /// See `Parallel.startWorkers`. When another call owns the pool, its helpers are not started here.
+    /// When not all can be started, the helpers beyond `keeping` end again: threads that will never be
+    /// used must not hold the address space (their stacks) that the rest of the process needs.
+    func prepare(_ workers: Int, keeping: Int) -> Int {
+        guard pthread_mutex_trylock(&ownership) == 0 else { return min(workers, startableWorkers) }
+        defer { pthread_mutex_unlock(&ownership) }
+        if startHelpers(workers - 1) { return workers }
+        let possible = helpers.count + 1
+        retire(keeping: max(keeping, 0))
+        return possible
+    }
+
+    /// Ends the helper threads beyond the first `count`. The caller holds `ownership`.
+    private func retire(keeping count: Int) {
+        guard helpers.count > count else { return }
+        pthread_mutex_lock(&lock)
+        for h in count..<helpers.count {
+            helpers[h].retired.store(true, ordering: .releasing)
+            helpers[h].ticket.add(1, ordering: .releasing)
+        }
+        pthread_cond_broadcast(&wake)
+        pthread_mutex_unlock(&lock)
+        helpers.removeLast(helpers.count - count)
     }
 
     private func start(_ helper: Helper, index: Int) -> Bool {
@@ -191,6 +237,7 @@ private final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_unlock(&lock)
             }
             seen += 1
+            if helper.retired.load(ordering: .acquiring) { return }
             let job = self.job!
             job.body(index + 1, job.chunks[index + 1], job.scratch[index + 1])
             if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {

@@ -14,6 +14,9 @@ def add_arguments(p):
     p.add_argument("-o", "--output", default="predictions", help="output folder (default: %(default)s)")
     p.add_argument("--gauss-std", type=float, help="std of the receptive-field Gaussian (default: the snapshot's)")
     p.add_argument("--threads", type=int, help="engine threads (default: all cores)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="write into an output folder that already holds files, replacing those of the same names "
+                        "(without: an error)")
 
 
 def collect_images(inputs):
@@ -45,7 +48,7 @@ def run(args, out):
     if args.threads is not None:
         set_num_threads(args.threads)
     files = collect_images(args.inputs)
-    request = {"snapshot": args.snapshot, "inputs": files, "output_dir": args.output}
+    request = {"snapshot": args.snapshot, "inputs": files, "output_dir": args.output, "overwrite": args.overwrite}
     if args.gauss_std is not None:
         request["gauss_std"] = args.gauss_std
 

@@ -8,12 +8,12 @@ AE models, ``anomaly_maps`` (N x 1 x H x W). Resizing images to the input size s
 the model's metadata ``outside`` says how the engine does it.
 """
 import os
-import tempfile
 
 import numpy as np
 
 from .._lib import lib, read_json
 from ..errors import InvalidArgumentError
+from ..files import write_file
 from ..safetensors import load_safetensors
 
 MIN_OPSET = 13
@@ -204,25 +204,9 @@ def build(model_path, opset=17):
     return model
 
 
-def export_onnx(model_path, path, opset=17):
-    """Writes the ONNX graph of `model_path` to `path` (temporary name, fsync, rename); returns `path`."""
+def export_onnx(model_path, path, opset=17, replace=True):
+    """Writes the ONNX graph of `model_path` to `path` (fcdd_swift.files.write_file: a fresh temporary name,
+    fsync, rename); with ``replace=False`` an existing `path` is a FileExistsError. Returns `path`."""
     model = build(model_path, opset=opset)
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".onnx-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(model.SerializeToString())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
+    write_file(path, model.SerializeToString(), replace=replace)
+    return os.fspath(path)

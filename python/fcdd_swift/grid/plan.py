@@ -17,9 +17,9 @@ from ..experiment import plan_experiment
 
 # Settings a grid may not vary: they choose where results go and how a run is executed, not what is run,
 # or they are the grid's other axes (classes, repetitions).
-NOT_VARIED = ("logdir", "logdir_suffix", "load", "threads", "classes", "it")
+NOT_VARIED = ("logdir", "logdir_suffix", "load", "threads", "classes", "it", "overwrite")
 # Settings that may differ between a run's config.json and the same grid started again (--resume).
-EXECUTION_ONLY = ("logdir", "logdir_suffix", "threads")
+EXECUTION_ONLY = ("logdir", "logdir_suffix", "threads", "overwrite")
 # The most runs a grid plans unless told otherwise (--max-runs, max_runs=). The count is computed from the
 # lengths of the lists before any combination is made, so a spec of a trillion combinations fails at once
 # instead of filling memory; raising the limit is a decision, not an accident.

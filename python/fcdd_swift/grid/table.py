@@ -7,6 +7,8 @@ import json
 import math
 import os
 
+from ..files import write_file
+
 COLUMNS = ["rank", "combination", "class", "class_name", "runs", "image_auc_mean", "image_auc_std",
            "pixel_auc_mean", "pixel_auc_std"]
 
@@ -47,22 +49,13 @@ def write(directory, grid_plan, table_rows):
     writer.writeheader()
     for row in table_rows:
         writer.writerow({k: "" if row.get(k) is None else _csv_value(row.get(k)) for k in columns})
-    _write_atomically(os.path.join(directory, "grid.csv"), text.getvalue())
-    _write_atomically(os.path.join(directory, "grid.json"),
+    write_file(os.path.join(directory, "grid.csv"), text.getvalue())
+    write_file(os.path.join(directory, "grid.json"),
                       json.dumps({"directory": directory, "varied": grid_plan.varied, "rows": table_rows}, indent=2) + "\n")
 
 
 def _csv_value(v):
     return json.dumps(v) if isinstance(v, (list, dict)) else v
-
-
-def _write_atomically(path, text):
-    tmp = f"{path}.part{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _fmt(mean, std, runs):

@@ -6,6 +6,7 @@ import socket
 import time
 
 from .. import experiment
+from ..files import write_file
 
 # Progress updates of a running task are sent at most this often (and at every new epoch).
 PROGRESS_INTERVAL = 1.0
@@ -95,15 +96,11 @@ def read_folder(folder):
 
 
 def write_folder(folder, files):
-    """Writes shipped files (each to a temporary name, synced, then renamed)."""
+    """Writes shipped files (each through fcdd_swift.files.write_file: a fresh temporary name, synced,
+    renamed), refusing any name that would land outside `folder`."""
     for rel, data in files.items():
         path = os.path.normpath(os.path.join(folder, rel))
         if not path.startswith(os.path.normpath(folder) + os.sep):
             raise TaskFailed(f"refusing to write {rel} outside {folder}")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.part{os.getpid()}"
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_file(path, data)

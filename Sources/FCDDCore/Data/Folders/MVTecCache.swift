@@ -128,11 +128,7 @@ final class MVTecCacheFile {
         }
         let recordCount = record, maskCount = mask
 
-        let tmp = "\(path).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw EngineError.io("\(path): cannot write the MVTec-AD cache (\(String(cString: strerror(errno))))") }
-        var finished = false
-        defer { if !finished { close(fd); unlink(tmp) } }
+        let writer = try AtomicFileWriter(path: path)
 
         // The header holds the original size of every test image, known only after decoding, so the
         // data region starts after space reserved for the longest possible header.
@@ -141,9 +137,7 @@ final class MVTecCacheFile {
         let reserve = 24 + headerReserve(tree: tree)
         let imageBytes = 3 * side * side, maskBytes = side * side
         let masksStart = reserve + recordCount * imageBytes
-        guard ftruncate(fd, off_t(masksStart + maskCount * maskBytes)) == 0 else {
-            throw EngineError.io("\(path): cannot size the MVTec-AD cache (\(String(cString: strerror(errno))))")
-        }
+        try writer.resize(to: masksStart + maskCount * maskBytes)
         sizes.withUnsafeMutableBufferPointer { sizesBuffer in
             failures.withUnsafeMutableBufferPointer { failedBuffer in
                 // Each worker writes only its own jobs' slots and its own failure slot.
@@ -155,11 +149,11 @@ final class MVTecCacheFile {
                             let original = try readImageFile(path: job.source)
                             sizesOut[j] = (original.height, original.width)
                             let image = original.converted(toChannels: 3).resizedNearestTorch(height: side, width: side)
-                            try writeAll(fd, image.pixels, at: reserve + job.record * imageBytes, path: path)
+                            try writer.write(image.pixels, at: reserve + job.record * imageBytes)
                             if let maskSource = job.maskSource, let m = job.mask {
                                 let maskImage = try readImageFile(path: maskSource).firstChannel
                                     .resizedNearestTorch(height: side, width: side)
-                                try writeAll(fd, maskImage.pixels, at: masksStart + m * maskBytes, path: path)
+                                try writer.write(maskImage.pixels, at: masksStart + m * maskBytes)
                             }
                         }
                     } catch let e as EngineError {
@@ -186,14 +180,7 @@ final class MVTecCacheFile {
         appendLE(&head, UInt64(version), 4)
         appendLE(&head, UInt64(side), 4)
         appendLE(&head, UInt64(json.count), 8)
-        try writeAll(fd, head + json, at: 0, path: path)
-        guard fsync(fd) == 0 else { throw EngineError.io("\(path): cannot sync the MVTec-AD cache (\(String(cString: strerror(errno))))") }
-        close(fd)
-        finished = true
-        guard rename(tmp, path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(tmp)
-            throw EngineError.io("\(path): cannot move the MVTec-AD cache into place (\(why))")
-        }
+        try writer.write(head + json, at: 0)
+        try writer.commit()
     }
 }

@@ -104,19 +104,6 @@ extension MVTecCacheFile {
         return bytes
     }
 
-    /// Writes all of `bytes` at `offset`.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let put = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
-            if put < 0 {
-                if errno == EINTR { continue }
-                throw EngineError.io("\(path): write failed (\(String(cString: strerror(errno))))")
-            }
-            done += put
-        }
-    }
-
     /// Little-endian unsigned integer of `n` bytes at `offset`.
     static func le(_ bytes: [UInt8], _ offset: Int, _ n: Int) -> Int {
         var v: UInt64 = 0

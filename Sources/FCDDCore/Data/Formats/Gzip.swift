@@ -27,6 +27,7 @@ public func gunzip(_ bytes: [UInt8], source: String, limit: Int = defaultGunzipL
     // on the next call, and a stream that does produce that byte is over the limit.
     let capacity = prefixOnly ? limit : limit + 1
     let guess = prefixOnly ? limit : min(max(hint, 4 * bytes.count, 1024), 1032 * bytes.count, capacity)
+    try CheckedAllocation.reserve(bytes: guess, what: "\(source): inflating")
     var output = [UInt8](repeating: 0, count: guess)
     var produced = 0
     var stream = z_stream()
@@ -46,7 +47,10 @@ public func gunzip(_ bytes: [UInt8], source: String, limit: Int = defaultGunzipL
                     guard output.count < capacity else {
                         throw EngineError.format("\(source): decompressed data exceeds \(limitReason ?? "the limit of \(limit) bytes")")
                     }
-                    output.append(contentsOf: repeatElement(0, count: max(1, min(output.count, capacity - output.count))))
+                    let growth = max(1, min(output.count, capacity - output.count))
+                    // Growing copies the output into a new buffer: both must fit, or it is an error, not an abort.
+                    try CheckedAllocation.reserve(bytes: output.count + growth, what: "\(source): inflating past \(output.count) bytes")
+                    output.append(contentsOf: repeatElement(0, count: growth))
                 }
                 let inChunk = min(input.count - consumed, Int(UInt32.max))
                 let outChunk = min(output.count - produced, Int(UInt32.max))

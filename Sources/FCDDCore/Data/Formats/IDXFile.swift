@@ -36,6 +36,7 @@ public func parseIDX(_ bytes: [UInt8], expectedMagic: UInt32, source: String) th
     guard bytes.count - headerSize == total else {
         throw EngineError.format("\(source): IDX header declares \(dimensions.map(String.init).joined(separator: " x ")) = \(total) values, but the file holds \(bytes.count - headerSize) bytes after the \(headerSize)-byte header")
     }
+    try CheckedAllocation.reserve(bytes: total, what: "\(source): \(total) IDX values")
     return IDXData(dimensions: dimensions, values: Array(bytes[headerSize...]))
 }
 
