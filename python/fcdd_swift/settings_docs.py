@@ -16,6 +16,7 @@ import sys
 
 from . import settings
 from .detector import params
+from .files import write_file
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Markdown files (relative to the repository) and the tables each holds.
@@ -147,9 +148,7 @@ def stale_files(root=REPOSITORY, write=False):
         if fresh != text:
             stale.append(relative)
             if write:
-                with open(path + ".tmp", "w", encoding="utf-8") as f:
-                    f.write(fresh)
-                os.replace(path + ".tmp", path)
+                write_file(path, fresh)
     return stale
 
 

@@ -14,6 +14,7 @@ from . import arrays, native, params, supervision, thresholds
 from .. import settings
 from .progress import FitProgress
 from ..errors import FormatError, InvalidArgumentError, not_fitted_error
+from ..files import write_file
 
 FILE_FORMAT = "fcdd_swift.FCDD"
 _LOCK_GUARD = threading.Lock()
@@ -301,14 +302,12 @@ class FCDD(params.ParamsMixin):
         from ..deploy import export_onnx
         with self._lock:
             self._native()
-            folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-            fd, model = tempfile.mkstemp(prefix=".fcdd-export-", suffix=".fcdd", dir=folder)
-            os.close(fd)
-            try:
+            # The model file the exporter reads lives in a private folder of its own, not next to `path`,
+            # so that nothing is left beside the user's files if the process is killed meanwhile.
+            with tempfile.TemporaryDirectory(prefix="fcdd-export-") as folder:
+                model = os.path.join(folder, "model.fcdd")
                 self._native().save(model, self._user_fields())
                 return export_onnx(model, path, opset=opset)
-            finally:
-                os.unlink(model)
 
     @classmethod
     def load(cls, path):
@@ -362,8 +361,7 @@ class FCDD(params.ParamsMixin):
         if model is not None:
             with tempfile.TemporaryDirectory() as d:
                 path = os.path.join(d, "model.fcdd")
-                with open(path, "wb") as f:
-                    f.write(model)
+                write_file(path, model)
                 self._handle_ = native.DetectorHandle.load(path)
 
     def __sklearn_tags__(self):
