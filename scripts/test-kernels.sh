@@ -28,10 +28,9 @@ swift build --build-tests >/dev/null || { echo "swift build --build-tests failed
 # with --portable the one without FMA kernels, in folders of their own (Package.swift reads the variable).
 builds=("|.build|")
 if [ "$portable" -eq 1 ]; then
-    FCDD_SWIFT_PORTABLE=1 swift build -c release --product fcdd --scratch-path .build-portable >/dev/null \
-        && FCDD_SWIFT_PORTABLE=1 swift build --build-tests --scratch-path .build-portable-debug >/dev/null \
-        || { echo "the portable build failed"; exit 1; }
-    builds+=("-portable|.build-portable-debug|$PWD/.build-portable/release/libfcdd.so")
+    portable_library="$(scripts/build-portable.sh --tests 2>/dev/null | tail -1)" \
+        || { echo "the portable build failed (scripts/build-portable.sh --tests)"; exit 1; }
+    builds+=("-portable|.build-portable-debug|$portable_library")
 fi
 failed=()
 for kernel in "${kernels[@]}"; do
