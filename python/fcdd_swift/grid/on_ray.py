@@ -1,16 +1,19 @@
 """A grid's runs as Ray tasks: each run is one task that asks for `cpus_per_run` CPUs and runs the engine with
 that many threads. Ray places the tasks (spread over the cluster's machines), retries a task whose worker
 died (`max_retries`; the run continues from its last complete epoch). Running tasks report their epoch to a
-small actor that the driver reads while it waits; Ctrl-C on the driver raises a stop flag on that actor, and
-every task stops at its next progress report (its last complete epoch stays in its snapshot), as Ctrl-C does
+small actor that the driver reads while it waits; Ctrl-C on the driver (which, while the driver waits, only
+sets a flag that the loop reads) raises a stop flag on that actor, and every task stops at its next progress report (its last complete epoch stays in its snapshot), as Ctrl-C does
 in a serial grid.
 
 Why not `ray.cancel(force=True)`: cancelling a task that is just being dispatched or just ending (when a
 grid's runs change hands, where a Ctrl-C after "done ..." lands) can abort the driver process inside Ray
 2.60 ("Check failed: ... Tried to complete task that was not pending"; 2 of 20 such Ctrl-Cs here), taking
 the summary of the finished runs with it. The stop flag also lets a task end the way a serial run does."""
+import contextlib
 import logging
 import os
+import signal
+import threading
 import time
 
 from .task import TaskFailed, execute, write_folder
@@ -108,6 +111,21 @@ def _run_on_worker(task, threads, board, driver_node):
     return execute(task, threads=threads, report=report, ship_files=node_id != driver_node)
 
 
+@contextlib.contextmanager
+def _ctrl_c_as_flag(flag):
+    """While the driver waits, Ctrl-C only sets `flag` (checked by the loop at its next turn), as the engine's
+    event pump does: a KeyboardInterrupt raised wherever the signal lands could land inside a finaliser or
+    a callback of Ray's, where Python prints and drops it, and the grid would run on as if never stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: flag.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_on_ray(tasks, display, cpus_per_run=2, max_retries=2, on_progress=None):
     """Runs `tasks` (task requests) as Ray tasks; returns ({key: result}, {key: error message}). Files of runs
     that ran on another machine are written into the run folders here."""
@@ -140,18 +158,12 @@ def run_on_ray(tasks, display, cpus_per_run=2, max_retries=2, on_progress=None):
         results[task["key"]] = result
         display.finished(result)
 
+    ctrl_c = []
     try:
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
-            for key, update in ray.get(board.read.remote()).items():
-                if seen.get(key) != update and key not in results:
-                    seen[key] = update
-                    display.progress(update)
-                    if on_progress is not None:
-                        on_progress(update)
-            for ref in done:
-                collect(ref)
+        with _ctrl_c_as_flag(ctrl_c):
+            _wait_for_all(ray, pending, board, seen, results, display, on_progress, collect, ctrl_c)
     except KeyboardInterrupt:
+        # The previous handler is back: a second Ctrl-C interrupts the wait below.
         ray.get(board.stop.remote())
         display.line(f"stopping {len(pending)} runs at their next step (Ctrl-C again to leave them to Ray)")
         deadline = time.monotonic() + STOP_WAIT_SECONDS
@@ -163,3 +175,19 @@ def run_on_ray(tasks, display, cpus_per_run=2, max_retries=2, on_progress=None):
     finally:
         ray.kill(board)
     return results, failures
+
+
+def _wait_for_all(ray, pending, board, seen, results, display, on_progress, collect, ctrl_c):
+    """Collects the tasks as they end and shows the running ones' progress; KeyboardInterrupt on Ctrl-C."""
+    while pending:
+        if ctrl_c:
+            raise KeyboardInterrupt
+        done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+        for key, update in ray.get(board.read.remote()).items():
+            if seen.get(key) != update and key not in results:
+                seen[key] = update
+                display.progress(update)
+                if on_progress is not None:
+                    on_progress(update)
+        for ref in done:
+            collect(ref)
