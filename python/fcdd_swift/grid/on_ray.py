@@ -1,9 +1,9 @@
 """A grid's runs as Ray tasks: each run is one task that asks for `cpus_per_run` CPUs and runs the engine with
 that many threads. Ray places the tasks (spread over the cluster's machines), retries a task whose worker
 died (`max_retries`; the run continues from its last complete epoch). Running tasks report their epoch to a
-small actor that the driver reads while it waits; Ctrl-C on the driver (which, while the driver waits, only
-sets a flag that the loop reads) raises a stop flag on that actor, and every task stops at its next progress report (its last complete epoch stays in its snapshot), as Ctrl-C does
-in a serial grid.
+small actor that the driver reads while it waits. Ctrl-C on the driver (while it waits, the signal only sets
+a flag that the loop reads) raises a stop flag on that actor, and every task stops at its next progress
+report (its last complete epoch stays in its snapshot), as Ctrl-C does in a serial grid.
 
 Why not `ray.cancel(force=True)`: cancelling a task that is just being dispatched or just ending (when a
 grid's runs change hands, where a Ctrl-C after "done ..." lands) can abort the driver process inside Ray
