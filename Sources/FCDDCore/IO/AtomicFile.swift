@@ -33,7 +33,7 @@ public final class AtomicFileWriter {
         removeAbandonedTemporaryFiles(in: folder)
         var created: (String, Int32)?
         for _ in 0..<8 {   // a clash of 64 random bits is not expected; a few tries cover a planted name
-            let candidate = joinPath(folder, ".\(name)\(AtomicFileWriter.marker)\(hostTag())-\(getpid())-\(randomTag())")
+            let candidate = DirectoryListing.join(folder, ".\(name)\(AtomicFileWriter.marker)\(hostTag())-\(getpid())-\(randomTag())")
             let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             if fd >= 0 { created = (candidate, fd); break }
             guard errno == EEXIST else { throw EngineError.io("\(path): cannot create a file in \(folder) (\(reason()))") }
@@ -48,26 +48,9 @@ public final class AtomicFileWriter {
         if !committed { unlink(temporaryPath) }
     }
 
-    /// Writes `bytes` at the current end of the file.
-    public func append(_ bytes: [UInt8]) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw EngineError.io("\(path): write failed (\(reason()))") }
-            done += n
-        }
-    }
-
-    /// Writes `bytes` at byte `offset` (files whose parts are produced out of order).
+    /// Writes `bytes` at byte `offset` (a whole file at 0; parts produced out of order at theirs).
     public func write(_ bytes: [UInt8], at offset: Int) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw EngineError.io("\(path): write failed (\(reason()))") }
-            done += n
-        }
+        try writeAll(fd, bytes, at: offset, path: path)
     }
 
     /// Sets the file's size (a file whose parts are written at fixed offsets).
@@ -101,8 +84,22 @@ public final class AtomicFileWriter {
 /// Writes `bytes` to `path` through an AtomicFileWriter. `replacing` false: an existing file is an error.
 public func writeFileAtomically(_ bytes: [UInt8], to path: String, replacing: Bool = true) throws {
     let writer = try AtomicFileWriter(path: path)
-    try writer.append(bytes)
+    try writer.write(bytes, at: 0)
     try writer.commit(replacing: replacing)
+}
+
+/// Writes all of `bytes` to `fd`: at `offset`, or with nil where the descriptor stands (an O_APPEND log).
+func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int?, path: String) throws {
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { buffer in
+            offset.map { pwrite(fd, buffer.baseAddress! + done, bytes.count - done, off_t($0 + done)) }
+                ?? Glibc.write(fd, buffer.baseAddress! + done, bytes.count - done)
+        }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw EngineError.io("\(path): write failed (\(reason()))") }
+        done += n
+    }
 }
 
 /// Makes a rename in `path`'s folder durable (best effort: some file systems refuse to sync folders).
@@ -125,7 +122,7 @@ func removeAbandonedTemporaryFiles(in folder: String) {
         }
         guard name.hasPrefix("."), let rest = text(after: prefix, in: name)?.split(separator: "-") else { continue }
         guard rest.count == 2, let pid = Int32(rest[0]), pid > 0, pid != getpid() else { continue }
-        if kill(pid, 0) != 0 && errno == ESRCH { unlink(joinPath(folder, name)) }
+        if kill(pid, 0) != 0 && errno == ESRCH { unlink(DirectoryListing.join(folder, name)) }
     }
 }
 
@@ -144,8 +141,6 @@ func splitPath(_ path: String) -> (folder: String, name: String) {
     let folder = String(path[..<slash])
     return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
 }
-
-private func joinPath(_ folder: String, _ name: String) -> String { folder == "/" ? "/\(name)" : "\(folder)/\(name)" }
 
 /// This machine's name, with '-' and '/' replaced (they separate the parts of a temporary name).
 private func hostTag() -> String {

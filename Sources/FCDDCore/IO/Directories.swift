@@ -38,12 +38,5 @@ public func appendToFile(_ text: String, path: String) throws {
         throw EngineError.io("\(path): cannot open for appending (\(why))")
     }
     defer { close(fd) }
-    let bytes = Array(text.utf8)
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { throw EngineError.io("\(path): write failed (\(String(cString: strerror(errno))))") }
-        done += n
-    }
+    try writeAll(fd, Array(text.utf8), at: nil, path: path)
 }

@@ -42,7 +42,7 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertTrue(writer.temporaryPath.hasPrefix(dir + "/.snapshot.safetensors.fcdd-tmp-"), writer.temporaryPath)
         let other = try AtomicFileWriter(path: dir + "/snapshot.safetensors")
         XCTAssertNotEqual(writer.temporaryPath, other.temporaryPath, "each writer has its own temporary file")
-        try writer.append(Array("weights".utf8))
+        try writer.write(Array("weights".utf8), at: 0)
         try writer.commit()
         XCTAssertEqual(try read(dir + "/precious.txt"), "precious")
         XCTAssertEqual(try read(dir + "/snapshot.safetensors"), "weights")
@@ -51,7 +51,7 @@ final class AtomicFileTests: XCTestCase {
     func testTheTemporaryFileOfAKilledWriterIsRemovedByTheNextWrite() throws {
         let dir = makeTestDirectory()
         let writer = try AtomicFileWriter(path: dir + "/summary.json")
-        try writer.append(Array("half".utf8))
+        try writer.write(Array("half".utf8), at: 0)
         // What a writer killed with SIGKILL leaves: its temporary file, under the pid of a process that is gone.
         let dead = writer.temporaryPath.replacingPid(getpid(), with: deadPid())
         XCTAssertEqual(rename(writer.temporaryPath, dead), 0)

@@ -15,8 +15,9 @@ def run(args, out):
     import os
     if not os.path.isfile(args.model):
         raise ValueError(f"{args.model}: no such model file")
+    exists = f"{args.output} exists; add --force to replace it, or choose another -o"
     if not args.force and os.path.lexists(args.output):
-        raise ValueError(f"{args.output} exists; add --force to replace it, or choose another -o")
+        raise ValueError(exists)
     try:
         from ..deploy import export_onnx
         from ..deploy.onnx_export import describe
@@ -25,7 +26,7 @@ def run(args, out):
     except ImportError as e:
         raise RuntimeError(str(e)) from None
     except FileExistsError:
-        raise ValueError(f"{args.output} exists; add --force to replace it, or choose another -o") from None
+        raise ValueError(exists) from None
     d = describe(args.model)
     outputs = "scores and anomaly_maps" if d["head"]["kind"] in ("fcdd", "ae") else "scores"
     c, h, w = d["in_shape"]

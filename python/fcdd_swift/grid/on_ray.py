@@ -161,7 +161,18 @@ def run_on_ray(tasks, display, cpus_per_run=2, max_retries=2, on_progress=None):
     ctrl_c = []
     try:
         with _ctrl_c_as_flag(ctrl_c):
-            _wait_for_all(ray, pending, board, seen, results, display, on_progress, collect, ctrl_c)
+            while pending:
+                if ctrl_c:
+                    raise KeyboardInterrupt
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+                for key, update in ray.get(board.read.remote()).items():
+                    if seen.get(key) != update and key not in results:
+                        seen[key] = update
+                        display.progress(update)
+                        if on_progress is not None:
+                            on_progress(update)
+                for ref in done:
+                    collect(ref)
     except KeyboardInterrupt:
         # The previous handler is back: a second Ctrl-C interrupts the wait below.
         ray.get(board.stop.remote())
@@ -176,18 +187,3 @@ def run_on_ray(tasks, display, cpus_per_run=2, max_retries=2, on_progress=None):
         ray.kill(board)
     return results, failures
 
-
-def _wait_for_all(ray, pending, board, seen, results, display, on_progress, collect, ctrl_c):
-    """Collects the tasks as they end and shows the running ones' progress; KeyboardInterrupt on Ctrl-C."""
-    while pending:
-        if ctrl_c:
-            raise KeyboardInterrupt
-        done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
-        for key, update in ray.get(board.read.remote()).items():
-            if seen.get(key) != update and key not in results:
-                seen[key] = update
-                display.progress(update)
-                if on_progress is not None:
-                    on_progress(update)
-        for ref in done:
-            collect(ref)

@@ -124,7 +124,8 @@ def plan(base, grid=None, resume=None, max_runs=MAX_RUNS):
     combinations are made."""
     if grid is not None:
         check_grid(grid)
-        check_size(math.prod(len(values) for values in grid.values()), 1, max_runs)
+        combinations = math.prod(len(values) for values in grid.values())
+        check_size(combinations, 1, max_runs)
     first = plan_experiment(base)
     directory = find_directory(first["settings"], resume) if resume else os.path.abspath(first["directory"])
     if grid is None:
@@ -133,7 +134,7 @@ def plan(base, grid=None, resume=None, max_runs=MAX_RUNS):
     else:
         # Classes and repetitions are not varied, so every combination has as many runs as the base (a varied
         # dataset can change the class count: the total is checked again once the combinations are made).
-        check_size(math.prod(len(values) for values in grid.values()), len(first["runs"]), max_runs)
+        check_size(combinations, len(first["runs"]), max_runs)
         varied, experiments = list(grid), []
         for index, values in enumerate(itertools.product(*grid.values())):
             chosen = dict(zip(varied, values))
