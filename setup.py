@@ -84,7 +84,7 @@ setup(
     install_requires=["numpy"],
     # Ray runs grids and Tune searches past one process or machine; PyYAML reads YAML grid specs.
     # ONNX export (onnx) and running the exported graphs (onnxruntime, used by the tests and bench/).
-    extras_require={"ray": ["ray[tune]>=2.9", "pyyaml"], "onnx": ["onnx>=1.14", "onnxruntime>=1.16"]},
+    extras_require={"ray": ["ray[tune,client]>=2.9", "pyyaml"], "onnx": ["onnx>=1.14", "onnxruntime>=1.16"]},
     cmdclass=cmdclass,
     distclass=BinaryDistribution,
     zip_safe=False,

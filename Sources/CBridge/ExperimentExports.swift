@@ -95,3 +95,14 @@ public func fcdd_predict_run(_ request: UnsafePointer<CChar>?, _ callback: Event
         sink.sendSummary(summary, stopped: sink.stopRequested)
     }
 }
+
+@_cdecl("fcdd_calibrate_run")
+public func fcdd_calibrate_run(_ request: UnsafePointer<CChar>?, _ callback: EventCallback?,
+                               _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guarded {
+        let parsed = try CalibrationRequest(json: try JSONValue.parse(try string(request, "request_json")))
+        let sink = EventSink(callback, user)
+        let summary = try Calibration.run(parsed) { sink.send($0) }
+        sink.sendSummary(summary, stopped: sink.stopRequested)
+    }
+}

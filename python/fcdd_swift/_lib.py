@@ -152,6 +152,8 @@ _SIGNATURES = {
     "fcdd_experiment_summarize": (c_int32, [c_char_p] + _text),
     # int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
     "fcdd_predict_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
+    # int32_t fcdd_calibrate_run(const char *request_json, fcdd_event_fn on_event, void *user);
+    "fcdd_calibrate_run": (c_int32, [c_char_p, EVENT_CALLBACK, c_void_p]),
 
     # ---- measurements ----
     # int32_t fcdd_network_profile(fcdd_network *net, const float *x, int64_t n, int32_t repetitions, char *buf,
@@ -179,6 +181,15 @@ _SIGNATURES = {
     "fcdd_detector_save": (c_int32, [_handle, c_char_p, c_char_p]),
     # int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
     "fcdd_detector_load": (c_int32, [c_char_p, POINTER(_handle)]),
+    # int32_t fcdd_detector_set_thresholds(fcdd_detector *det, const char *thresholds_json);
+    "fcdd_detector_set_thresholds": (c_int32, [_handle, c_char_p]),
+    # int32_t fcdd_threshold_choose(const float *scores, const uint8_t *labels, int64_t n, const char *method_json,
+    #                               char *buf, int64_t cap, int64_t *needed);
+    "fcdd_threshold_choose": (c_int32, [_f32p, c_void_p, c_int64, c_char_p] + _text),
+    # int32_t fcdd_decide(const float *scores, const float *maps, int64_t n, int32_t h, int32_t w,
+    #                     const char *thresholds_json, int64_t min_area, uint8_t *masks, char *buf, int64_t cap,
+    #                     int64_t *needed);
+    "fcdd_decide": (c_int32, [_f32p, _f32p, c_int64, c_int32, c_int32, c_char_p, c_int64, c_void_p] + _text),
     # int32_t fcdd_model_export_description(const char *path, char *buf, int64_t cap, int64_t *needed);
     "fcdd_model_export_description": (c_int32, [c_char_p] + _text),
     # int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, const float *maps,

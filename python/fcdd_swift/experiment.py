@@ -74,3 +74,12 @@ def summarize_experiment(config, directory):
 def run_prediction(request, on_event=None):
     """Scores image files with a snapshot: ``request = {"snapshot", "inputs": [paths], "output_dir"}``."""
     return EventPump(on_event).call(_lib.lib.fcdd_predict_run, request)
+
+
+def run_calibration(request, on_event=None):
+    """Sets a model file's thresholds from images and writes the model with them to a new file:
+    ``request = {"model", "normal": [paths], "anomalous": [paths], "masks": [path or None], "image": method,
+    "pixel": method, "output", "overwrite"}`` (fcdd_calibrate_run in fcdd.h)."""
+    result = EventPump(on_event).call(_lib.lib.fcdd_calibrate_run, request)
+    result.pop("event", None)
+    return result

@@ -97,14 +97,22 @@ def test_images_must_have_the_fitted_channel_count(fitted):
         fitted.decision_function(rgb)
 
 
-def test_calibration_and_evaluation_need_labels(fitted):
-    x, y, _ = labelled_set(4)
-    with pytest.raises(fs.InvalidArgumentError, match="needs labels"):
-        fitted.calibrate_threshold(x, None)
-    with pytest.raises(fs.InvalidArgumentError, match="nominal \\(0\\) and anomalous \\(1\\) examples"):
-        fitted.calibrate_threshold(x, np.zeros(8, int))
+def test_calibration_methods_say_what_they_need(fitted):
+    x, y, m = labelled_set(4)
+    with pytest.raises(fs.InvalidArgumentError, match="'f1' needs labels y with nominal \\(0\\) and anomalous"):
+        fitted.calibrate_threshold(x, None, method="f1")
+    with pytest.raises(fs.InvalidArgumentError, match="method='max_fpr'"):
+        fitted.calibrate_threshold(x, np.zeros(8, int), method="f1")
     with pytest.raises(fs.InvalidArgumentError, match="method must be"):
         fitted.calibrate_threshold(x, y, method="youden")
+    with pytest.raises(fs.InvalidArgumentError, match="max_fpr must be in"):
+        fitted.calibrate_threshold(x, max_fpr=1.5)
+    with pytest.raises(fs.InvalidArgumentError, match="method='quantile'"):
+        fitted.calibrate_pixel_threshold(x, method="f1")
+    with pytest.raises(fs.InvalidArgumentError, match="quantile must be in"):
+        fitted.calibrate_pixel_threshold(x, quantile=2)
+    with pytest.raises(fs.InvalidArgumentError, match="min_area"):
+        fitted.inspect(x, min_area=0)
 
 
 def test_corrupt_and_foreign_files(tmp_path, fitted):

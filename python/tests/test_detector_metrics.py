@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import fcdd_swift as fs
-from fcdd_swift.detector import native, thresholds
+from fcdd_swift.detector import native
 from detector_data import FAST, labelled_set, textures
 
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
@@ -37,8 +37,8 @@ def test_f1_threshold_is_the_best_one(seed):
 def test_max_fpr_threshold_has_the_highest_recall_within_the_limit(seed, limit):
     rng = np.random.default_rng(seed)
     labels = (rng.random(300) < 0.4).astype(int)
-    scores = np.round(rng.normal(labels * 1.5, 1.0), 2)
-    t = thresholds.max_fpr(scores, labels, limit)
+    scores = np.round(rng.normal(labels * 1.5, 1.0), 2).astype(np.float32).astype(np.float64)
+    t = native.choose_threshold(scores, labels, {"method": "max_fpr", "max_fpr": limit})["value"]
     predicted = scores > t
     fpr = (predicted & (labels == 0)).sum() / (labels == 0).sum()
     recall = (predicted & (labels == 1)).sum() / (labels == 1).sum()
@@ -48,8 +48,9 @@ def test_max_fpr_threshold_has_the_highest_recall_within_the_limit(seed, limit):
 
 
 def test_contamination_threshold_is_pyods_percentile():
-    scores = np.random.default_rng(0).random(101)
-    assert thresholds.from_contamination(scores, 0.1) == pytest.approx(np.percentile(scores, 90))
+    scores = np.random.default_rng(0).random(101).astype(np.float32)
+    t = native.choose_threshold(scores, None, {"method": "contamination", "contamination": 0.1})
+    assert t["value"] == np.percentile(scores.astype(np.float64), 90) and t["method"] == "contamination"
 
 
 @pytest.fixture(scope="module")

@@ -121,8 +121,14 @@ def test_predict_scores_png_files(tmp_path, trained, capsys):
     out = tmp_path / "pred"
     assert main(["predict", snapshot, str(images), "-o", str(out)]) == 0
     lines = open(out / "scores.csv").read().strip().splitlines()
-    assert lines[0] == "path,score,error" and len(lines) == 4 and all(line.endswith(",") for line in lines[1:])
-    assert all(os.path.isfile(out / f"img{i}_heatmap.png") for i in range(3))
+    # a fresh snapshot has no thresholds: scores without labels or regions, and a line saying how to set them
+    assert lines[0] == "path,score,label,regions,error" and len(lines) == 4 and all(line.endswith(",,,") for line in lines[1:])
+    assert all(fs.read_image(str(out / f"img{i}_heatmap.png")).shape == (40, 40, 3) for i in range(3))  # the images' size
+    printed = capsys.readouterr().out
+    assert "no image threshold" in printed and "fcdd-swift calibrate" in printed and "scored 3 of 3 images" in printed
+    records = [json.loads(line) for line in open(out / "predictions.jsonl")]
+    assert [r["score"] for r in records] == [float(line.split(",")[1]) for line in lines[1:]]
+    assert all(r["label"] is None and r["regions"] is None and r["error"] is None for r in records)
 
 
 def test_predict_skips_unreadable_images_and_mirrors_input_folders(tmp_path, trained, capsys):

@@ -237,9 +237,26 @@ int32_t fcdd_experiment_run_one(const char *request_json, fcdd_event_fn on_event
  * fcdd_experiment_run. */
 int32_t fcdd_experiment_summarize(const char *request_json, char *buf, int64_t cap, int64_t *needed);
 
-/* Scores image files with a snapshot: request {"snapshot", "inputs": [paths], "output_dir",
- * "gauss_std" (optional)}; writes scores.csv and one heatmap overlay PNG per image into output_dir. */
+/* Scores and decides image files with a model file (a training snapshot or a detector model): request
+ * {"snapshot", "inputs": [paths], "output_dir", "gauss_std" (optional), "overwrite" (false: an output_dir
+ * with files is FCDD_ERR_EXISTS), "formats": ["jsonl", "csv"] (default both), "masks" (false), "min_area"
+ * (1)}. Writes predictions.jsonl (per image {"path", "score", "label", "regions", "error", "heatmap",
+ * "mask"}, decided under the model's thresholds as fcdd_decide does), scores.csv (path, score, label,
+ * regions (count), error), a heatmap overlay PNG per image at its own resolution (regions outlined, frame
+ * red for anomalous, green for nominal) and with "masks" masks/<stem>_mask.png (255 in a region). Events
+ * {"event": "image", "index", "count", "path", "error" (when it failed)}. Result {"results", "network",
+ * "gauss_std", "files": {"jsonl", "csv"}, "scored", "failed", "count", "thresholds",
+ * "missing_thresholds": ["image" | "pixel"]}. */
 int32_t fcdd_predict_run(const char *request_json, fcdd_event_fn on_event, void *user);
+/* Sets a model file's image and pixel thresholds from images and writes the model with them to a new file
+ * (the input's tensors unchanged): request {"model", "normal": [paths] (nominal images, at least one),
+ * "anomalous": [paths], "masks": [path or null per anomalous image], "image": method | null, "pixel":
+ * method | null (methods as for fcdd_threshold_choose; defaults: image "f1" with anomalous images, else
+ * "max_fpr" 0.05; pixel "f1" with mask pixels, else "quantile" 0.999 of the nominal pixels), "output",
+ * "overwrite" (false: an existing output is FCDD_ERR_EXISTS)}. Every image must be readable. Events
+ * {"event": "image", "index", "count", "path"}; result {"thresholds", "output", "normal", "anomalous",
+ * "masks"}. */
+int32_t fcdd_calibrate_run(const char *request_json, fcdd_event_fn on_event, void *user);
 
 /* ---- measurements (bench/) --------------------------------------------------------------------- */
 
@@ -278,12 +295,39 @@ int32_t fcdd_detector_infer(fcdd_detector *det, const uint8_t *images, int64_t n
                             float *scores, float *maps);
 /* JSON: settings (resolved once fitted, else as given), given, profile, fitted, data_shape, in_shape,
  * gauss_std, preprocessing, completed_epochs, stopped, history {loss, loss_std, lr, seconds, data_seconds,
- * images}, user (the extra JSON of save / load). */
+ * images}, thresholds (see fcdd_detector_set_thresholds), user (the extra JSON of save / load). */
 int32_t fcdd_detector_describe(const fcdd_detector *det, char *buf, int64_t cap, int64_t *needed);
 /* Writes the fitted detector as one safetensors file (weights under PyTorch names, settings and
  * preprocessing in the metadata) atomically; extra_json (may be NULL) is stored and returned by load. */
 int32_t fcdd_detector_save(fcdd_detector *det, const char *path, const char *extra_json);
 int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
+/* Sets the decision thresholds that save stores and describe reports: {"image": T | null, "pixel": T | null}
+ * with T = {"value", "method", "parameter", "calibration"} as fcdd_threshold_choose returns it. A new fit
+ * clears them. */
+int32_t fcdd_detector_set_thresholds(fcdd_detector *det, const char *thresholds_json);
+
+/* ---- decisions: thresholds, labels, regions ----------------------------------------------------- */
+
+/* Chooses a threshold ("score > value" is anomalous) from n scores and their labels (n bytes, 0 nominal,
+ * anything else anomalous; NULL: all nominal). For the pixel threshold, scores are the pooled pixels of
+ * heatmaps and labels the pooled ground-truth masks. method_json: {"method": "f1" | "max_fpr" |
+ * "quantile" | "contamination", "max_fpr" (default 0.05), "quantile" (default 0.999), "contamination"
+ * (default 0.1), "level": "image" | "pixel" (for messages)}. "f1" needs both classes; "max_fpr" without
+ * anomalous labels keeps at most that fraction of nominal scores above (method "nominal_fpr");
+ * "quantile" is the quantile of the nominal scores. Result T: {"value", "method", "parameter",
+ * "calibration": {"nominal", "anomalous", "false_positive_rate", "precision", "recall", "f1" (those that
+ * apply, at the chosen value)}}. */
+int32_t fcdd_threshold_choose(const float *scores, const uint8_t *labels, int64_t n, const char *method_json,
+                              char *buf, int64_t cap, int64_t *needed);
+/* Decides n images from their scores and (may be NULL) heatmaps (n x h x w) under thresholds_json (as for
+ * fcdd_detector_set_thresholds). JSON: one object per image {"score", "label": 0 | 1 | null (no image
+ * threshold), "regions": null (no pixel threshold or no maps) | [{"box": [x0, y0, x1, y1] (pixels, x1 and
+ * y1 exclusive), "area", "max_score", "mean_score"}] (8-connected components of the map above the pixel
+ * threshold with at least min_area pixels, highest max_score first)}. masks (may be NULL, n x h x w bytes)
+ * receives 1 for the pixels of the kept regions, 0 elsewhere. */
+int32_t fcdd_decide(const float *scores, const float *maps, int64_t n, int32_t h, int32_t w,
+                    const char *thresholds_json, int64_t min_area, uint8_t *masks, char *buf, int64_t cap,
+                    int64_t *needed);
 
 /* Metrics as JSON: image_auroc, ap, f1_max, f1_max_threshold, and with maps and masks (both n x h x w)
  * pixel_auroc, pixel_ap and aupro (up to FPR pro_limit); null where undefined (one class only). */
@@ -299,7 +343,8 @@ int32_t fcdd_overlay(const uint8_t *images, const float *maps, int64_t n, int32_
 
 /* What a deployment graph needs from a model file (a detector model or a training snapshot), as JSON:
  * {"format": "fcdd-swift-export", "version", "engine_version", "network", "objective", "in_shape",
- *  "threshold" (or null), "outside" (the resizing left to the caller, in words),
+ *  "threshold" (the image threshold, or null), "pixel_threshold" (or null), "thresholds" (both with how they
+ *  were chosen, as fcdd_detector_set_thresholds takes them), "outside" (the resizing left to the caller, in words),
  *  "preprocessing": [{"op": "lcn", "scale": "l1"} | {"op": "normalize", "mean", "std"}],
  *  "layers": [{"op", weight names in the file, attributes, "in_shape", "out_shape"}] in forward order
  *    (ops: conv, conv_transpose, batch_norm, max_pool, leaky_relu, relu, sigmoid, identity, linear,

@@ -19,14 +19,16 @@ public enum ExportDescription {
         guard spec.shape == network.inShape else {
             throw EngineError.format("\(path): the preprocessing's input shape \(spec.shape) is not the network's \(network.inShape)")
         }
-        let user = info.extra["user"]
-        let threshold = user?["threshold"]?.doubleValue
+        // Files from before the thresholds were the engine's kept the image threshold in fs.FCDD's fields.
+        let threshold = info.thresholds.image?.value ?? info.extra["user"]?["threshold"]?.doubleValue
         return .object([
             ("format", .string("fcdd-swift-export")), ("version", .number(1)),
             ("engine_version", .string(FCDDVersion.string)),
             ("network", .string(network.name)), ("objective", .string(network.objective.rawValue)),
             ("in_shape", .array(network.inShape.map { .number(Double($0)) })),
             ("threshold", threshold.map { .number($0) } ?? .null),
+            ("pixel_threshold", info.thresholds.pixel.map { .number($0.value) } ?? .null),
+            ("thresholds", info.thresholds.json),
             ("outside", .string(outsideSteps(spec))),
             ("preprocessing", .array(try preprocessing(spec))),
             ("layers", .array(try layers(network))),

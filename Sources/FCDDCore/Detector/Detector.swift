@@ -19,6 +19,8 @@ public final class Detector {
     public internal(set) var dataShape: [Int]?
     public internal(set) var history: [EpochRecord] = []
     public internal(set) var completedEpochs = 0
+    /// The image and pixel decision thresholds (calibrated, or the image one from the training scores).
+    public var thresholds = DecisionThresholds()
     /// Whether the last `fit` was stopped before its last epoch.
     public internal(set) var stopped = false
     /// Set by `fit` while its epoch-end report runs: the network so far (in eval mode), so the report's
@@ -74,7 +76,7 @@ public final class Detector {
             ("gauss_std", resolved.map { .number($0.settings.gaussStd) } ?? .null),
             ("preprocessing", spec?.json ?? .null),
             ("completed_epochs", .number(Double(completedEpochs))), ("stopped", .bool(stopped)),
-            ("history", EpochRecord.json(history)),
+            ("history", EpochRecord.json(history)), ("thresholds", thresholds.json),
         ])
     }
 }

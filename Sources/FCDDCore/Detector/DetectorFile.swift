@@ -6,11 +6,12 @@ extension Detector {
     /// Writes the fitted detector atomically; `extra` is stored as given and returned by `load`.
     public func save(path: String, extra: JSONValue) throws {
         let (network, spec, _, settings) = try requireFitted()
-        let info = SnapshotInfo(network: network.name, inShape: network.inShape, bias: network.bias,
+        var info = SnapshotInfo(network: network.name, inShape: network.inShape, bias: network.bias,
                                 objective: settings.objective, gaussStd: settings.gaussStd,
                                 completedEpochs: completedEpochs, totalEpochs: settings.epochs,
                                 optimizer: settings.optimizerSettings, schedule: try settings.schedule(),
                                 preprocessing: spec.json, extra: .object([("detector", json), ("user", extra)]))
+        info.thresholds = thresholds
         try Snapshot.write(path: path, info: info, network: network, optimizer: nil)
     }
 
@@ -18,7 +19,7 @@ extension Detector {
     public static func load(path: String) throws -> (detector: Detector, extra: JSONValue) {
         let (info, network) = try Snapshot.loadNetwork(path: path)
         guard let d = info.extra["detector"], d != .null else {
-            throw EngineError.format("\(path) is a training snapshot of `fcdd-swift train`, not a detector model; score images with it through `fcdd-swift predict --snapshot`")
+            throw EngineError.format("\(path) is a training snapshot of `fcdd-swift train`, not a detector model; score images with it through `fcdd-swift predict SNAPSHOT IMAGES`, set its thresholds with `fcdd-swift calibrate`")
         }
         func bad(_ what: String) -> EngineError { .format("\(path): detector model \(what)") }
         guard let settingsJSON = d["settings"] else { throw bad("lacks its settings") }
@@ -50,6 +51,7 @@ extension Detector {
         detector.completedEpochs = info.completedEpochs
         detector.stopped = d["stopped"]?.boolValue ?? false
         detector.history = EpochRecord.history(from: d["history"])
+        detector.thresholds = info.thresholds
         return (detector, info.extra["user"] ?? .null)
     }
 }

@@ -91,6 +91,7 @@ extension Detector {
         network.eval()
         self.resolved = resolved
         self.network = network
+        self.thresholds = DecisionThresholds()   // those of an earlier fit do not hold for the new weights
         self.spec = spec
         self.dataShape = [c, h, w]
         self.history = trainer.history

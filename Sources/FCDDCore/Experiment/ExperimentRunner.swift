@@ -170,7 +170,7 @@ public final class ExperimentRunner {
         let outcome = try trainer.run { [unowned self] p in self.keepGoing(.progress(p)) }
         if let error = checkpointError { throw error }
         if outcome == .stopped {
-            dir.log("stopped after \(trainer.completedEpochs) complete epochs; continue with --resume \(directory) (or this run alone with --load \(snapshot))")
+            dir.log("stopped after \(trainer.completedEpochs) complete epoch\(trainer.completedEpochs == 1 ? "" : "s"); continue with --resume \(directory) (or this run alone with --load \(snapshot))")
             return result
         }
         try checkpoint()

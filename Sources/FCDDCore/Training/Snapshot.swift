@@ -21,6 +21,8 @@ public struct SnapshotInfo {
     public var extra: JSONValue
     /// The records of the completed epochs, so that a resumed run keeps the history of the whole run.
     public var history: [EpochRecord]
+    /// The image and pixel decision thresholds (set by calibration; none in a fresh training snapshot).
+    public var thresholds = DecisionThresholds()
 
     public init(network: String, inShape: [Int], bias: Bool, objective: Objective, gaussStd: Double?,
                 completedEpochs: Int, totalEpochs: Int, optimizer: OptimizerSettings,
@@ -43,6 +45,7 @@ public struct SnapshotInfo {
             ("completed_epochs", .number(Double(completedEpochs))), ("total_epochs", .number(Double(totalEpochs))),
             ("optimizer", optimizer.json), ("scheduler", schedule.json),
             ("preprocessing", preprocessing), ("extra", extra), ("history", EpochRecord.json(history)),
+            ("thresholds", thresholds.json),
         ])
     }
 
@@ -72,6 +75,7 @@ public struct SnapshotInfo {
                   optimizer: optimizer, schedule: schedule,
                   preprocessing: json["preprocessing"] ?? .null, extra: json["extra"] ?? .null,
                   history: EpochRecord.history(from: json["history"]))
+        thresholds = try DecisionThresholds(json: json["thresholds"], source: source)
     }
 }
 
@@ -91,7 +95,11 @@ public enum Snapshot {
     /// Reads a snapshot's description and tensors.
     public static func read(path: String) throws -> (info: SnapshotInfo, file: SafeTensorsFile) {
         let file: SafeTensorsFile
-        do { file = try SafeTensorsFile.read(path: path) } catch EngineError.format(let why) {
+        let bytes = try readWholeFile(path)
+        do { file = try SafeTensorsFile.parse(bytes, source: path) } catch EngineError.format(let why) {
+            if let kind = FileSignature.describe(bytes, path: path) {
+                throw EngineError.format("\(path) is not an fcdd-swift model file: it is \(kind) (expected the snapshot.safetensors of `fcdd-swift train`, or a model file of `fcdd-swift fit` or fs.FCDD.save)")
+            }
             throw EngineError.format("\(path) is not an fcdd-swift model file: it is not a valid safetensors file (\(why))")
         }
         guard let text = file.metadata.first(where: { $0.0 == "fcdd" })?.1 else {

@@ -7,6 +7,7 @@ the model's normalisation (LCN and min-max, or mean/std) -> the network -> ``sco
 AE models, ``anomaly_maps`` (N x 1 x H x W). Resizing images to the input size stays outside the graph;
 the model's metadata ``outside`` says how the engine does it.
 """
+import json
 import os
 
 import numpy as np
@@ -196,6 +197,8 @@ def build(model_path, opset=17):
                         f"outputs {', '.join(n for n, _ in outputs)}. Outside the graph: {d['outside']}")
     metadata = {"network": d["network"], "objective": d["objective"], "in_shape": "x".join(map(str, d["in_shape"])),
                 "threshold": "" if d["threshold"] is None else repr(float(d["threshold"])),
+                "pixel_threshold": "" if d["pixel_threshold"] is None else repr(float(d["pixel_threshold"])),
+                "thresholds": json.dumps(d["thresholds"]),
                 "engine_version": d["engine_version"], "outside": d["outside"]}
     if head["kind"] == "fcdd":
         metadata["gauss_std"] = repr(float(head["gauss_std"]))

@@ -10,10 +10,10 @@ import warnings
 
 import numpy as np
 
-from . import arrays, native, params, supervision, thresholds
+from . import arrays, native, params, supervision
 from .. import settings
 from .progress import FitProgress
-from ..errors import FormatError, InvalidArgumentError, not_fitted_error
+from ..errors import FormatError, InvalidArgumentError, StateError, not_fitted_error
 from ..files import write_file
 
 FILE_FORMAT = "fcdd_swift.FCDD"
@@ -37,7 +37,11 @@ _DOC_TAIL = """
 Attributes
 ----------
 decision_scores_ : ndarray (n,)  scores of the training images
-threshold_ : float               scores above it are anomalous
+threshold_ : float               image threshold: scores above it are anomalous (``contamination`` of the
+                                 training scores after fit; calibrate_threshold sets another)
+pixel_threshold_ : float or None heatmap values above it form the anomalous regions (calibrate_pixel_threshold)
+thresholds_ : dict               both thresholds as the engine chose them: {"image": T, "pixel": T or None},
+                                 T = {"value", "method", "parameter", "calibration" (what X gave at it)}
 labels_ : ndarray (n,)           0/1 of the training images under ``threshold_``
 history_ : dict                  per-epoch loss, loss_std, lr, seconds, data_seconds, images
 resolved_params_ : dict          every parameter as used (the engine's resolved settings), plus the profile
@@ -133,9 +137,9 @@ class FCDD(params.ParamsMixin):
             self._set_fitted_state(description, self._resolved_params(description, outliers))
             self.supervision_ = anomalies
             self.decision_scores_ = self.decision_function(X)
-            self.threshold_ = thresholds.from_contamination(self.decision_scores_, self.resolved_params_["contamination"])
-            self.threshold_method_ = "contamination"
-            self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
+            image = native.choose_threshold(self.decision_scores_, None, {
+                "method": "contamination", "contamination": self.resolved_params_["contamination"], "level": "image"})
+            self._set_thresholds(image, None)
         if pump.interrupted or self.stopped_:
             warnings.warn(f"training stopped after {self.n_epochs_} of {self.resolved_params_['epochs']} epochs"
                           f"{' (Ctrl-C)' if pump.interrupted else ''}; the detector uses the weights so far",
@@ -215,31 +219,122 @@ class FCDD(params.ParamsMixin):
 
     # ---- thresholds and metrics --------------------------------------------------------------------
 
-    def calibrate_threshold(self, X, y, method="f1", max_fpr=0.05):
-        """Sets ``threshold_`` from labelled validation images: method "f1" maximises the F1 score of the
-        anomalous class, "max_fpr" gives the highest recall with a false-positive rate <= max_fpr.
-        Returns self (``labels_`` follow the new threshold)."""
+    def _set_thresholds(self, image, pixel):
+        """Both thresholds as the engine chose them ({"value", "method", "parameter", "calibration"}); the
+        engine stores them with the model."""
+        chosen = {"image": image, "pixel": pixel}
+        self._native().set_thresholds(chosen)
+        self.thresholds_ = chosen
+        self.threshold_ = float(image["value"]) if image is not None else None
+        self.threshold_method_ = image["method"] if image is not None else None
+        self.pixel_threshold_ = float(pixel["value"]) if pixel is not None else None
+        if self.threshold_ is not None and self.__dict__.get("decision_scores_") is not None:
+            self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
+
+    def calibrate_threshold(self, X, y=None, method=None, max_fpr=0.05):
+        """Sets the image threshold ``threshold_`` from validation images.
+
+        With labels y (1 anomalous, 0 nominal) of both kinds, method "f1" (the default then) maximises the
+        F1 score of the anomalous class and "max_fpr" gives the highest recall with a false-positive rate
+        <= max_fpr. Without y, or with nominal images only, "max_fpr" (the default then) flags at most that
+        fraction of the nominal images: what a user with good parts only can calibrate. The choice and what
+        it gave on X are in ``thresholds_["image"]`` and saved with the model. Returns self (``labels_``
+        follow the new threshold)."""
         scores = self.decision_function(X)
         labels = arrays.labels(y, len(scores))
-        if labels is None:
-            raise InvalidArgumentError("calibrate_threshold needs labels y")
-        if method == "f1":
-            # The engine's F1-max, the same that evaluate() reports as f1_max_threshold.
-            thresholds.require_both_classes(labels)
-            threshold = native.evaluate(scores, labels, None, None, 0.3)["f1_max_threshold"]
-        elif method == "max_fpr":
-            from .._validate import real
-            limit = real(max_fpr, "max_fpr")
-            if not 0 <= limit <= 1:
-                raise InvalidArgumentError(f"max_fpr must be in [0, 1]; got {max_fpr!r}")
-            threshold = thresholds.max_fpr(scores, labels, limit)
-        else:
+        both = labels is not None and (labels == 1).any() and (labels == 0).any()
+        if method is None:
+            method = "f1" if both else "max_fpr"
+        if method not in ("f1", "max_fpr"):
             raise InvalidArgumentError(f"method must be 'f1' or 'max_fpr'; got {method!r}")
+        if method == "f1" and not both:
+            raise InvalidArgumentError("method 'f1' needs labels y with nominal (0) and anomalous (1) examples; "
+                                       "with nominal images only use method='max_fpr' (at most max_fpr of them flagged)")
+        request = {"method": method, "max_fpr": self._rate(max_fpr, "max_fpr"), "level": "image"}
+        image = native.choose_threshold(scores, labels, request)
         with self._lock:
-            self.threshold_ = threshold
-            self.threshold_method_ = method
-            self.labels_ = (self.decision_scores_ > threshold).astype(np.int64)
+            self._set_thresholds(image, self.thresholds_.get("pixel"))
         return self
+
+    def calibrate_pixel_threshold(self, X, gtmaps=None, method=None, max_fpr=0.05, quantile=0.999):
+        """Sets the pixel threshold ``pixel_threshold_``, which turns heatmaps into masks and regions
+        (`inspect`, `predict_mask`).
+
+        With ground-truth maps gtmaps (N, H, W; non-zero = anomalous pixel, empty maps for nominal images),
+        method "f1" (the default then) maximises the pixel-level F1 over all pixels of X, and "max_fpr" gives
+        the highest pixel recall with at most max_fpr of the nominal pixels above. Without gtmaps, method
+        "quantile" (the default then) takes the `quantile` of the pixel scores of X, which should then be
+        nominal images only: the weaker choice, since it knows nothing of how defects score, but one that
+        needs no masks ("max_fpr" without gtmaps is the same rule with 1 - max_fpr). Saved with the model.
+        Returns self."""
+        imgs = self._images(X)
+        n, _, h, w = imgs.shape
+        masks = arrays.masks(gtmaps, n, h, w)
+        if method is None:
+            method = "f1" if masks is not None and masks.any() else "quantile"
+        if method not in ("f1", "max_fpr", "quantile"):
+            raise InvalidArgumentError(f"method must be 'f1', 'max_fpr' or 'quantile'; got {method!r}")
+        if method == "f1" and (masks is None or not masks.any()):
+            raise InvalidArgumentError("method 'f1' needs gtmaps with anomalous pixels; without masks use "
+                                       "method='quantile' on nominal images")
+        q = self._rate(quantile, "quantile")
+        if q == 0:
+            raise InvalidArgumentError("quantile must be in (0, 1]; got 0")
+        request = {"method": method, "max_fpr": self._rate(max_fpr, "max_fpr"), "quantile": q, "level": "pixel"}
+        with self._lock:
+            _, maps = self._native().infer(imgs, True)
+        pixel = native.choose_threshold(maps.reshape(-1), None if masks is None else masks.reshape(-1), request)
+        with self._lock:
+            self._set_thresholds(self.thresholds_.get("image"), pixel)
+        return self
+
+    @staticmethod
+    def _rate(value, name):
+        from .._validate import real
+        v = real(value, name)
+        if not 0 <= v < 1 if name == "max_fpr" else not 0 <= v <= 1:
+            raise InvalidArgumentError(f"{name} must be in [0, {'1)' if name == 'max_fpr' else '1]'}; got {value!r}")
+        return v
+
+    def inspect(self, X, min_area=1):
+        """The decision on each image: a list of dicts {"score", "label", "regions"}.
+
+        ``label`` is 1 when score > ``threshold_`` (else 0; None without an image threshold). ``regions``
+        lists the anomalous regions: 8-connected components of the image's heatmap (at the image's own
+        resolution) above ``pixel_threshold_`` with at least `min_area` pixels, highest ``max_score`` first,
+        each {"box": [x0, y0, x1, y1] (pixels, x1 and y1 exclusive), "area", "max_score", "mean_score"};
+        None (with a warning saying how to calibrate) while the model has no pixel threshold."""
+        area = self._min_area(min_area)
+        with self._lock:
+            pixel = self.__dict__.get("thresholds_", {}).get("pixel")
+            scores, maps = self._native().infer(self._images(X), pixel is not None)
+            chosen = self.__dict__.get("thresholds_", {"image": None, "pixel": None})
+        if pixel is None:
+            warnings.warn("the detector has no pixel threshold, so inspect gives no regions; set one with "
+                          "calibrate_pixel_threshold(X_nominal) or calibrate_pixel_threshold(X, gtmaps)",
+                          UserWarning, stacklevel=2)
+        records, _ = native.decide(scores, maps, chosen, area, False)
+        return records
+
+    def predict_mask(self, X, min_area=1):
+        """Binary masks (N, H, W) uint8 at the images' resolution: 1 for the pixels of the anomalous regions
+        that `inspect` reports (heatmap above ``pixel_threshold_``, regions of at least `min_area` pixels)."""
+        area = self._min_area(min_area)
+        with self._lock:
+            chosen = self.__dict__.get("thresholds_", {"image": None, "pixel": None})
+            if chosen.get("pixel") is None:
+                self._native()
+                raise StateError("the detector has no pixel threshold; set one with calibrate_pixel_threshold(X_nominal) "
+                                 "or calibrate_pixel_threshold(X, gtmaps) first")
+            scores, maps = self._native().infer(self._images(X), True)
+        _, masks = native.decide(scores, maps, chosen, area, True)
+        return masks
+
+    @staticmethod
+    def _min_area(value):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise InvalidArgumentError(f"min_area must be an integer >= 1; got {value!r}")
+        return int(value)
 
     def evaluate(self, X, y, gtmaps=None, pro_limit=0.3):
         """Metrics on labelled images: image_auroc, ap, f1_max and f1_max_threshold (the threshold that
@@ -281,7 +376,6 @@ class FCDD(params.ParamsMixin):
         p["vgg_weights"] = self.resolved_params_["vgg_weights"]
         return {
             "format": FILE_FORMAT, "params": p, "resolved_params": self.resolved_params_,
-            "threshold": self.threshold_, "threshold_method": self.threshold_method_,
             "decision_scores": [float(s) for s in self.decision_scores_],
             "supervision": self.__dict__.get("supervision_"),
         }
@@ -332,15 +426,19 @@ class FCDD(params.ParamsMixin):
             det._handle_ = handle
             det._set_fitted_state(description, user["resolved_params"])
             det.decision_scores_ = np.asarray(user["decision_scores"], dtype=np.float64).reshape(-1)
-            det.threshold_ = float(user["threshold"])
-            det.threshold_method_ = user["threshold_method"]
             det.supervision_ = user.get("supervision")
+            chosen = description.get("thresholds") or {}
+            image, pixel = chosen.get("image"), chosen.get("pixel")
+            if image is None and "threshold" in user:   # written before the engine kept the thresholds
+                image = {"value": float(user["threshold"]), "method": user["threshold_method"], "parameter": None,
+                         "calibration": {}}
+                handle.set_thresholds({"image": image, "pixel": pixel})
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             # Only a damaged or hand-edited file gets here: the engine checked everything it reads itself.
             raise FormatError(f"{path}: the detector fields stored by FCDD.save are damaged ({type(e).__name__}: {e})") from None
-        if not np.isfinite(det.decision_scores_).all() or not np.isfinite(det.threshold_):
+        if not np.isfinite(det.decision_scores_).all() or (image is not None and not np.isfinite(image["value"])):
             raise FormatError(f"{path}: the stored decision scores or threshold are not finite numbers")
-        det.labels_ = (det.decision_scores_ > det.threshold_).astype(np.int64)
+        det._set_thresholds(image, pixel)
         return det
 
     # ---- pickling (joblib, multiprocessing) -------------------------------------------------------

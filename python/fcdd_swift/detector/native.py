@@ -60,6 +60,30 @@ class DetectorHandle(NativeHandle):
         with self._use() as ptr:
             check(lib.fcdd_detector_save(ptr, cpath(path), json.dumps(extra).encode("utf-8")))
 
+    def set_thresholds(self, thresholds):
+        """{"image": T | None, "pixel": T | None}, T as `choose_threshold` returns it; saved with the model."""
+        with self._use() as ptr:
+            check(lib.fcdd_detector_set_thresholds(ptr, json.dumps(thresholds).encode("utf-8")))
+
+
+def choose_threshold(scores, labels, request):
+    """The engine's threshold choice (fcdd_threshold_choose): scores float32 (n), labels uint8 (n) or None."""
+    scores = np.ascontiguousarray(scores, dtype=np.float32).reshape(-1)
+    labels = None if labels is None else np.ascontiguousarray(labels, dtype=np.uint8).reshape(-1)
+    return read_json(lib.fcdd_threshold_choose, f32ptr(scores), _ptr(labels), len(scores),
+                     json.dumps(request).encode("utf-8"))
+
+
+def decide(scores, maps, thresholds, min_area, want_masks):
+    """The engine's decisions (fcdd_decide): a record per image and, when asked, the (n, H, W) uint8 masks."""
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    n = len(scores)
+    h, w = (maps.shape[1], maps.shape[2]) if maps is not None else (0, 0)
+    masks = np.empty((n, h, w), np.uint8) if want_masks else None
+    records = read_json(lib.fcdd_decide, f32ptr(scores), f32ptr(maps), n, h, w, json.dumps(thresholds).encode("utf-8"),
+                        int(min_area), _ptr(masks))
+    return records, masks
+
 
 def evaluate(scores, labels, maps, masks, pro_limit):
     """The engine's metrics (see fcdd_evaluate) as a dict."""

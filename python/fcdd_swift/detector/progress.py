@@ -2,8 +2,15 @@
 installed, the command line's one-line display otherwise), per-epoch lines at verbose >= 2, and the user's
 per-epoch callback. Returning False from the callback stops training like Ctrl-C."""
 import sys
+import time
+import warnings
 
 from ..cli.progress import ProgressLine
+
+# A fit longer than this gets a warning with its measured duration and how to shorten it.
+LONG_SECONDS = 15 * 60
+# Steps timed before the estimate (the first ones pay for allocations).
+TIMED_STEPS = 3
 
 
 def _tqdm():
@@ -30,9 +37,17 @@ class FitProgress:
         self.bar = None
         self.line = None
         self.epoch_info = []
+        self.total_steps = 0
+        self.epochs = 0
+        self.steps_seen = 0
+        self.first_step_time = None
 
     def __call__(self, event):
         kind = event.get("event")
+        if kind == "start":
+            self.epochs, self.total_steps = event["epochs"], event["epochs"] * event["steps"]
+        if kind == "step":
+            self._estimate()
         if kind == "start" and self.verbose >= 1 and event["epochs"] > 0:
             # The plan once, before the bar: what trains, for how long, and on which anomalies.
             epochs, steps = event["epochs"], event["steps"]
@@ -64,7 +79,32 @@ class FitProgress:
                 return False
         return True
 
+    def _estimate(self):
+        """After the first few steps: the fit's expected duration from their measured time, and a warning
+        when it is long (the profile's epochs are the paper's, made for GPUs and large datasets)."""
+        self.steps_seen += 1
+        if self.steps_seen == 1:
+            self.first_step_time = time.monotonic()
+            return
+        if self.steps_seen != 1 + TIMED_STEPS or self.first_step_time is None:
+            return
+        per_step = (time.monotonic() - self.first_step_time) / TIMED_STEPS
+        expected = per_step * self.total_steps
+        if expected <= LONG_SECONDS:
+            return
+        shorter = max(1, int(600 / (per_step * self.total_steps / max(self.epochs, 1))))
+        warnings.warn(f"this fit will take about {_duration(expected)} ({self.epochs} epochs of "
+                      f"{self.total_steps // max(self.epochs, 1)} steps at {per_step:.2f} s a step, measured on this "
+                      f"machine); FCDD(epochs={shorter}) takes about 10 minutes. Ctrl-C stops training and keeps the "
+                      "weights so far.", UserWarning, stacklevel=2)
+
     def close(self):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def _duration(seconds):
+    if seconds >= 5400:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes"

@@ -43,7 +43,12 @@ def start(address=None, local_cpus=None):
     if ray.is_initialized():
         return False
     if address:
-        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        try:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        except Exception as e:   # Ray raises ConnectionError, RuntimeError, ValueError, ... depending on the cause
+            client = " (a ray:// address needs Ray Client: pip install 'ray[client]', which fcdd-swift[ray] installs)" \
+                if str(address).startswith("ray://") else ""
+            raise RuntimeError(f"cannot join the Ray cluster at {address}: {type(e).__name__}: {e}{client}") from None
     else:
         # Workers use this very package and library, also from a source checkout.
         from .. import _loader

@@ -84,7 +84,10 @@ def check_grid(grid):
     known = settings_module.fields("experiment")
     for name, values in grid.items():
         if name not in known:
-            raise ValueError(f"grid: '{name}' is not an experiment setting (see fcdd-swift train --help)")
+            import difflib
+            close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"grid: '{name}' is not an experiment setting{hint} (see fcdd-swift train --help)")
         if name in NOT_VARIED:
             raise ValueError(f"grid: '{name}' cannot be varied in a grid (it is set for the whole grid in 'base')")
         if not isinstance(values, list) or not values:

@@ -45,18 +45,21 @@ def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume
         raise ValueError(f"{grid_plan.directory} already holds finished runs; add --resume to continue it, or choose "
                          "another --logdir")
     todo = [t for t in grid_plan.tasks if not t.finished()]
+    started_ray = False
+    if ray is not None and ray is not False:
+        from . import on_ray
+        # Joined before the results folder is made: a cluster that cannot be reached leaves nothing behind.
+        started_ray = on_ray.start(None if ray is True else ray, ray_local_cpus)
     os.makedirs(grid_plan.directory, exist_ok=True)
     display = GridDisplay(total=len(grid_plan.tasks), already_done=len(finished), stream=stream)
     if on_start is not None:
         on_start(grid_plan, todo)
     requests = [_request(t) for t in todo]
-    results, failures, interrupted, started_ray = {}, {}, False, False
+    results, failures, interrupted = {}, {}, False
     try:
         if ray is None or ray is False:
             results, failures = run_serial(requests, display, on_progress)
         else:
-            from . import on_ray
-            started_ray = on_ray.start(None if ray is True else ray, ray_local_cpus)
             results, failures = on_ray.run_on_ray(requests, display, cpus_per_run, max_retries, on_progress)
     except KeyboardInterrupt:
         interrupted = True

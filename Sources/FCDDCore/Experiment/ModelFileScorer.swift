@@ -1,0 +1,81 @@
+// Scoring image files with a model file (a `train` snapshot or an `fs.FCDD` model alike): each image is
+// preprocessed exactly like the test split of the run that wrote the model (the pipeline spec stored in
+// it), and its heatmap is brought back to the image's own resolution, so that masks, regions and
+// overlays are in the image's pixels. `fcdd-swift predict` and `fcdd-swift calibrate` score through here.
+
+public struct ModelFileScorer {
+    /// One scored image: as read (at the model's channel count), its score and heatmap (height x width).
+    public struct Scored {
+        public var image: RawImage
+        public var score: Float
+        public var map: [Float]?
+    }
+
+    public let path: String
+    public let info: SnapshotInfo
+    public let gaussStd: Double
+    let network: Network
+    let spec: PipelineSpec
+    let pipeline: ItemPipeline
+
+    /// Images per network call.
+    static let chunk = 16
+
+    public init(path: String, gaussStd: Double? = nil) throws {
+        let (info, network) = try Snapshot.loadNetwork(path: path)
+        guard info.preprocessing != .null else {
+            throw EngineError.format("\(path) stores no preprocessing; it was not written by `fcdd-swift train` or fs.FCDD.save")
+        }
+        self.path = path
+        self.info = info
+        self.network = network
+        spec = try PipelineSpec(json: info.preprocessing)
+        pipeline = try ItemPipeline(spec: spec, training: false)
+        self.gaussStd = gaussStd ?? info.gaussStd ?? 10
+        network.eval()
+    }
+
+    /// Scores `paths` in chunks; `each(index, result)` receives every image in order, an unreadable one as
+    /// a failure (the others are still scored). Returns false from `each` to stop.
+    public func score(_ paths: [String], maps: Bool, each: (Int, Result<Scored, EngineError>) throws -> Bool) throws {
+        var start = 0
+        while start < paths.count {
+            let end = min(paths.count, start + ModelFileScorer.chunk), first = start
+            let loaded = try Parallel.map(end - first) { k -> Result<(RawImage, [Float]), EngineError> in
+                do {
+                    let image = try readImageFile(path: paths[first + k])
+                    let original = image.channels == spec.channels ? image : image.converted(toChannels: spec.channels)
+                    var rng = RandomSource(seed: 0)   // the test transform draws nothing
+                    let input = try pipeline(try Prediction.toRawShape(original, spec: spec), groundTruth: nil, &rng).image.data
+                    return .success((original, input))
+                } catch let e as EngineError {
+                    return .failure(e)
+                } catch {
+                    return .failure(.io("\(paths[first + k]): \(error)"))
+                }
+            }
+            let inputs = loaded.compactMap { if case .success(let x) = $0 { return x.1 }; return nil }
+            let scored = inputs.isEmpty ? nil
+                : try network.inspect(Tensor(shape: [inputs.count] + spec.shape, data: inputs.flatMap { $0 }), heatmaps: maps, gaussStd: gaussStd)
+            let (side, hw) = (spec.shape[1], spec.shape[1] * spec.shape[2])
+            var slot = 0
+            for k in 0..<loaded.count {
+                let result: Result<Scored, EngineError>
+                switch loaded[k] {
+                case .failure(let e): result = .failure(e)
+                case .success(let (image, _)):
+                    var map: [Float]? = nil
+                    if let heat = scored?.heatmaps {
+                        let own = Array(heat.data[(slot * hw)..<((slot + 1) * hw)])
+                        map = image.height == side && image.width == spec.shape[2] ? own
+                            : MapResize.bilinear(own, height: side, width: spec.shape[2], toHeight: image.height, toWidth: image.width)
+                    }
+                    result = .success(Scored(image: image, score: scored!.scores[slot], map: map))
+                    slot += 1
+                }
+                if !(try each(first + k, result)) { return }
+            }
+            start = end
+        }
+    }
+}
