@@ -1,6 +1,7 @@
 """ONNX export: onnxruntime (CPU) gives the engine's decision_function and anomaly_map within 1e-4 of the
 largest value for every FCDD network and both channel counts (and for the HSC and AE baselines), the
 graph passes onnx.checker, carries its metadata, and takes any batch size."""
+import json
 import os
 
 import numpy as np
@@ -111,10 +112,13 @@ def test_metadata_batch_sizes_and_opsets(tmp_path):
     X = _images(40, 3, 32)
     det = fs.FCDD(epochs=1, batch_size=16, seed=0, verbose=0).fit(X[:32])
     det.calibrate_threshold(X, np.r_[np.zeros(20, int), np.ones(20, int)], method="f1")
+    det.calibrate_pixel_threshold(X[:20], quantile=0.99)
     model, session = _check(det, X[32:], tmp_path)
     meta = {p.key: p.value for p in model.metadata_props}
     assert meta["network"] == det.resolved_params_["net"] and meta["in_shape"] == "3x32x32"
-    assert float(meta["threshold"]) == pytest.approx(det.threshold_) and meta["engine_version"] == fs.__version__
+    assert float(meta["threshold"]) == det.threshold_ and meta["engine_version"] == fs.__version__
+    assert float(meta["pixel_threshold"]) == det.pixel_threshold_
+    assert json.loads(meta["thresholds"]) == det.thresholds_   # both, with how they were chosen
     assert "resized" in meta["outside"]
     for n in (1, 3):
         scores, maps = session.run(None, {"images": _as_input(X[:n])})

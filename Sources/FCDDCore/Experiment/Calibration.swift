@@ -63,6 +63,10 @@ public enum Calibration {
             }
             scores.append(scored.score)
             let map = scored.map!
+            // Every pixel of every image is pooled (the pixel threshold ranks them all): a set too large for
+            // this machine is an error here, not a failed allocation later (x2: an array grows by doubling).
+            try CheckedAllocation.reserve([pixelScores.count + map.count, 2 * (MemoryLayout<Float>.size + 1)],
+                                          elementSize: 1, what: "the pooled pixel scores of \(i + 1) calibration images")
             if i < request.normal.count {
                 pixelScores += map
                 pixelLabels += [UInt8](repeating: 0, count: map.count)
