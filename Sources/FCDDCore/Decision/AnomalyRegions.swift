@@ -24,50 +24,24 @@ public enum AnomalyRegions {
     public static func find(map: UnsafeBufferPointer<Float>, height: Int, width: Int, threshold: Double,
                             minArea: Int = 1, mask: UnsafeMutableBufferPointer<UInt8>? = nil) -> [AnomalyRegion] {
         precondition(map.count == height * width && (mask?.count ?? map.count) == map.count)
-        // label[i]: 0 below the threshold, -1 above and not yet visited, else the region number.
-        var label = [Int32](repeating: 0, count: map.count)
-        for i in 0..<map.count where Double(map[i]) > threshold { label[i] = -1 }
-        var regions = [AnomalyRegion](), members = [[Int]]()
-        var stack = [Int]()
-        for start in 0..<map.count where label[start] == -1 {
-            let number = Int32(regions.count + 1)
-            var region = AnomalyRegion(x0: width, y0: height, x1: 0, y1: 0, area: 0, maxScore: -.infinity, meanScore: 0)
-            var pixels = [Int](), sum = 0.0
-            label[start] = number
-            stack.append(start)
-            while let i = stack.popLast() {
-                pixels.append(i)
-                let y = i / width, x = i % width, v = Double(map[i])
-                region.x0 = min(region.x0, x); region.x1 = max(region.x1, x + 1)
-                region.y0 = min(region.y0, y); region.y1 = max(region.y1, y + 1)
-                region.maxScore = max(region.maxScore, v)
-                sum += v
-                for dy in -1...1 {
-                    let ny = y + dy
-                    guard ny >= 0 && ny < height else { continue }
-                    for dx in -1...1 {
-                        let nx = x + dx
-                        guard nx >= 0 && nx < width else { continue }
-                        let j = ny * width + nx
-                        if label[j] == -1 { label[j] = number; stack.append(j) }
-                    }
-                }
-            }
-            region.area = pixels.count
-            region.meanScore = sum / Double(pixels.count)
-            regions.append(region)
-            members.append(pixels)
+        let (labels, sizes) = connectedComponents(height: height, width: width) { Double(map[$0]) > threshold }
+        var regions = sizes.map { AnomalyRegion(x0: width, y0: height, x1: 0, y1: 0, area: $0, maxScore: -.infinity, meanScore: 0) }
+        var sums = [Double](repeating: 0, count: sizes.count)
+        for i in 0..<map.count where labels[i] > 0 {
+            let k = Int(labels[i]) - 1, (y, x) = (i / width, i % width), v = Double(map[i])
+            regions[k].x0 = min(regions[k].x0, x); regions[k].x1 = max(regions[k].x1, x + 1)
+            regions[k].y0 = min(regions[k].y0, y); regions[k].y1 = max(regions[k].y1, y + 1)
+            regions[k].maxScore = max(regions[k].maxScore, v)
+            sums[k] += v
         }
-        let kept = regions.indices.filter { regions[$0].area >= max(minArea, 1) }
-            .sorted { a, b in
-                let (ra, rb) = (regions[a], regions[b])
-                if ra.maxScore != rb.maxScore { return ra.maxScore > rb.maxScore }
-                return (ra.y0, ra.x0) < (rb.y0, rb.x0)
-            }
+        for k in regions.indices { regions[k].meanScore = sums[k] / Double(regions[k].area) }
+        let keep = regions.map { $0.area >= max(minArea, 1) }
         if let mask {
-            for i in 0..<mask.count { mask[i] = 0 }
-            for k in kept { for i in members[k] { mask[i] = 1 } }
+            for i in 0..<mask.count { mask[i] = labels[i] > 0 && keep[Int(labels[i]) - 1] ? 1 : 0 }
         }
-        return kept.map { regions[$0] }
+        return regions.indices.filter { keep[$0] }.map { regions[$0] }.sorted { a, b in
+            if a.maxScore != b.maxScore { return a.maxScore > b.maxScore }
+            return (a.y0, a.x0) < (b.y0, b.x0)
+        }
     }
 }

@@ -71,33 +71,7 @@ func trapezoid(x: [Double], y: [Double], upTo xMax: Double) -> Double {
     return area
 }
 
-/// 8-connected components of the GT-1 pixels: a label per pixel (0 = nominal, 1... = region) and the
-/// pixel count of every region. Iterative flood fill, so large regions cannot overflow the stack.
+/// 8-connected components of the GT-1 pixels (ConnectedComponents.swift).
 func connectedComponents(_ gt: GroundTruthMask) -> (labels: [Int32], sizes: [Int]) {
-    let (h, w) = (gt.height, gt.width)
-    var labels = [Int32](repeating: 0, count: h * w)
-    var sizes = [Int]()
-    var stack = [Int]()
-    for start in 0..<(h * w) where gt.mask[start] == 1 && labels[start] == 0 {
-        let id = Int32(sizes.count + 1)
-        var size = 0
-        labels[start] = id
-        stack.append(start)
-        while let p = stack.popLast() {
-            size += 1
-            let (py, px) = (p / w, p % w)
-            for dy in -1...1 {
-                let y = py + dy
-                guard y >= 0 && y < h else { continue }
-                for dx in -1...1 {
-                    let x = px + dx
-                    guard x >= 0 && x < w else { continue }
-                    let q = y * w + x
-                    if gt.mask[q] == 1 && labels[q] == 0 { labels[q] = id; stack.append(q) }
-                }
-            }
-        }
-        sizes.append(size)
-    }
-    return (labels, sizes)
+    connectedComponents(height: gt.height, width: gt.width) { gt.mask[$0] == 1 }
 }

@@ -1,7 +1,8 @@
 """The `fcdd-swift` command: `train` runs FCDD experiments (the original runners' options), `grid` runs an
-experiment per combination of settings, `fit` trains a detector on a folder of good images, `calibrate` sets a model's decision thresholds from folders of images,
-`predict` scores and decides new images (labels, anomalous regions, masks), `info` describes a model file,
-`export` writes a model as an ONNX graph. Without a dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
+experiment per combination of settings, `fit` trains a detector on a folder of good images, `calibrate` sets
+a model's decision thresholds from folders of images, `predict` scores and decides new images (labels,
+anomalous regions, masks), `info` describes a model file, `export` writes a model as an ONNX graph. Without a
+dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
 import argparse
 import sys
 
@@ -30,29 +31,26 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+# The subcommands in the order --help lists them: (name, module with add_arguments/run, one-line help).
+COMMANDS = [
+    ("train", train, "train and evaluate FCDD (default: the synthetic dataset)"),
+    ("grid", grid, "an experiment per combination of settings, serially or on Ray"),
+    ("fit", fit, "train an fs.FCDD detector on a folder of good images and save it"),
+    ("calibrate", calibrate, "set a model's image and pixel thresholds from folders of images"),
+    ("predict", predict, "score and decide images with a model (labels, regions, masks)"),
+    ("info", info, "what a model file holds, with its thresholds"),
+    ("export", export, "a model as an ONNX graph (scores and anomaly maps)"),
+]
+
+
 def build_parser():
     p = _Parser(prog="fcdd-swift", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action=_VersionAction)
-    sub = p.add_subparsers(dest="command", metavar="{train,grid,fit,calibrate,predict,info,export}", parser_class=_Parser)
-    t = sub.add_parser("train", help="train and evaluate FCDD (default: the synthetic dataset)",
-                       description=train.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    train.add_arguments(t)
-    g = sub.add_parser("grid", help="an experiment per combination of settings, serially or on Ray",
-                       description=grid.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    grid.add_arguments(g)
-    fi = sub.add_parser("fit", help="train an fs.FCDD detector on a folder of good images and save it",
-                        description=fit.__doc__)
-    fit.add_arguments(fi)
-    ca = sub.add_parser("calibrate", help="set a model's image and pixel thresholds from folders of images",
-                        description=calibrate.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    calibrate.add_arguments(ca)
-    pr = sub.add_parser("predict", help="score and decide images with a model (labels, regions, masks)",
-                        description=predict.__doc__)
-    predict.add_arguments(pr)
-    inf = sub.add_parser("info", help="what a model file holds, with its thresholds", description=info.__doc__)
-    info.add_arguments(inf)
-    ex = sub.add_parser("export", help="a model as an ONNX graph (scores and anomaly maps)", description=export.__doc__)
-    export.add_arguments(ex)
+    sub = p.add_subparsers(dest="command", metavar="{" + ",".join(name for name, _, _ in COMMANDS) + "}",
+                           parser_class=_Parser)
+    for name, module, help_text in COMMANDS:
+        module.add_arguments(sub.add_parser(name, help=help_text, description=module.__doc__,
+                                            formatter_class=argparse.RawDescriptionHelpFormatter))
     return p
 
 
@@ -64,8 +62,7 @@ def main(argv=None):
         return 2
     from ..errors import FCDDError
     try:
-        module = {"train": train, "grid": grid, "fit": fit, "calibrate": calibrate, "predict": predict, "info": info,
-                  "export": export}[args.command]
+        module = {name: module for name, module, _ in COMMANDS}[args.command]
         return module.run(args, sys.stdout)
     except (FCDDError, ValueError, OSError, RuntimeError) as e:
         sys.stderr.write(f"fcdd-swift {args.command}: error: {e}\n")
