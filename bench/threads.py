@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Does the README's notebook example use the cores it is given? Trains its detector (500 gray 32x32
-textures, FCDD_CNN28_W, batch 128) for a few epochs with 1 thread and with N threads, alternating, and
+textures, FCDD_CNN28_W, at the example's batch of 32 and LCN preprocessing; --batch-size 128 --preproc
+lcnaug1 for the runner's) for a few epochs with 1 thread and with N threads, alternating, and
 prints per epoch the wall time and the process's CPU time: with N threads working, CPU time per epoch is
 about N x wall time and the epoch about N x faster. The inference calls (decision_function, evaluate with
 masks, anomaly_map on the 200 test images) are timed the same way.
@@ -42,10 +43,10 @@ def data():
     return train, test, labels, masks
 
 
-def measure(threads, epochs, train, test, labels, masks):
+def measure(threads, epochs, settings, train, test, labels, masks):
     """Seconds (wall, CPU) of training per epoch and of the inference calls, with `threads` threads."""
     fs.set_num_threads(threads)
-    det = fs.FCDD(epochs=epochs, seed=0, threads=threads, verbose=0)
+    det = fs.FCDD(epochs=epochs, seed=0, threads=threads, verbose=0, **settings)
     fit_wall, fit_cpu = timed(lambda: det.fit(train))
     infer = timed(lambda: (det.decision_function(test), det.evaluate(test, labels, gtmaps=masks), det.anomaly_map(test)))
     return (fit_wall / epochs, fit_cpu / epochs), infer
@@ -56,12 +57,15 @@ def main():
     p.add_argument("--threads", type=int, default=2, help="the thread count compared with 1 (default 2)")
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--batch-size", type=int, default=32, help="the example's (default 32)")
+    p.add_argument("--preproc", default="lcn", help="the example's (default lcn)")
     args = p.parse_args()
+    settings = {"batch_size": args.batch_size, "preproc": args.preproc}
     arrays = data()
     rows = {1: [], args.threads: []}
     for _ in range(args.rounds):
         for n in (1, args.threads):
-            rows[n].append(measure(n, args.epochs, *arrays))
+            rows[n].append(measure(n, args.epochs, settings, *arrays))
     print(f"| threads | epoch wall s | epoch CPU s | CPU / wall | inference wall s | inference CPU s |")
     print("|---|---|---|---|---|---|")
     median = {}
@@ -71,7 +75,7 @@ def main():
         print(f"| {n} | {ew:.2f} | {ec:.2f} | {ec / ew:.2f} | {iw:.2f} | {ic:.2f} |")
     one, many = median[1], median[args.threads]
     print(f"\n{args.threads} threads vs 1: training {one[0] / many[0]:.2f}x faster, inference {one[1] / many[1]:.2f}x "
-          f"(medians of {args.rounds} rounds; cores here: {os.cpu_count()})")
+          f"(medians of {args.rounds} rounds; batch {args.batch_size}, {args.preproc}; cores here: {os.cpu_count()})")
 
 
 if __name__ == "__main__":

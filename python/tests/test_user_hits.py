@@ -116,3 +116,17 @@ def test_calibrate_a_training_snapshot_into_a_new_file(tmp_path, snapshot, capsy
     assert "training snapshot of `fcdd-swift train`" in capsys.readouterr().out
     assert main(["predict", str(out), str(bad), "-o", str(tmp_path / "pred")]) == 0
     assert "no image threshold" not in capsys.readouterr().out
+
+
+def test_fit_a_folder_refuses_mixed_sizes_and_an_existing_model(tmp_path, capsys):
+    good = tmp_path / "good"
+    good.mkdir()
+    fs.write_png(str(good / "a.png"), np.full((32, 32), 120, np.uint8))
+    fs.write_png(str(good / "b.png"), np.full((24, 32), 120, np.uint8))
+    assert main(["fit", str(good), "-o", str(tmp_path / "m.fcdd")]) == 1
+    assert "the images must share one size, found 2: 32x32" in capsys.readouterr().err
+    (tmp_path / "m.fcdd").write_text("mine")
+    (good / "b.png").unlink()
+    assert main(["fit", str(good), "-o", str(tmp_path / "m.fcdd")]) == 1
+    assert "exists; add --overwrite" in capsys.readouterr().err
+    assert (tmp_path / "m.fcdd").read_text() == "mine"
