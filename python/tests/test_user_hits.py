@@ -22,8 +22,16 @@ def snapshot(tmp_path_factory):
 def test_a_long_fit_says_how_long_it_will_take(monkeypatch):
     monkeypatch.setattr(progress, "LONG_SECONDS", 0)
     x, _ = textures(64)
-    with pytest.warns(UserWarning, match=r"this fit will take about .* \(2 epochs of 4 steps at .* s a step, measured on "
-                                         r"this machine\); FCDD\(epochs=\d+\) takes about 10 minutes"):
+    with pytest.warns(UserWarning, match=r"this fit will take about .* \(2 epochs of 4 steps, .* s an epoch as measured "
+                                         r"on this machine\); FCDD\(epochs=\d+\) takes about 10 minutes") as caught:
+        fs.FCDD(**FAST).fit(x)
+    assert len([w for w in caught if "this fit will take" in str(w.message)]) == 1   # once
+
+
+def test_a_long_fit_of_few_steps_an_epoch_is_announced_after_its_first_epoch(monkeypatch):
+    monkeypatch.setattr(progress, "LONG_SECONDS", 0)
+    x, _ = textures(16)     # one step an epoch: fewer than the steps timed
+    with pytest.warns(UserWarning, match=r"this fit will take about .* \(2 epochs of 1 step,"):
         fs.FCDD(**FAST).fit(x)
 
 

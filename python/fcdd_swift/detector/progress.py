@@ -41,6 +41,7 @@ class FitProgress:
         self.epochs = 0
         self.steps_seen = 0
         self.first_step_time = None
+        self.warned = False
 
     def __call__(self, event):
         kind = event.get("event")
@@ -48,6 +49,8 @@ class FitProgress:
             self.epochs, self.total_steps = event["epochs"], event["epochs"] * event["steps"]
         if kind == "step":
             self._estimate()
+        if kind == "epoch" and event["epoch"] == 0 and self.first_step_time is not None:
+            self._warn_if_long(event["seconds"] * self.epochs)   # an epoch of fewer steps than are timed
         if kind == "start" and self.verbose >= 1 and event["epochs"] > 0:
             # The plan once, before the bar: what trains, for how long, and on which anomalies.
             epochs, steps = event["epochs"], event["steps"]
@@ -80,23 +83,27 @@ class FitProgress:
         return True
 
     def _estimate(self):
-        """After the first few steps: the fit's expected duration from their measured time, and a warning
-        when it is long (the profile's epochs are the paper's, made for GPUs and large datasets)."""
+        """After the first few steps: the fit's expected duration from their measured time (the first step
+        pays for allocations, so it is not timed)."""
         self.steps_seen += 1
         if self.steps_seen == 1:
             self.first_step_time = time.monotonic()
+        elif self.steps_seen == 1 + TIMED_STEPS:
+            self._warn_if_long((time.monotonic() - self.first_step_time) / TIMED_STEPS * self.total_steps)
+
+    def _warn_if_long(self, expected):
+        """A warning, once, when the fit will be long: the profile's epochs are the paper's, made for GPUs
+        and large datasets."""
+        if self.warned or expected <= LONG_SECONDS:
             return
-        if self.steps_seen != 1 + TIMED_STEPS or self.first_step_time is None:
-            return
-        per_step = (time.monotonic() - self.first_step_time) / TIMED_STEPS
-        expected = per_step * self.total_steps
-        if expected <= LONG_SECONDS:
-            return
-        shorter = max(1, int(600 / (per_step * self.total_steps / max(self.epochs, 1))))
+        self.warned = True
+        per_epoch = expected / max(self.epochs, 1)
+        steps = self.total_steps // max(self.epochs, 1)
+        shorter = max(1, int(600 / per_epoch))
         warnings.warn(f"this fit will take about {_duration(expected)} ({self.epochs} epochs of "
-                      f"{self.total_steps // max(self.epochs, 1)} steps at {per_step:.2f} s a step, measured on this "
-                      f"machine); FCDD(epochs={shorter}) takes about 10 minutes. Ctrl-C stops training and keeps the "
-                      "weights so far.", UserWarning, stacklevel=2)
+                      f"{steps} step{'s' if steps != 1 else ''}, {per_epoch:.1f} s an epoch as measured on "
+                      f"this machine); FCDD(epochs={shorter}) takes about 10 minutes. Ctrl-C stops training and keeps "
+                      "the weights so far.", UserWarning, stacklevel=2)
 
     def close(self):
         if self.bar is not None:
