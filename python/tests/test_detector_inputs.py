@@ -162,8 +162,39 @@ def test_damaged_stored_fields_are_format_errors_naming_the_file(tmp_path, fitte
     good = tmp_path / "good.fcdd"
     fitted.save(good)
     bad = tmp_path / "bad.fcdd"
-    rewrite_metadata(good, bad, lambda m: m["extra"]["user"].__setitem__(field, value))
+    def damage(m):
+        if field == "threshold":   # a file from before the engine kept the thresholds: fs.FCDD's own field
+            m["thresholds"] = None
+            m["extra"]["user"]["threshold_method"] = "f1"
+        m["extra"]["user"][field] = value
+    rewrite_metadata(good, bad, damage)
     with pytest.raises(fs.FormatError, match=f"bad.fcdd.*{message}"):
+        fs.FCDD.load(bad)
+
+
+def test_a_file_with_the_threshold_in_fs_fcdds_fields_still_loads(tmp_path, fitted):
+    good, old = tmp_path / "good.fcdd", tmp_path / "old.fcdd"
+    fitted.save(good)
+
+    def as_before(m):
+        m["thresholds"] = None
+        m["extra"]["user"].update(threshold=0.25, threshold_method="max_fpr")
+    rewrite_metadata(good, old, as_before)
+    det = fs.FCDD.load(old)
+    assert det.threshold_ == 0.25 and det.threshold_method_ == "max_fpr" and det.pixel_threshold_ is None
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t["image"].__setitem__("value", "high"), "the stored image threshold has no finite value"),
+    (lambda t: t["image"].__setitem__("method", "magic"), "the stored image threshold has no known method"),
+    (lambda t: t.__setitem__("pixel", {"value": 1, "method": "f1", "parameter": 7}), "the stored pixel threshold has a parameter 7.0 outside"),
+    (lambda t: t.__setitem__("image", [1]), "the stored image threshold has no finite value"),
+])
+def test_damaged_stored_thresholds_are_format_errors_naming_the_file(tmp_path, fitted, edit, message):
+    good, bad = tmp_path / "good.fcdd", tmp_path / "bad.fcdd"
+    fitted.save(good)
+    rewrite_metadata(good, bad, lambda m: edit(m["thresholds"]))
+    with pytest.raises(fs.FormatError, match=f"bad.fcdd: {message}"):
         fs.FCDD.load(bad)
 
 
