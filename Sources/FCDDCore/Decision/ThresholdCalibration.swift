@@ -68,17 +68,18 @@ public enum ThresholdCalibration {
         }
         nominal.sort()
         anomalous.sort()
+        let ranked = RankedScores(sortedPositives: anomalous, sortedNegatives: nominal)
         let chosen: (value: Double, method: String, parameter: Double?)
         switch method {
         case .f1:
             guard !nominal.isEmpty, !anomalous.isEmpty else {
                 throw EngineError.invalidArgument("threshold: method \"f1\" needs nominal and anomalous \(what); \(anomalous.isEmpty ? "none is anomalous" : "none is nominal") (without anomalies use \"max_fpr\"\(what.hasPrefix("pixel") ? " or \"quantile\"" : ""))")
             }
-            let best = f1Max(try RankedScores(positives: anomalous, negatives: nominal, metric: "F1-max"))
+            let best = f1Max(ranked)
             chosen = (best.decisionThreshold, "f1", nil)
         case .maxFPR(let limit):
             guard !nominal.isEmpty else { throw EngineError.invalidArgument("threshold: method \"max_fpr\" needs nominal \(what)") }
-            chosen = (maxFPRThreshold(nominal: nominal, anomalous: anomalous, limit: limit),
+            chosen = (maxFPRThreshold(ranked, limit: limit),
                       anomalous.isEmpty ? "nominal_fpr" : "max_fpr", limit)
         case .nominalQuantile(let q):
             guard !nominal.isEmpty else { throw EngineError.invalidArgument("threshold: method \"quantile\" needs nominal \(what)") }
@@ -93,10 +94,10 @@ public enum ThresholdCalibration {
     /// The lowest threshold whose false-positive rate is at most `limit` (with anomalies: the highest
     /// recall within the limit). When even the top score alone breaks the limit, the top score: nothing
     /// in the calibration data is flagged.
-    static func maxFPRThreshold<S: BinaryFloatingPoint>(nominal: [S], anomalous: [S], limit: Double) -> Double {
-        let total = Double(nominal.count)
+    static func maxFPRThreshold<S: BinaryFloatingPoint>(_ ranked: RankedScores<S>, limit: Double) -> Double {
+        let total = Double(ranked.negativeCount)
         var lowestWithin: Double? = nil, answer: Double? = nil
-        walkDescending(nominal: nominal, anomalous: anomalous) { value, _, falsePositives in
+        ranked.forEachThreshold { value, _, falsePositives in
             if answer != nil { return }
             if let lowest = lowestWithin {
                 // `value` is the next lower distinct score after `lowest`.
@@ -107,17 +108,6 @@ public enum ThresholdCalibration {
             lowestWithin = Double(value)
         }
         return answer ?? lowestWithin!.nextDown
-    }
-
-    /// Every distinct score from the highest down, with the counts of anomalous and nominal scores >= it.
-    static func walkDescending<S: BinaryFloatingPoint>(nominal: [S], anomalous: [S], _ body: (S, Int, Int) -> Void) {
-        var p = anomalous.count - 1, n = nominal.count - 1, tps = 0, fps = 0
-        while p >= 0 || n >= 0 {
-            let value = p < 0 ? nominal[n] : n < 0 ? anomalous[p] : max(anomalous[p], nominal[n])
-            while p >= 0 && anomalous[p] == value { tps += 1; p -= 1 }
-            while n >= 0 && nominal[n] == value { fps += 1; n -= 1 }
-            body(value, tps, fps)
-        }
     }
 
     /// numpy's `quantile(values, q)` (linear interpolation, its lerp that is exact at both ends).

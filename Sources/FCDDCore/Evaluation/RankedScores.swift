@@ -50,6 +50,13 @@ struct RankedScores<Score: BinaryFloatingPoint> {
         self.negatives = negatives
     }
 
+    /// Scores already split, checked finite and sorted ascending by the caller (threshold calibration, which
+    /// also walks them when one class is empty: then the walk counts only the other).
+    init(sortedPositives positives: [Score], sortedNegatives negatives: [Score]) {
+        self.positives = positives
+        self.negatives = negatives
+    }
+
     /// Visits every distinct score from the highest to the lowest with the cumulative counts of positives
     /// (true positives) and negatives (false positives) whose score is >= it. -0 and +0 count as equal,
     /// as in numpy's `diff != 0`.

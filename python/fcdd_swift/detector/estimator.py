@@ -316,7 +316,6 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
             if image is None and "threshold" in user:   # written before the engine kept the thresholds
                 image = {"value": float(user["threshold"]), "method": user["threshold_method"], "parameter": None,
                          "calibration": {}}
-                handle.set_thresholds({"image": image, "pixel": pixel})
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             # Only a damaged or hand-edited file gets here: the engine checked everything it reads itself.
             raise FormatError(f"{path}: the detector fields stored by FCDD.save are damaged ({type(e).__name__}: {e})") from None
