@@ -93,6 +93,16 @@ public func fcdd_detector_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutab
     }
 }
 
+@_cdecl("fcdd_detector_set_threads")
+public func fcdd_detector_set_threads(_ det: OpaquePointer?, _ threads: Int32) -> Int32 {
+    guarded {
+        let handle = try object(det, DetectorHandle.self, "det")
+        let count: Int? = threads == 0 ? nil : Int(threads)
+        try EngineRuntime.checkThreads(count)
+        handle.detector.threads = count
+    }
+}
+
 @_cdecl("fcdd_evaluate")
 public func fcdd_evaluate(_ scores: UnsafePointer<Float>?, _ labels: UnsafePointer<Int32>?, _ n: Int64,
                           _ maps: UnsafePointer<Float>?, _ masks: UnsafePointer<UInt8>?, _ h: Int32, _ w: Int32,

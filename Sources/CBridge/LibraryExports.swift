@@ -44,7 +44,7 @@ public func fcdd_info(_ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64, _ neede
 @_cdecl("fcdd_set_num_threads")
 public func fcdd_set_num_threads(_ threads: Int32) -> Int32 {
     guarded {
-        try EngineRuntime.setThreads(Int(threads))
+        try EngineRuntime.setDefaultThreads(Int(threads))
     }
 }
 

@@ -25,7 +25,7 @@ from .network import Network
 from . import optim
 from .safetensors import load_safetensors, save_safetensors
 from .torch_checkpoint import load_torch_checkpoint
-from .images import read_image, write_png
+from .images import decode_image, encode_png, read_image, write_png
 from .experiment import run_experiment, run_prediction
 from .settings import settings_schema
 from .detector import FCDD
@@ -55,7 +55,9 @@ def info():
 
 
 def set_num_threads(n):
-    """Sets the number of worker threads of the engine (1-1024); OpenBLAS runs single-threaded inside them."""
+    """Sets the default number of engine worker threads (1-1024) of every detector and run that has no
+    ``threads`` of its own; OpenBLAS runs single-threaded inside them. Detectors and runs that name a
+    count keep it: the setting is never shared between them."""
     # The same rule and words as the `threads` setting of fs.FCDD and `fcdd-swift train`.
     try:
         n = _validate.integer(n, "threads", 1, 1024)
@@ -141,6 +143,6 @@ def receptive_upsample(maps, j, r, s, out_side, std=None):
 
 
 __all__ = ["FCDD", "overlay", "Network", "optim", "load_safetensors", "save_safetensors", "load_torch_checkpoint",
-           "read_image", "write_png", "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "get_limits", "set_limits", "sgemm_gflops",
+           "read_image", "decode_image", "write_png", "encode_png", "run_experiment", "run_prediction", "settings_schema", "info", "set_num_threads", "get_limits", "set_limits", "sgemm_gflops",
            "network_names", "receptive_upsample", "FCDDError", "InvalidArgumentError", "ShapeError",
            "NotFoundError", "NotFittedError", "FCDDIOError", "FCDDMemoryError", "FCDDFileExistsError", "FormatError", "StateError", "__version__"]

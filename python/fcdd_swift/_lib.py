@@ -140,6 +140,13 @@ _SIGNATURES = {
     "fcdd_image_read": (c_int32, [c_char_p, POINTER(c_int32), POINTER(c_int32), POINTER(c_int32), c_void_p, c_int64]),
     # int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, int32_t width, int32_t channels);
     "fcdd_png_write": (c_int32, [c_char_p, c_void_p, c_int32, c_int32, c_int32]),
+    # int32_t fcdd_image_decode(const uint8_t *data, int64_t nbytes, const char *source, int32_t *channels,
+    #                           int32_t *height, int32_t *width, uint8_t *out, int64_t cap);
+    "fcdd_image_decode": (c_int32, [c_char_p, c_int64, c_char_p, POINTER(c_int32), POINTER(c_int32),
+                                    POINTER(c_int32), c_void_p, c_int64]),
+    # int32_t fcdd_png_encode(const uint8_t *pixels, int32_t height, int32_t width, int32_t channels, uint8_t *out,
+    #                         int64_t cap, int64_t *needed);
+    "fcdd_png_encode": (c_int32, [c_void_p, c_int32, c_int32, c_int32, c_void_p, c_int64, POINTER(c_int64)]),
 
     # ---- experiments and prediction ----
     # int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
@@ -183,6 +190,8 @@ _SIGNATURES = {
     "fcdd_detector_load": (c_int32, [c_char_p, POINTER(_handle)]),
     # int32_t fcdd_detector_set_thresholds(fcdd_detector *det, const char *thresholds_json);
     "fcdd_detector_set_thresholds": (c_int32, [_handle, c_char_p]),
+    # int32_t fcdd_detector_set_threads(fcdd_detector *det, int32_t threads);
+    "fcdd_detector_set_threads": (c_int32, [_handle, c_int32]),
     # int32_t fcdd_threshold_choose(const float *scores, const uint8_t *labels, int64_t n, const char *method_json,
     #                               char *buf, int64_t cap, int64_t *needed);
     "fcdd_threshold_choose": (c_int32, [_f32p, c_void_p, c_int64, c_char_p] + _text),

@@ -64,7 +64,8 @@ const char *fcdd_status_string(int32_t status);
 /* JSON object describing the runtime: version, blas_core, blas_config, threads, vector_code ("avx2-fma"
  * when built on and for a CPU with AVX2 and FMA, else "baseline"). */
 int32_t fcdd_info(char *buf, int64_t cap, int64_t *needed);
-/* Sets the number of worker threads of the engine (1-1024). */
+/* Sets the process default of worker threads (1-1024): the count of every call whose detector or run
+ * names none (the `threads` setting, fcdd_detector_set_threads). */
 int32_t fcdd_set_num_threads(int32_t threads);
 /* Limits on what outside data may make the engine allocate, by name. "max_image_pixels": the most pixels
  * (height x width) a decoded image or a model's input may have; default 178956970 (PIL's decompression-bomb
@@ -191,8 +192,16 @@ int32_t fcdd_write_file(const char *path, const void *data, int64_t nbytes, int3
  * 3 (RGB; alpha is dropped). Call with out = NULL to get the size, then with cap >= h * w * c. */
 int32_t fcdd_image_read(const char *path, int32_t *channels, int32_t *height, int32_t *width, uint8_t *out,
                         int64_t cap);
+/* Decodes nbytes of PNG or JPEG data in memory as fcdd_image_read reads a file (the same limits and
+ * checks); source names the data in error messages (e.g. an uploaded file's name). */
+int32_t fcdd_image_decode(const uint8_t *data, int64_t nbytes, const char *source, int32_t *channels,
+                          int32_t *height, int32_t *width, uint8_t *out, int64_t cap);
 /* Writes 8-bit interleaved H x W x C bytes (C = 1, 2, 3 or 4) as PNG, atomically. */
 int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, int32_t width, int32_t channels);
+/* The PNG encoding of 8-bit interleaved H x W x C bytes (C = 1-4) in memory: *needed receives its size;
+ * out (may be NULL to ask for the size) receives it when cap >= *needed. */
+int32_t fcdd_png_encode(const uint8_t *pixels, int32_t height, int32_t width, int32_t channels, uint8_t *out,
+                        int64_t cap, int64_t *needed);
 
 /* ---- experiments and prediction (the `fcdd-swift` command) ----------------------------------- */
 
@@ -305,6 +314,9 @@ int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
  * with T = {"value", "method", "parameter", "calibration"} as fcdd_threshold_choose returns it. A new fit
  * clears them. */
 int32_t fcdd_detector_set_thresholds(fcdd_detector *det, const char *thresholds_json);
+/* Sets the worker threads of this detector's fit and infer calls (1-1024; 0: its `threads` setting, and
+ * without one the process default of fcdd_set_num_threads). Other detectors are not affected. */
+int32_t fcdd_detector_set_threads(fcdd_detector *det, int32_t threads);
 
 /* ---- decisions: thresholds, labels, regions ----------------------------------------------------- */
 

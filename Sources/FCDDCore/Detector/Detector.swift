@@ -21,6 +21,9 @@ public final class Detector {
     public internal(set) var completedEpochs = 0
     /// The image and pixel decision thresholds (calibrated, or the image one from the training scores).
     public var thresholds = DecisionThresholds()
+    /// Worker threads of this detector's calls when set (`set_params(threads=...)` after fitting); nil:
+    /// its `threads` setting, and without one the process default (EngineRuntime.swift).
+    public var threads: Int?
     /// Whether the last `fit` was stopped before its last epoch.
     public internal(set) var stopped = false
     /// Set by `fit` while its epoch-end report runs: the network so far (in eval mode), so the report's

@@ -13,12 +13,12 @@ extension Detector {
                     report: (JSONValue) -> Bool) throws {
         // The trainer keeps its epoch hook as a property; the hook does not outlive this call.
         try withoutActuallyEscaping(report) { report in
-            try fit(images, labels: given, outliers: outliers, escapingReport: report)
+            try fitHere(images, labels: given, outliers: outliers, escapingReport: report)
         }
     }
 
-    private func fit(_ images: ArrayImages, labels given: [Int]?, outliers: ArrayImages?,
-                     escapingReport report: @escaping (JSONValue) -> Bool) throws {
+    private func fitHere(_ images: ArrayImages, labels given: [Int]?, outliers: ArrayImages?,
+                         escapingReport report: @escaping (JSONValue) -> Bool) throws {
         let labels = given ?? [Int](repeating: 0, count: images.count)
         guard labels.count == images.count else {
             throw EngineError.shapeMismatch("\(labels.count) labels for \(images.count) images")
@@ -30,7 +30,15 @@ extension Detector {
         let resolved = try resolve(dataShape: [c, h, w], hasOutliers: outliers != nil || !anomalous.isEmpty)
         let settings = resolved.settings
         try checkMasks(images, nominal: nominal, objective: settings.objective)
-        if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
+        try EngineRuntime.using(threads: threads ?? settings.threads) {
+            try train(images, labels: labels, nominal: nominal, anomalous: anomalous, outliers: outliers, resolved: resolved, report: report)
+        }
+    }
+
+    private func train(_ images: ArrayImages, labels: [Int], nominal: [Int], anomalous: [Int], outliers: ArrayImages?,
+                       resolved: ResolvedSettings, report: @escaping (JSONValue) -> Bool) throws {
+        let settings = resolved.settings
+        let (c, h, w) = (images.channels, images.height, images.width)
 
         let netC = Detector.networkChannels(net: settings.net, dataChannels: c)
         let side = Detector.inputSide(net: settings.net, height: h, width: w)

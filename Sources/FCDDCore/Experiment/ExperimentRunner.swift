@@ -69,7 +69,7 @@ public final class ExperimentRunner {
     private func start(wholeExperiment: Bool = false) throws {
         try Prerequisites.check(settings)
         try checkLoadFitsOneRun()
-        if let threads = settings.threads { try EngineRuntime.setThreads(threads) }
+        try EngineRuntime.checkThreads(settings.threads)
         if directory.isEmpty { directory = settings.experimentDirectory(startTime: localTimestamp()) }
         if wholeExperiment && !settings.overwrite, let found = try earlierResult(in: directory) {
             throw EngineError.exists("\(directory) already holds an experiment (\(found)); continue a stopped one with --resume \(directory), replace its files with --overwrite (overwrite=True), or choose another --logdir")
@@ -94,6 +94,10 @@ public final class ExperimentRunner {
 
     /// Runs every class and repetition; returns the summary (also written to `<directory>/summary.json`).
     public func run() throws -> JSONValue {
+        try EngineRuntime.using(threads: settings.threads) { try runAll() }
+    }
+
+    private func runAll() throws -> JSONValue {
         try start(wholeExperiment: true)
         let runs = try plannedRuns()
         _ = keepGoing(.experimentStarted(directory: directory, runs: runs.count))
@@ -107,6 +111,10 @@ public final class ExperimentRunner {
     /// Runs one run of the experiment (class `c`, repetition `i`) in its folder. With `resume`, a run whose
     /// folder holds a result is not run again, and one whose folder holds a snapshot continues from it.
     public func runSingle(nominalClass c: Int, iteration i: Int, resume: Bool) throws -> RunResult {
+        try EngineRuntime.using(threads: settings.threads) { try runOnly(nominalClass: c, iteration: i, resume: resume) }
+    }
+
+    private func runOnly(nominalClass c: Int, iteration i: Int, resume: Bool) throws -> RunResult {
         guard let run = try plannedRuns().first(where: { $0.nominalClass == c && $0.iteration == i }) else {
             throw EngineError.invalidArgument("class \(c), repetition \(i) is not a run of this experiment (classes \(settings.classes.isEmpty ? "all" : "\(settings.classes)"), it \(settings.iterations))")
         }

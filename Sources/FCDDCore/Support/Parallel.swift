@@ -32,6 +32,7 @@ public enum Parallel {
         let chunks = (0..<workers).map { w -> Range<Int> in
             (w * count / workers)..<((w + 1) * count / workers)
         }
+        let body = inCallersConfiguration(body)
         if WorkerPool.shared.tryRun(chunks, scratchCount: 0, { w, r, _ in body(w, r) }) { return }
         runOnNewThreads(chunks, body)
     }
@@ -47,6 +48,10 @@ public enum Parallel {
         let chunks = (0..<max(workers, 1)).map { w -> Range<Int> in
             (w * count / max(workers, 1))..<((w + 1) * count / max(workers, 1))
         }
+        let configuration = EngineRuntime.configuration
+        let body = { (w: Int, r: Range<Int>, s: UnsafeMutablePointer<Float>) in
+            if w == 0 { body(w, r, s) } else { EngineRuntime.using(configuration) { body(w, r, s) } }
+        }
         if WorkerPool.shared.tryRun(chunks, scratchCount: scratchCount, body) { return }
         // The pool is busy: private scratch for this call.
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchCount, 1) * chunks.count)
@@ -55,9 +60,18 @@ public enum Parallel {
         if chunks.count == 1 { body1(0, chunks[0]) } else { runOnNewThreads(chunks, body1) }
     }
 
+    /// `body` that runs, on whichever thread takes a chunk, with the runtime configuration of the caller
+    /// (EngineRuntime.swift): a nested call on a helper splits its work as the caller's detector asked.
+    private static func inCallersConfiguration(_ body: @escaping (Int, Range<Int>) -> Void) -> (Int, Range<Int>) -> Void {
+        let configuration = EngineRuntime.configuration
+        return { w, r in
+            if w == 0 { body(w, r) } else { EngineRuntime.using(configuration) { body(w, r) } }
+        }
+    }
+
     /// Starts the pool's helper threads for `workers` workers now (the caller is one of them) and returns
     /// how many workers the process can have: fewer when threads cannot be started (an address-space
-    /// limit, the process's thread limit). `EngineRuntime.setThreads` refuses a count above that.
+    /// limit, the process's thread limit). `EngineRuntime.checkThreads` refuses a count above that.
     static func startWorkers(_ workers: Int) -> Int { WorkerPool.shared.prepare(workers, keeping: threads - 1) }
 
     /// The fallback: one new thread per chunk but the first, which runs on the caller.

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from . import arrays, native, params, supervision
-from .. import settings
+from .. import _validate, settings
 from .decisions import DecisionsMixin
 from .progress import FitProgress
 from ..errors import FormatError, InvalidArgumentError, not_fitted_error
@@ -178,6 +178,17 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
         self.stopped_ = description["stopped"]
         self.history_ = description["history"]
 
+    def set_params(self, **params):
+        """Sets constructor parameters; they take effect at the next `fit`, except ``threads``, which a fitted
+        detector uses from its next call on. Returns self."""
+        if "threads" in params:
+            with self._lock:
+                handle = self.__dict__.get("_handle_")
+                if handle is not None and not handle.closed:
+                    threads = params["threads"]
+                    handle.set_threads(None if threads is None else _validate.integer(threads, "threads", 1, 1024))
+        return super().set_params(**params)
+
     def fit_predict(self, X, y=None, gtmaps=None, callback=None):
         """fit, then the 0/1 labels of the training images (``labels_``)."""
         return self.fit(X, y, gtmaps=gtmaps, callback=callback).labels_
@@ -186,7 +197,7 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
 
     def _infer(self, X, maps):
         with self._lock:
-            return self._native().infer(self._images(X), maps)   # the engine applies the `threads` setting
+            return self._native().infer(self._images(X), maps)   # with this detector's own threads
 
     def decision_function(self, X):
         """Anomaly score per image (higher = more anomalous), float64 (N,)."""

@@ -65,6 +65,11 @@ class DetectorHandle(NativeHandle):
         with self._use() as ptr:
             check(lib.fcdd_detector_set_thresholds(ptr, json.dumps(thresholds).encode("utf-8")))
 
+    def set_threads(self, threads):
+        """The worker threads of this detector's calls (None: its setting, else the process default)."""
+        with self._use() as ptr:
+            check(lib.fcdd_detector_set_threads(ptr, 0 if threads is None else threads))
+
 
 def choose_threshold(scores, labels, request):
     """The engine's threshold choice (fcdd_threshold_choose): scores float32 (n), labels uint8 (n) or None."""
