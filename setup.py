@@ -77,14 +77,19 @@ setup(
     version="0.1.0",
     description="FCDD (Explainable Deep One-Class Classification) on a native Swift engine",
     package_dir={"": "python"},
-    packages=["fcdd_swift", "fcdd_swift.cli", "fcdd_swift.deploy", "fcdd_swift.detector", "fcdd_swift.grid"],
+    packages=["fcdd_swift", "fcdd_swift.cli", "fcdd_swift.deploy", "fcdd_swift.detector", "fcdd_swift.grid",
+              "fcdd_swift.serve"],
     entry_points={"console_scripts": ["fcdd-swift = fcdd_swift.cli:main"]},
-    package_data={"fcdd_swift": ["libfcdd.so", "_docs/*.md"]},  # placed into the build folder by BuildWithSwift
+    package_data={"fcdd_swift": ["libfcdd.so", "_docs/*.md"], "fcdd_swift.serve": ["page.html"]},  # placed into the build folder by BuildWithSwift
     python_requires=">=3.9",
     install_requires=["numpy"],
     # Ray runs grids and Tune searches past one process or machine; PyYAML reads YAML grid specs.
     # ONNX export (onnx) and running the exported graphs (onnxruntime, used by the tests and bench/).
-    extras_require={"ray": ["ray[tune,client]>=2.9", "pyyaml"], "onnx": ["onnx>=1.14", "onnxruntime>=1.16"]},
+    # Serving: the HTTP API and page (FastAPI on uvicorn), uploads, Prometheus metrics, the hot folder.
+    # Ray Serve comes with the ray extra.
+    extras_require={"ray": ["ray[tune,client,serve]>=2.9", "pyyaml"], "onnx": ["onnx>=1.14", "onnxruntime>=1.16"],
+                    "serve": ["fastapi>=0.100", "uvicorn>=0.23", "python-multipart>=0.0.7", "prometheus-client>=0.17",
+                              "watchdog>=3"]},
     cmdclass=cmdclass,
     distclass=BinaryDistribution,
     zip_safe=False,

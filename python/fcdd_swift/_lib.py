@@ -140,9 +140,9 @@ _SIGNATURES = {
     "fcdd_image_read": (c_int32, [c_char_p, POINTER(c_int32), POINTER(c_int32), POINTER(c_int32), c_void_p, c_int64]),
     # int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, int32_t width, int32_t channels);
     "fcdd_png_write": (c_int32, [c_char_p, c_void_p, c_int32, c_int32, c_int32]),
-    # int32_t fcdd_image_decode(const uint8_t *data, int64_t nbytes, const char *source, int32_t *channels,
-    #                           int32_t *height, int32_t *width, uint8_t *out, int64_t cap);
-    "fcdd_image_decode": (c_int32, [c_char_p, c_int64, c_char_p, POINTER(c_int32), POINTER(c_int32),
+    # int32_t fcdd_image_decode(const uint8_t *data, int64_t nbytes, const char *source, int32_t channels_wanted,
+    #                           int32_t *channels, int32_t *height, int32_t *width, uint8_t *out, int64_t cap);
+    "fcdd_image_decode": (c_int32, [c_char_p, c_int64, c_char_p, c_int32, POINTER(c_int32), POINTER(c_int32),
                                     POINTER(c_int32), c_void_p, c_int64]),
     # int32_t fcdd_png_encode(const uint8_t *pixels, int32_t height, int32_t width, int32_t channels, uint8_t *out,
     #                         int64_t cap, int64_t *needed);

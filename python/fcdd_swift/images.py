@@ -22,17 +22,22 @@ def read_image(path):
     return out[:, :, 0] if c.value == 1 else out
 
 
-def decode_image(data, source="<bytes>"):
+def decode_image(data, source="<bytes>", channels=None):
     """PNG or JPEG bytes (e.g. an upload) as uint8, (H, W) or (H, W, 3), with `read_image`'s checks and
-    limits; `source` names the data in error messages."""
+    limits; `source` names the data in error messages. `channels` 1 or 3 converts as the datasets do (RGB to
+    gray is PIL's ``convert("L")``); None keeps the file's."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise InvalidArgumentError(f"decode_image needs bytes, got {type(data).__name__}")
+    if channels not in (None, 1, 3):
+        raise InvalidArgumentError(f"channels must be None, 1 or 3; got {channels!r}")
+    wanted = channels or 0
     data = bytes(data)
     name = str(source).encode("utf-8", "replace")
     c, h, w = c_int32(), c_int32(), c_int32()
-    check(_lib.lib.fcdd_image_decode(data, len(data), name, byref(c), byref(h), byref(w), None, 0))
+    check(_lib.lib.fcdd_image_decode(data, len(data), name, wanted, byref(c), byref(h), byref(w), None, 0))
     out = np.empty((h.value, w.value, c.value), np.uint8)
-    check(_lib.lib.fcdd_image_decode(data, len(data), name, byref(c), byref(h), byref(w), out.ctypes.data, out.nbytes))
+    check(_lib.lib.fcdd_image_decode(data, len(data), name, wanted, byref(c), byref(h), byref(w),
+                                     out.ctypes.data, out.nbytes))
     return out[:, :, 0] if c.value == 1 else out
 
 

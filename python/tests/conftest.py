@@ -31,6 +31,18 @@ def pytest_sessionstart(session):
     skip the scale-out tests quietly."""
     if os.environ.get("CI") == "true":
         import importlib.util
-        for module, extra in (("ray", "ray"), ("yaml", "ray"), ("onnx", "onnx"), ("onnxruntime", "onnx")):
+        for module, extra in (("ray", "ray"), ("yaml", "ray"), ("onnx", "onnx"), ("onnxruntime", "onnx"),
+                              ("fastapi", "serve"), ("uvicorn", "serve"), ("multipart", "serve"),
+                              ("prometheus_client", "serve"), ("watchdog", "serve")):
             if importlib.util.find_spec(module) is None:
                 raise pytest.UsageError(f"CI=true but {module} is not installed: pip install '.[{extra}]'")
+
+
+@pytest.fixture(scope="session")
+def parts_model(tmp_path_factory):
+    """A calibrated detector of generated parts, saved once per session for the serving tests:
+    {"path", "det", "nominal", "defective"} (see serve_support.train_model)."""
+    import serve_support
+    path = str(tmp_path_factory.mktemp("served") / "parts.fcdd")
+    det, nominal, defective = serve_support.train_model(path, seed=0, epochs=10)
+    return {"path": path, "det": det, "nominal": nominal, "defective": defective}

@@ -193,9 +193,11 @@ int32_t fcdd_write_file(const char *path, const void *data, int64_t nbytes, int3
 int32_t fcdd_image_read(const char *path, int32_t *channels, int32_t *height, int32_t *width, uint8_t *out,
                         int64_t cap);
 /* Decodes nbytes of PNG or JPEG data in memory as fcdd_image_read reads a file (the same limits and
- * checks); source names the data in error messages (e.g. an uploaded file's name). */
-int32_t fcdd_image_decode(const uint8_t *data, int64_t nbytes, const char *source, int32_t *channels,
-                          int32_t *height, int32_t *width, uint8_t *out, int64_t cap);
+ * checks); source names the data in error messages (e.g. an uploaded file's name). channels_wanted 1 or 3
+ * converts as the datasets do (gray to RGB replicates, RGB to gray is PIL's convert("L")); 0 keeps the
+ * file's channels. */
+int32_t fcdd_image_decode(const uint8_t *data, int64_t nbytes, const char *source, int32_t channels_wanted,
+                          int32_t *channels, int32_t *height, int32_t *width, uint8_t *out, int64_t cap);
 /* Writes 8-bit interleaved H x W x C bytes (C = 1, 2, 3 or 4) as PNG, atomically. */
 int32_t fcdd_png_write(const char *path, const uint8_t *pixels, int32_t height, int32_t width, int32_t channels);
 /* The PNG encoding of 8-bit interleaved H x W x C bytes (C = 1-4) in memory: *needed receives its size;

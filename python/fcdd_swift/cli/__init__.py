@@ -1,12 +1,13 @@
 """The `fcdd-swift` command: `train` runs FCDD experiments (the original runners' options), `grid` runs an
 experiment per combination of settings, `fit` trains a detector on a folder of good images, `calibrate` sets
 a model's decision thresholds from folders of images, `predict` scores and decides new images (labels,
-anomalous regions, masks), `info` describes a model file, `export` writes a model as an ONNX graph. Without a
+anomalous regions, masks), `info` describes a model file, `export` writes a model as an ONNX graph, `serve`
+answers over HTTP and `watch` decides the images that arrive in a folder. Without a
 dataset on disk, `fcdd-swift train` uses the embedded synthetic one."""
 import argparse
 import sys
 
-from . import calibrate, export, fit, grid, info, predict, train
+from . import calibrate, export, fit, grid, info, predict, serve, train, watch
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +41,8 @@ COMMANDS = [
     ("predict", predict, "score and decide images with a model (labels, regions, masks)"),
     ("info", info, "what a model file holds, with its thresholds"),
     ("export", export, "a model as an ONNX graph (scores and anomaly maps)"),
+    ("serve", serve, "an HTTP server and web page that score and decide images with models"),
+    ("watch", watch, "a hot folder: score and decide every image that appears in it"),
 ]
 
 

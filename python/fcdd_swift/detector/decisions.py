@@ -95,17 +95,24 @@ class DecisionsMixin:
         resolution) above ``pixel_threshold_`` with at least `min_area` pixels, highest ``max_score`` first,
         each {"box": [x0, y0, x1, y1] (pixels, x1 and y1 exclusive), "area", "max_score", "mean_score"};
         None (with a warning saying how to calibrate) while the model has no pixel threshold."""
+        records, _, _ = self._decisions(X, min_area, with_maps=False, with_masks=False, stacklevel=3)
+        return records
+
+    def _decisions(self, X, min_area, with_maps, with_masks, warn=True, stacklevel=2):
+        """`inspect`'s records from one pass of the network, with the heatmaps (N, H, W) float32 and the
+        region masks (N, H, W) uint8 when asked (None otherwise, and masks None without a pixel threshold).
+        The server and the hot folder use it too, with `warn` False: their records say it (regions null)."""
         area = self._min_area(min_area)
         with self._lock:
-            pixel = self.__dict__.get("thresholds_", {}).get("pixel")
-            scores, maps = self._native().infer(self._images(X), pixel is not None)
             chosen = self.__dict__.get("thresholds_", {"image": None, "pixel": None})
-        if pixel is None:
+            pixel = chosen.get("pixel")
+            scores, maps = self._native().infer(self._images(X), with_maps or pixel is not None)
+        if pixel is None and warn:
             warnings.warn("the detector has no pixel threshold, so inspect gives no regions; set one with "
                           "calibrate_pixel_threshold(X_nominal) or calibrate_pixel_threshold(X, gtmaps)",
-                          UserWarning, stacklevel=2)
-        records, _ = native.decide(scores, maps, chosen, area, False)
-        return records
+                          UserWarning, stacklevel=stacklevel + 1)
+        records, masks = native.decide(scores, maps, chosen, area, with_masks and pixel is not None)
+        return records, (maps if with_maps else None), masks
 
     def predict_mask(self, X, min_area=1):
         """Binary masks (N, H, W) uint8 at the images' resolution: 1 for the pixels of the anomalous regions

@@ -18,7 +18,7 @@ public func decodeImage(_ bytes: [UInt8], source: String) throws -> RawImage {
         return try decodeJPEG(bytes, source: source)
     }
     let head = bytes.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-    throw EngineError.format("\(source): not a PNG or JPEG image (\(bytes.isEmpty ? "empty file" : "starts with bytes \(head.joined(separator: " "))"); only PNG and JPEG are read")
+    throw EngineError.format("\(source): not a PNG or JPEG image (\(bytes.isEmpty ? "empty file" : "starts with bytes \(head.joined(separator: " "))")); only PNG and JPEG are read")
 }
 
 /// Whether a file name has an image extension this engine reads (.png, .jpg, .jpeg; any letter case).

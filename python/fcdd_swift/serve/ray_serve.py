@@ -1,0 +1,54 @@
+"""The same FastAPI application as a Ray Serve deployment (`fcdd-swift serve --ray`): Ray Serve's FastAPI
+ingress, built on each replica at its start (the models are loaded there, from the paths in the
+configuration, so every node needs the model files at the same path), each replica with its own engine
+threads. Ray routes the requests among the replicas; nothing here schedules anything."""
+import dataclasses
+import signal
+import threading
+
+
+def deployment(config, replicas, max_pixels=None):
+    """A bound Ray Serve application of `replicas` replicas serving `config` (ServeConfig)."""
+    from ray import serve
+
+    # Each replica reserves as many CPUs from Ray as its models use engine threads (default 1), so that
+    # replicas on one machine do not oversubscribe its cores.
+    config = dataclasses.replace(config, threads=config.threads or 1)
+    threads = config.threads
+
+    @serve.deployment(name="fcdd", num_replicas=replicas, ray_actor_options={"num_cpus": threads},
+                      max_ongoing_requests=16)
+    @serve.ingress()
+    class FCDDServer:
+        def __init__(self, config, max_pixels):
+            if max_pixels is not None:
+                from .. import set_limits
+                set_limits(max_image_pixels=max_pixels)
+            self.config = config
+
+        def __serve_build_asgi_app__(self):
+            from .app import create_app
+            return create_app(self.config)
+
+    return FCDDServer.bind(config, max_pixels)
+
+
+def serve_on_ray(config, address, replicas, host, port, max_pixels=None):
+    """Starts Ray Serve on `host:port` with the deployment and blocks until Ctrl-C or SIGTERM."""
+    import ray
+    from ray import serve
+
+    ray.init(address=address, ignore_reinit_error=True)
+    try:
+        serve.start(http_options={"host": host, "port": port})
+        serve.run(deployment(config, replicas, max_pixels), name="fcdd", route_prefix="/")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        return 0
+    finally:
+        serve.shutdown()
+        ray.shutdown()
