@@ -1,6 +1,8 @@
 """A hot folder (`fcdd-swift watch`): every image that appears in a folder, once completely written, is
 decided as `fcdd-swift predict --format jsonl` decides it, its record appended to OUT/predictions.jsonl and,
-with `sort`, the image moved to OUT/pass/, OUT/fail/ or (unreadable) OUT/error/.
+with `sort`, the image moved to OUT/pass/, OUT/fail/ or (unreadable) OUT/error/. The record is predict's
+(path, score, label, regions, error) without the paths of the pictures predict writes: a hot folder
+writes none.
 
 Watching uses the `watchdog` library (inotify on Linux). A file counts as completely written when its size
 and modification time have not changed for `settle` seconds (a writer that renames a finished file into
@@ -146,6 +148,7 @@ class HotFolder:
     def _decide(self, rel):
         from . import scoring
         path = os.path.join(self.in_dir, rel)
+        shown = os.path.join(self.shown_in_dir, rel)
         identity, _ = self.pending[rel]
         try:
             with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NOFOLLOW | os.O_NONBLOCK)) as f:
@@ -153,9 +156,9 @@ class HotFolder:
             if _identity(path) != identity:      # still being written: wait for it to settle again
                 self.pending[rel] = (_identity(path), time.monotonic())
                 return
-            image = scoring.decode(self.detector, rel, data)
+            image = scoring.decode(self.detector, shown, data)
             found = scoring.decide(self.detector, [image], self.min_area)[0]
-            record = {"path": os.path.join(self.shown_in_dir, rel), **found, "error": None}
+            record = {"path": shown, **{k: found[k] for k in ("score", "label", "regions")}, "error": None}
         except (FCDDError, OSError) as e:
             try:
                 if _identity(path) != identity:
@@ -164,8 +167,7 @@ class HotFolder:
             except OSError:
                 self.pending.pop(rel, None)
                 return
-            record = {"path": os.path.join(self.shown_in_dir, rel), "score": None, "label": None, "regions": None,
-                      "error": str(e)}
+            record = {"path": shown, "score": None, "label": None, "regions": None, "error": str(e)}
         del self.pending[rel]
         self.journal.append({"path": rel, "size": identity[0], "mtime_ns": identity[1], "record": record})
         self.predictions.append(record)
