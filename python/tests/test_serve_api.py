@@ -78,7 +78,8 @@ def test_models_health_readiness_docs_and_page(server, parts_model):
     assert model["thresholds"]["pixel"]["method"] == "nominal_quantile"
     assert len(model["version"]) == 16
     assert request(server.url + "/v1/models/parts")[1] == model
-    assert request(server.url + "/healthz")[:2] == (200, {"status": "ok"})
+    status, health, _ = request(server.url + "/healthz")
+    assert status == 200 and health["status"] == "ok" and health["process"].endswith(f":{server.process.pid}")
     assert request(server.url + "/readyz")[:2] == (200, {"status": "ready", "models": ["parts"]})
     status, spec, _ = request(server.url + "/openapi.json")
     assert status == 200 and "/v1/models/{name}/predict" in spec["paths"]

@@ -13,6 +13,8 @@ except ImportError as e:  # pragma: no cover - depends on the installation
                       "pip install 'fcdd-swift[serve]'") from e
 import importlib.resources
 import logging
+import os
+import socket
 import time
 
 from .. import __version__
@@ -82,9 +84,11 @@ def create_app(config, registry=None):
     def page():
         return importlib.resources.files(__package__).joinpath("page.html").read_text("utf-8")
 
-    @app.get("/healthz", summary="Liveness: the process answers")
+    process = f"{socket.gethostname()}:{os.getpid()}"
+
+    @app.get("/healthz", summary="Liveness: the process answers (with its host and process id)")
     def healthz():
-        return {"status": "ok"}
+        return {"status": "ok", "process": process}
 
     @app.get("/readyz", summary="Readiness: every model is loaded")
     def readyz():

@@ -38,7 +38,11 @@ def serve_on_ray(config, address, replicas, host, port, max_pixels=None):
     import ray
     from ray import serve
 
-    ray.init(address=address, ignore_reinit_error=True)
+    if address is None and host in ("127.0.0.1", "localhost"):
+        # A local Ray for a loopback server: every Ray process on this machine's loopback as well.
+        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False)
+    else:
+        ray.init(address=address)
     try:
         serve.start(http_options={"host": host, "port": port})
         serve.run(deployment(config, replicas, max_pixels), name="fcdd", route_prefix="/")
