@@ -16,7 +16,9 @@
  *   - Every function that can fail returns an int32 status (FCDD_OK = 0). On failure a message is kept
  *     per thread and read with fcdd_last_error(); no function traps on bad input.
  *   - Handles are opaque. A handle must not be used by two threads at once (the Python package locks
- *     each handle); different handles may be used concurrently. A handle of the wrong kind (a tensor file
+ *     each handle); different handles may be used concurrently. The worker threads of a call are those of
+ *     its detector (fcdd_detector_set_threads, the `threads` setting) or run (its `threads` setting), never
+ *     another's; fcdd_set_num_threads sets the default of calls that name none. A handle of the wrong kind (a tensor file
  *     where a network is expected) gives FCDD_ERR_INVALID_ARGUMENT; a *_free function ignores it.
  *   - Sizes from callers and files are checked (overflow-checked products, against the data and the
  *     limits of fcdd_set_limit) before memory is allocated; memory that cannot be had is

@@ -79,7 +79,7 @@ public enum SettingsSchema {
                      help: "random seed of initialisation, anomalies, augmentation and shuffling (the original never seeds)"),
             .optionalInteger("threads", \.threads, both, flags: ["--threads", "-w", "--workers"],
                              range: EngineRuntime.threadRange,
-                             help: "engine worker threads, process-wide; null: one per core (the original's -w/--workers map here)"),
+                             help: "engine worker threads of this run or detector, its own (never shared with others); null: the process default, one per core unless fs.set_num_threads (the original's -w/--workers map here)"),
             .integer("verbose", \.verbose, detector, flags: [], range: 0...10,
                      help: "0 silent, 1 progress bar, 2 also a line per epoch"),
             .optionalPath("vgg_weights", \.vggWeights, both, flags: ["--vgg-weights"],
