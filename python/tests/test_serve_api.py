@@ -4,6 +4,7 @@ import base64
 import concurrent.futures
 import http.client
 import json
+import time
 
 import numpy as np
 import pytest
@@ -187,3 +188,36 @@ def test_the_start_says_where_it_listens_and_that_it_has_no_key(server):
     out = server.output()
     assert f"listening on http://127.0.0.1:{server.port}, reachable from this machine only (loopback)" in out
     assert "no API key: anyone who can connect may use it" in out
+
+
+def test_worker_processes_each_hold_the_models(parts_model, tmp_path):
+    """--workers 2: uvicorn's worker processes each build the application from the configuration in their
+    environment and answer alike."""
+    image = parts_model["defective"][1]
+    expected = parts_model["det"].inspect(image[None])[0]
+    with Server([f"parts={parts_model['path']}", "--workers", "2", "--threads", "1"], str(tmp_path / "log"),
+                ready_timeout=180) as server:
+        processes = set()
+        deadline = time.monotonic() + 60
+        while len(processes) < 2 and time.monotonic() < deadline:
+            status, health, _ = request(server.url + "/healthz")     # a new connection each time
+            processes.add(health["process"])
+        assert len(processes) == 2, processes
+        for _ in range(6):
+            status, answer, _ = request(f"{server.url}/v1/models/parts/predict", data=_png(image),
+                                        headers={"Content-Type": "image/png"})
+            assert status == 200 and {k: answer["images"][0][k] for k in ("score", "label", "regions")} == expected
+        assert "2 worker processes" in server.output()
+
+
+def test_a_training_snapshot_or_a_missing_file_stops_the_start_with_its_reason(tmp_path):
+    import subprocess
+    import sys
+    from serve_support import child_environment
+    for path, words in ((tmp_path / "missing.fcdd", "no such model file"),
+                        (tmp_path / "notes.txt", "is not an fcdd-swift model file")):
+        if path.name == "notes.txt":
+            path.write_text("hello")
+        done = subprocess.run([sys.executable, "-m", "fcdd_swift", "serve", str(path)], capture_output=True, text=True,
+                              env=child_environment(), timeout=120)
+        assert done.returncode == 1 and words in done.stderr, done.stderr
