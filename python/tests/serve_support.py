@@ -91,11 +91,12 @@ def multipart(files, field="file"):
 class Server:
     """`fcdd-swift serve ARGS` on a free loopback port, ready when /healthz answers; `stop()` ends it."""
 
-    def __init__(self, args, log_path, port=None, ready_timeout=120):
+    def __init__(self, args, log_path, port=None, ready_timeout=120, stop_timeout=30):
+        self.stop_timeout = stop_timeout
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.log = open(log_path, "w")
+        self.log = open(log_path, "a")   # appends: Ray's processes write to it too
         self.process = subprocess.Popen([sys.executable, "-m", "fcdd_swift", "serve", *args, "--port", str(self.port),
                                          "--log-level", "warning"],
                                         stdout=self.log, stderr=subprocess.STDOUT, env=child_environment())
@@ -114,7 +115,8 @@ class Server:
             time.sleep(0.2)
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path) as f:
             return f.read()
 
@@ -125,7 +127,7 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(20)
+                self.process.wait(self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

@@ -72,3 +72,32 @@ def test_the_page_decides_a_defective_part(parts_model, tmp_path):
     assert overlay_loaded == [128, 128]
     shot = fs.read_image(path)
     assert shot.shape[0] > 300 and shot.shape[1] > 300
+
+
+def test_the_page_asks_for_the_api_key_and_then_works(parts_model, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    key_file = tmp_path / "key"
+    key_file.write_text("page-key-42")
+    os.chmod(key_file, 0o600)
+    upload = tmp_path / "part.png"
+    image = parts_model["nominal"][0]
+    upload.write_bytes(fs.encode_png(image))
+    with Server([f"parts={parts_model['path']}", "--api-key-file", str(key_file)], str(tmp_path / "server.log")) as server:
+        browser = _browser()
+        try:
+            browser.get(server.url + "/")
+            wait = WebDriverWait(browser, 60)
+            wait.until(ready.visibility_of_element_located((By.ID, "keyrow")))
+            assert "API key" in browser.find_element(By.ID, "error").text
+            browser.find_element(By.ID, "key").send_keys("page-key-42")
+            browser.find_element(By.ID, "usekey").click()
+            wait.until(ready.text_to_be_present_in_element((By.ID, "model"), "parts"))
+            browser.find_element(By.ID, "file").send_keys(str(upload))
+            wait.until(ready.visibility_of_element_located((By.ID, "verdict")))
+            score = float(browser.find_element(By.ID, "score").text)
+        finally:
+            browser.quit()
+    assert score == pytest.approx(parts_model["det"].decision_function(image[None])[0], rel=1e-4)

@@ -17,7 +17,7 @@ def test_two_replicas_on_ray_serve_answer_as_the_detector(parts_model, tmp_path)
     images = np.concatenate([parts_model["nominal"][:4], parts_model["defective"][:4]])
     expected = parts_model["det"].inspect(images)
     with Server([f"parts={parts_model['path']}", "--ray", "--replicas", "2"], str(tmp_path / "server.log"),
-                ready_timeout=240) as server:
+                ready_timeout=240, stop_timeout=120) as server:
         processes = set()
         for _ in range(40):
             status, health, _ = request(server.url + "/healthz")

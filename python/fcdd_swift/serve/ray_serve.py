@@ -38,6 +38,12 @@ def serve_on_ray(config, address, replicas, host, port, max_pixels=None):
     import ray
     from ray import serve
 
+    # Ctrl-C and SIGTERM only set an event, from the start: a signal that lands while Ray starts or while
+    # serve.run waits for the replicas (which may answer before serve.run returns) must not interrupt Ray's
+    # own calls; the shutdown below then runs whole.
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
     if address is None and host in ("127.0.0.1", "localhost"):
         # A local Ray for a loopback server: every Ray process on this machine's loopback as well.
         ray.init(_node_ip_address="127.0.0.1", include_dashboard=False)
@@ -46,11 +52,7 @@ def serve_on_ray(config, address, replicas, host, port, max_pixels=None):
     try:
         serve.start(http_options={"host": host, "port": port})
         serve.run(deployment(config, replicas, max_pixels), name="fcdd", route_prefix="/")
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
+        while not stop.wait(0.5):
             pass
         return 0
     finally:
