@@ -2,7 +2,7 @@
 """Before/after speed of two builds of fcdd-swift, measured in one run: the training-step and inference
 throughput of bench.py's networks and a synthetic training epoch end to end (pipeline_share.py), with the two
 builds taking turns round after round so that both see the same load on a shared machine. A change that must
-not cost speed is checked with it (the README's claims about "no slowdown" come from here).
+not cost speed is checked with it (the docs' claims about "no slowdown" come from here).
 
     python3 bench/compare.py --before /path/to/old/checkout [--after .] [--threads 2] [--rounds 3]
 

@@ -1,4 +1,4 @@
-"""Peak memory of an MVTec-AD-sized run, for the README (the original needs 33-38 GB).
+"""Peak memory of an MVTec-AD-sized run, for docs/speed.md (the original needs 33-38 GB).
 
 Writes an MVTec-AD tree in the official layout with full-resolution images (1024x1024 and 700x700, smooth
 textures with defects and masks; 15 classes, few images each, since only the sizes matter for memory),

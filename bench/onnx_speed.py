@@ -7,7 +7,7 @@ median of several rounds; the same thread count for both (onnxruntime's intra-op
     python3 bench/onnx_speed.py                     # 2 threads, batch 64 (16 at 224x224), 5 rounds
     python3 bench/onnx_speed.py --threads 4 --rounds 7
 
-Needs pip install 'fcdd-swift[onnx]'. Prints a Markdown table (the README carries it).
+Needs pip install 'fcdd-swift[onnx]'. Prints a Markdown table (docs/speed.md carries it).
 """
 import argparse
 import os

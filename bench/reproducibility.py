@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""How far the README's notebook example moves from one CPU to another.
+"""How far the complete example of docs/detector.md moves from one CPU to another.
 
 A run is bit-identical on one machine kind with one thread count and seed. Another CPU makes OpenBLAS pick
 another kernel (another blocking order, FMA or not), an engine built elsewhere may lack its FMA kernels, and
 another thread count splits the sums differently: each rounds differently, and 20 epochs of training carry
-the difference into the weights. This script runs the README's example block (exactly as printed) in a child
+the difference into the weights. This script runs that example block (exactly as printed) in a child
 process for every combination of
 
   * OpenBLAS kernel: one of each result group this machine can run (scripts/blas_kernels.py), forced with
@@ -15,7 +15,7 @@ process for every combination of
 
 and, on this CPU's own kernel (the one the package picks), this library and the first thread count, for
 --seeds other seeds (a larger change than rounding: another initialisation and other synthetic anomalies).
-It prints one row per run and the range of each figure: the README quotes the ranges and
+It prints one row per run and the range of each figure: docs/detector.md quotes the ranges and
 test_readme_example.py checks the example against them.
 
     python3 bench/reproducibility.py --portable                     # every kernel group x 2 builds x 2 threads

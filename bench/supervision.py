@@ -8,7 +8,7 @@ images and tested on the other 30% against 30% of every other digit (anomalies).
     known anomalies  fit(X, y) with 2 labelled training images of every other digit
     PCA baseline     30-component PCA reconstruction error (scikit-learn), for scale
 
-Prints a table of image AUROC per digit and the mean (the README and docs/detector.md carry it).
+Prints a table of image AUROC per digit and the mean (docs/detector.md carries it).
 
     python3 bench/supervision.py                  # digits 0-9, 40 epochs
     python3 bench/supervision.py --digits 0 1 2 --epochs 20

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Does the README's notebook example use the cores it is given? Trains its detector (500 gray 32x32
+"""Does the complete example of docs/detector.md use the cores it is given? Trains its detector (500 gray 32x32
 textures, FCDD_CNN28_W, at the example's batch of 32 and LCN preprocessing; --batch-size 128 --preproc
 lcnaug1 for the runner's) for a few epochs with 1 thread and with N threads, alternating, and
 prints per epoch the wall time and the process's CPU time: with N threads working, CPU time per epoch is

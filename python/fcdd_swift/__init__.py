@@ -43,7 +43,7 @@ def info():
     dict
         From the engine: ``version``, ``blas_core`` (the OpenBLAS kernel in use), ``blas_config``, ``threads``,
         ``vector_code`` ("avx2-fma" when the library was built on and for a CPU with AVX2 and FMA, else
-        "baseline"; see the README's Speed section) and whatever else it reports. From the loader: ``blas_coretype_env`` (OPENBLAS_CORETYPE when the
+        "baseline"; see docs/speed.md) and whatever else it reports. From the loader: ``blas_coretype_env`` (OPENBLAS_CORETYPE when the
         library was loaded, or None), ``blas_coretype_source`` ("user": set by you, "auto": chosen from the
         CPU flags by this package, "unset"), and ``library`` (the path of libfcdd.so).
     """

@@ -27,7 +27,7 @@ def _pages():
 
 
 def guide_path(name):
-    """The path of guide `name` ("detector", "decisions", "settings", "tune", "reproducibility", "safety", "README")."""
+    """The path of guide `name` (a page of docs/ without ".md", e.g. "detector", "serving", "usage", or "README")."""
     pages = _pages()
     if name not in pages:
         raise ValueError(f"no guide named {name!r}; the guides are {', '.join(sorted(pages)) or 'not installed'}")

@@ -20,7 +20,7 @@ from .files import write_file
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Markdown files (relative to the repository) and the tables each holds.
-FILES = {"README.md": ["dataset defaults"],
+FILES = {"docs/usage.md": ["dataset defaults"],
          "docs/detector.md": ["detector profiles", "detector parameters"],
          "docs/settings.md": ["all settings"]}
 

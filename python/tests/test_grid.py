@@ -66,13 +66,13 @@ def test_yaml_spec_and_print_plan(tmp_path, capsys):
 
 
 
-def test_the_readme_grid_example_is_a_valid_plan(tmp_path, capsys, monkeypatch):
+def test_the_guides_grid_example_is_a_valid_plan(tmp_path, capsys, monkeypatch):
     pytest.importorskip("yaml")
     import re
     from support import REPO
-    text = open(os.path.join(REPO, "README.md")).read()
-    block = re.search(r"## Scaling out.*?```yaml\n(.*?)```", text, flags=re.S)
-    assert block, "the README lost its grid example"
+    text = open(os.path.join(REPO, "docs", "scaling.md")).read()
+    block = re.search(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert block, "docs/scaling.md lost its grid example"
     spec = tmp_path / "grid.yaml"
     spec.write_text(block.group(1))
     monkeypatch.chdir(tmp_path)

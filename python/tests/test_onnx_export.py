@@ -169,14 +169,14 @@ def test_export_command_errors_are_one_line(tmp_path, capsys):
 def test_the_readme_deploy_example_runs(tmp_path, monkeypatch):
     import re
     from support import REPO
-    text = open(os.path.join(REPO, "README.md")).read()
+    text = open(os.path.join(REPO, "docs", "deploying.md")).read()
     block = re.search(r"<!-- deploy-example[^>]*-->\s*```python\n(.*?)```", text, flags=re.S)
-    assert block, "the README lost its deploy example"
+    assert block, "docs/deploying.md lost its deploy example"
     X = _images(40, 1, 28)
     det = fs.FCDD(epochs=1, batch_size=16, seed=0, verbose=0).fit(X[:32])
     det.calibrate_threshold(X, np.r_[np.zeros(20, int), np.ones(20, int)], method="f1")
     monkeypatch.chdir(tmp_path)
     namespace = {"det": det, "images": X[32:]}
-    exec(compile(block.group(1), "README.md", "exec"), namespace)
+    exec(compile(block.group(1), "docs/deploying.md", "exec"), namespace)
     _close(namespace["scores"], det.decision_function(X[32:]))
     assert (namespace["anomalous"] == det.predict(X[32:]).astype(bool)).all()

@@ -64,8 +64,8 @@ def test_a_changed_table_is_noticed(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(os.path.join(support.REPO, relative), encoding="utf-8") as f:
             target.write_text(f.read())
-    readme = tmp_path / "README.md"
-    readme.write_text(readme.read_text().replace("| fmnist | FCDD_CNN28_W | 128 | 400 |", "| fmnist | FCDD_CNN28_W | 128 | 300 |"))
-    assert settings_docs.stale_files(str(tmp_path)) == ["README.md"]
-    assert settings_docs.stale_files(str(tmp_path), write=True) == ["README.md"]
-    assert "| fmnist | FCDD_CNN28_W | 128 | 400 |" in readme.read_text()
+    usage = tmp_path / "docs" / "usage.md"
+    usage.write_text(usage.read_text().replace("| fmnist | FCDD_CNN28_W | 128 | 400 |", "| fmnist | FCDD_CNN28_W | 128 | 300 |"))
+    assert settings_docs.stale_files(str(tmp_path)) == ["docs/usage.md"]
+    assert settings_docs.stale_files(str(tmp_path), write=True) == ["docs/usage.md"]
+    assert "| fmnist | FCDD_CNN28_W | 128 | 400 |" in usage.read_text()
