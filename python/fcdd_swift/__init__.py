@@ -29,7 +29,7 @@ from .images import decode_image, encode_png, read_image, write_png
 from .experiment import run_experiment, run_prediction
 from .settings import settings_schema
 from .detector import FCDD
-from .overlay import overlay
+from .detector.overlay import overlay
 from .guide import guide, guide_path
 
 __version__ = lib.fcdd_version().decode()

@@ -11,7 +11,7 @@ import signal
 import threading
 
 from . import _lib
-from .errors import check
+from ._lib import check
 
 
 class EventPump:

@@ -10,7 +10,7 @@ import os
 from ctypes import POINTER, c_char_p, c_double, c_float, c_int32, c_int64, c_uint64, c_void_p
 
 from . import _loader
-from .errors import InvalidArgumentError, check
+from .errors import InvalidArgumentError, error_for
 
 lib = _loader.load()
 
@@ -220,6 +220,16 @@ for _name, (_restype, _argtypes) in _SIGNATURES.items():
 def last_error():
     """The message of the last failed call on this thread."""
     return lib.fcdd_last_error().decode("utf-8", "replace")
+
+
+def check(status):
+    """Raises the exception for a non-zero status, with the message of ``fcdd_last_error()``.
+
+    The message is per thread in the library, so it must be read on the thread that made the failing call,
+    right after it: that is what this function is for.
+    """
+    if status != 0:
+        raise error_for(status, last_error())
 
 
 def status_string(status):

@@ -90,14 +90,3 @@ def error_for(status, message):
     err = cls(message or f"fcdd_swift call failed with status {status}")
     err.status = status
     return err
-
-
-def check(status):
-    """Raises the exception for a non-zero status, with the message of ``fcdd_last_error()``.
-
-    The message is per thread in the library, so it must be read on the thread that made the failing call,
-    right after it: that is what this function is for.
-    """
-    if status != 0:
-        from ._lib import last_error  # late import: _lib imports this module
-        raise error_for(status, last_error())

@@ -7,7 +7,8 @@ from ctypes import byref, c_int32, c_int64
 import numpy as np
 
 from . import _lib
-from .errors import InvalidArgumentError, check
+from ._lib import check
+from .errors import InvalidArgumentError
 
 __all__ = ["read_image", "decode_image", "write_png", "encode_png"]
 

@@ -44,7 +44,7 @@ def add_arguments(p):
 def run(base, grid, args, out, title):
     """Runs the plan and prints per-run lines, the summary or the grid's table; returns the exit code."""
     from ..grid import GridInterrupted, format_table, run_grid
-    from .train import print_summary
+    from .summary import print_summary
 
     def on_start(plan, todo):
         where = ("on Ray at " + args.ray if isinstance(args.ray, str) else "on a local Ray") if args.ray else "serially"

@@ -225,7 +225,7 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
 
     def overlay(self, X, normalize="local", alpha=0.5):
         """Heatmap overlays of X as uint8 RGB (N, H, W, 3), normalised with the resolved ``quantile``."""
-        from ..overlay import overlay
+        from .overlay import overlay
         maps = self.anomaly_map(X)
         return overlay(X, maps, quantile=self.resolved_params_["quantile"], normalize=normalize, alpha=alpha)
 

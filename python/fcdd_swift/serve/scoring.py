@@ -6,7 +6,7 @@ import base64
 import numpy as np
 
 from ..images import decode_image, encode_png
-from ..overlay import overlay
+from ..detector.overlay import overlay
 
 PICTURES = ("heatmap", "mask", "overlay")
 

@@ -2,10 +2,9 @@
 matplotlib (``plt.imshow``) or to write with `write_png`."""
 import numpy as np
 
-from ._validate import real
-from .detector import arrays
-from .detector import native
-from .errors import InvalidArgumentError
+from . import arrays, native
+from .._validate import real
+from ..errors import InvalidArgumentError
 
 
 def overlay(images, maps, quantile=0.97, normalize="local", alpha=0.5):
