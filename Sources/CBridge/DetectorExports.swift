@@ -93,6 +93,26 @@ public func fcdd_detector_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutab
     }
 }
 
+@_cdecl("fcdd_detector_to_bytes")
+public func fcdd_detector_to_bytes(_ det: OpaquePointer?, _ extra: UnsafePointer<CChar>?,
+                                   _ data: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
+                                   _ nbytes: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded {
+        let handle = try object(det, DetectorHandle.self, "det")
+        let json = extra == nil ? JSONValue.null : try JSONValue.parse(try string(extra, "extra_json"))
+        try handOut(try handle.detector.encoded(extra: json), data, nbytes)
+    }
+}
+
+@_cdecl("fcdd_detector_from_bytes")
+public func fcdd_detector_from_bytes(_ data: UnsafePointer<UInt8>?, _ nbytes: Int64, _ source: UnsafePointer<CChar>?,
+                                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded {
+        let (detector, extra) = try Detector.load(try callerBytes(data, nbytes, source))
+        try deliver(out) { DetectorHandle(detector, extra: extra) }
+    }
+}
+
 @_cdecl("fcdd_detector_set_threads")
 public func fcdd_detector_set_threads(_ det: OpaquePointer?, _ threads: Int32) -> Int32 {
     guarded {

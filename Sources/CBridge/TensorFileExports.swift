@@ -9,6 +9,15 @@ public func fcdd_tensor_file_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMu
     guarded { try deliver(out) { TensorFileHandle(try SafeTensorsFile.read(path: try string(path, "path"))) } }
 }
 
+@_cdecl("fcdd_tensor_file_open_bytes")
+public func fcdd_tensor_file_open_bytes(_ data: UnsafePointer<UInt8>?, _ nbytes: Int64, _ source: UnsafePointer<CChar>?,
+                                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded {
+        let model = try callerBytes(data, nbytes, source)
+        try deliver(out) { TensorFileHandle(try SafeTensorsFile.parse(model.bytes, source: model.name)) }
+    }
+}
+
 @_cdecl("fcdd_torch_checkpoint_read")
 public func fcdd_torch_checkpoint_read(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded { try deliver(out) { TensorFileHandle(try TorchCheckpoint.read(path: try string(path, "path"))) } }

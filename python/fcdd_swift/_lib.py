@@ -112,6 +112,8 @@ _SIGNATURES = {
     # ---- safetensors files and PyTorch checkpoints ----
     # int32_t fcdd_tensor_file_open(const char *path, fcdd_tensor_file **out);
     "fcdd_tensor_file_open": (c_int32, [c_char_p, POINTER(_handle)]),
+    # int32_t fcdd_tensor_file_open_bytes(const uint8_t *data, int64_t nbytes, const char *source, fcdd_tensor_file **out);
+    "fcdd_tensor_file_open_bytes": (c_int32, [c_char_p, c_int64, c_char_p, POINTER(_handle)]),
     # int32_t fcdd_torch_checkpoint_read(const char *path, fcdd_tensor_file **out);
     "fcdd_torch_checkpoint_read": (c_int32, [c_char_p, POINTER(_handle)]),
     # int32_t fcdd_tensor_file_create(fcdd_tensor_file **out);
@@ -188,6 +190,12 @@ _SIGNATURES = {
     "fcdd_detector_save": (c_int32, [_handle, c_char_p, c_char_p]),
     # int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
     "fcdd_detector_load": (c_int32, [c_char_p, POINTER(_handle)]),
+    # int32_t fcdd_detector_to_bytes(fcdd_detector *det, const char *extra_json, uint8_t **data, int64_t *nbytes);
+    "fcdd_detector_to_bytes": (c_int32, [_handle, c_char_p, POINTER(c_void_p), POINTER(c_int64)]),
+    # int32_t fcdd_detector_from_bytes(const uint8_t *data, int64_t nbytes, const char *source, fcdd_detector **out);
+    "fcdd_detector_from_bytes": (c_int32, [c_char_p, c_int64, c_char_p, POINTER(_handle)]),
+    # void fcdd_bytes_free(uint8_t *data);
+    "fcdd_bytes_free": (None, [c_void_p]),
     # int32_t fcdd_detector_set_thresholds(fcdd_detector *det, const char *thresholds_json);
     "fcdd_detector_set_thresholds": (c_int32, [_handle, c_char_p]),
     # int32_t fcdd_detector_set_threads(fcdd_detector *det, int32_t threads);
@@ -201,6 +209,9 @@ _SIGNATURES = {
     "fcdd_decide": (c_int32, [_f32p, _f32p, c_int64, c_int32, c_int32, c_char_p, c_int64, c_void_p] + _text),
     # int32_t fcdd_model_export_description(const char *path, char *buf, int64_t cap, int64_t *needed);
     "fcdd_model_export_description": (c_int32, [c_char_p] + _text),
+    # int32_t fcdd_model_export_description_bytes(const uint8_t *data, int64_t nbytes, const char *source, char *buf,
+    #                                             int64_t cap, int64_t *needed);
+    "fcdd_model_export_description_bytes": (c_int32, [c_char_p, c_int64, c_char_p] + _text),
     # int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, const float *maps,
     #                       const uint8_t *masks, int32_t h, int32_t w, double pro_limit, char *buf, int64_t cap,
     #                       int64_t *needed);
@@ -220,6 +231,16 @@ for _name, (_restype, _argtypes) in _SIGNATURES.items():
 def last_error():
     """The message of the last failed call on this thread."""
     return lib.fcdd_last_error().decode("utf-8", "replace")
+
+
+def take_bytes(call):
+    """Bytes the engine hands out through ``call(byref(data), byref(nbytes))``, copied, then freed."""
+    data, nbytes = c_void_p(), c_int64()
+    check(call(ctypes.byref(data), ctypes.byref(nbytes)))
+    try:
+        return ctypes.string_at(data, nbytes.value)
+    finally:
+        lib.fcdd_bytes_free(data)
 
 
 def check(status):

@@ -62,11 +62,19 @@ def load_safetensors(path, with_metadata=False):
     return (tensors, metadata) if with_metadata else tensors
 
 
+def load_safetensors_bytes(data, source="<bytes>", with_metadata=False):
+    """`load_safetensors` for the bytes of a safetensors file in memory; `source` names them in messages."""
+    data = bytes(data)
+    name = str(source).encode("utf-8", "replace")
+    tensors, metadata = read_tensor_file(lambda _, out: lib.fcdd_tensor_file_open_bytes(data, len(data), name, out), None)
+    return (tensors, metadata) if with_metadata else tensors
+
+
 def read_tensor_file(open_fn, path):
     """Every entry of the tensor file that ``open_fn(path, &handle)`` opens (a safetensors file, a PyTorch
     checkpoint), as (dict of name to ndarray in file order, metadata dict)."""
     with _TensorFile() as f:
-        check(open_fn(cpath(path), ctypes.byref(f._ptr)))
+        check(open_fn(None if path is None else cpath(path), ctypes.byref(f._ptr)))
         with f._use() as h:
             d = read_json(lib.fcdd_tensor_file_describe, h)
             tensors = {}

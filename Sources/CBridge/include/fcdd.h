@@ -158,6 +158,8 @@ int32_t fcdd_receptive_upsample(const float *maps, int64_t n, int32_t side, int3
 
 /* Opens and validates a safetensors file; entries are read through the handle. */
 int32_t fcdd_tensor_file_open(const char *path, fcdd_tensor_file **out);
+/* The same for safetensors bytes in memory; source names them in messages. */
+int32_t fcdd_tensor_file_open_bytes(const uint8_t *data, int64_t nbytes, const char *source, fcdd_tensor_file **out);
 /* Reads a PyTorch checkpoint of a state dict (torch.save(model.state_dict(), path): the zip format of
  * PyTorch >= 1.6 or the legacy format before it) into a tensor file handle, read like a safetensors file:
  * one entry per tensor in state-dict order, dtype from its storage (FloatStorage F32, HalfStorage F16,
@@ -314,6 +316,12 @@ int32_t fcdd_detector_describe(const fcdd_detector *det, char *buf, int64_t cap,
  * preprocessing in the metadata) atomically; extra_json (may be NULL) is stored and returned by load. */
 int32_t fcdd_detector_save(fcdd_detector *det, const char *path, const char *extra_json);
 int32_t fcdd_detector_load(const char *path, fcdd_detector **out);
+/* The bytes save writes, in memory: *data (free it with fcdd_bytes_free) receives *nbytes bytes. */
+int32_t fcdd_detector_to_bytes(fcdd_detector *det, const char *extra_json, uint8_t **data, int64_t *nbytes);
+/* A detector from the bytes of a model file (as fcdd_detector_load reads it); source names them in messages. */
+int32_t fcdd_detector_from_bytes(const uint8_t *data, int64_t nbytes, const char *source, fcdd_detector **out);
+/* Frees bytes the engine handed out (fcdd_detector_to_bytes); NULL is ignored. */
+void fcdd_bytes_free(uint8_t *data);
 /* Sets the decision thresholds that save stores and describe reports: {"image": T | null, "pixel": T | null}
  * with T = {"value", "method", "parameter", "calibration"} as fcdd_threshold_choose returns it. A new fit
  * clears them. */
@@ -369,6 +377,9 @@ int32_t fcdd_overlay(const uint8_t *images, const float *maps, int64_t n, int32_
  *    | {"kind": "ae"}}. The FCDD maps are the transposed convolution of the pseudo-Huber map with the
  * kernel kernel_1d x kernel_1d at the stride, cropped to side x side from position start. */
 int32_t fcdd_model_export_description(const char *path, char *buf, int64_t cap, int64_t *needed);
+/* The same for a model file's bytes in memory (e.g. fcdd_detector_to_bytes); source names them in messages. */
+int32_t fcdd_model_export_description_bytes(const uint8_t *data, int64_t nbytes, const char *source, char *buf,
+                                            int64_t cap, int64_t *needed);
 
 #ifdef __cplusplus
 }

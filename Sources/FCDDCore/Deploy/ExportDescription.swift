@@ -8,7 +8,13 @@
 public enum ExportDescription {
     /// The description of the model file at `path` (a detector model or a training snapshot).
     public static func describe(path: String) throws -> JSONValue {
-        let (info, network) = try Snapshot.loadNetwork(path: path)
+        try describe(try ModelBytes.file(path))
+    }
+
+    /// The description of a model file's bytes.
+    public static func describe(_ model: ModelBytes) throws -> JSONValue {
+        let (info, network) = try Snapshot.loadNetwork(model)
+        let path = model.name
         guard info.preprocessing != .null else {
             throw EngineError.format("\(path): the model file holds no preprocessing (written by an older version?); it cannot be exported")
         }

@@ -5,6 +5,11 @@
 extension Detector {
     /// Writes the fitted detector atomically; `extra` is stored as given and returned by `load`.
     public func save(path: String, extra: JSONValue) throws {
+        try writeFileAtomically(try encoded(extra: extra), to: path)
+    }
+
+    /// The bytes `save` writes.
+    public func encoded(extra: JSONValue) throws -> [UInt8] {
         let (network, spec, _, settings) = try requireFitted()
         var info = SnapshotInfo(network: network.name, inShape: network.inShape, bias: network.bias,
                                 objective: settings.objective, gaussStd: settings.gaussStd,
@@ -12,12 +17,18 @@ extension Detector {
                                 optimizer: settings.optimizerSettings, schedule: try settings.schedule(),
                                 preprocessing: spec.json, extra: .object([("detector", json), ("user", extra)]))
         info.thresholds = thresholds
-        try Snapshot.write(path: path, info: info, network: network, optimizer: nil)
+        return try Snapshot.encode(info: info, network: network, optimizer: nil)
     }
 
     /// Reads a file written by `save`; returns the detector and the caller's fields.
     public static func load(path: String) throws -> (detector: Detector, extra: JSONValue) {
-        let (info, network) = try Snapshot.loadNetwork(path: path)
+        try load(try ModelBytes.file(path))
+    }
+
+    /// Reads the bytes of a file written by `save` (or `encoded`).
+    public static func load(_ model: ModelBytes) throws -> (detector: Detector, extra: JSONValue) {
+        let (info, network) = try Snapshot.loadNetwork(model)
+        let path = model.name
         guard let d = info.extra["detector"], d != .null else {
             throw EngineError.format("\(path) is a training snapshot of `fcdd-swift train`, not a detector model; score images with it through `fcdd-swift predict SNAPSHOT IMAGES`, set its thresholds with `fcdd-swift calibrate`")
         }

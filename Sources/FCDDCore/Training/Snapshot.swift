@@ -79,23 +79,45 @@ public struct SnapshotInfo {
     }
 }
 
+/// A model file's content and the name messages give it: its path, or what the caller calls bytes that
+/// never were a file (a model sent to a server, a pickled detector).
+public struct ModelBytes {
+    public let bytes: [UInt8]
+    public let name: String
+
+    public init(bytes: [UInt8], name: String) { self.bytes = bytes; self.name = name }
+
+    /// The content of the file at `path`.
+    public static func file(_ path: String) throws -> ModelBytes { ModelBytes(bytes: try readWholeFile(path), name: path) }
+}
+
 public enum Snapshot {
     static let optimizerPrefix = "optimizer."
 
-    /// Writes weights, optimiser state and `info` to `path` (temporary file, then rename).
-    public static func write(path: String, info: SnapshotInfo, network: Network, optimizer: Optimizer?) throws {
+    /// The safetensors bytes of weights, optimiser state and `info`.
+    public static func encode(info: SnapshotInfo, network: Network, optimizer: Optimizer?) throws -> [UInt8] {
         var file = network.stateFile()
         if let optimizer = optimizer {
             for (name, t) in optimizer.stateTensors { file.add(optimizerPrefix + name, t) }
         }
         file.metadata = [("fcdd", info.json.serialized())]
-        try file.write(path: path)
+        return file.serialize()
+    }
+
+    /// Writes weights, optimiser state and `info` to `path` (temporary file, then rename).
+    public static func write(path: String, info: SnapshotInfo, network: Network, optimizer: Optimizer?) throws {
+        try writeFileAtomically(try encode(info: info, network: network, optimizer: optimizer), to: path)
     }
 
     /// Reads a snapshot's description and tensors.
     public static func read(path: String) throws -> (info: SnapshotInfo, file: SafeTensorsFile) {
+        try read(try ModelBytes.file(path))
+    }
+
+    /// Reads the description and tensors of a snapshot's bytes.
+    public static func read(_ model: ModelBytes) throws -> (info: SnapshotInfo, file: SafeTensorsFile) {
         let file: SafeTensorsFile
-        let bytes = try readWholeFile(path)
+        let (bytes, path) = (model.bytes, model.name)
         do { file = try SafeTensorsFile.parse(bytes, source: path) } catch EngineError.format(let why) {
             if let kind = FileSignature.describe(bytes, path: path) {
                 throw EngineError.format("\(path) is not an fcdd-swift model file: it is \(kind) (expected the snapshot.safetensors of `fcdd-swift train`, or a model file of `fcdd-swift fit` or fs.FCDD.save)")
@@ -114,7 +136,13 @@ public enum Snapshot {
 
     /// Creates the snapshot's network with its weights (for scoring new images).
     public static func loadNetwork(path: String) throws -> (info: SnapshotInfo, network: Network) {
-        let (info, file) = try read(path: path)
+        try loadNetwork(try ModelBytes.file(path))
+    }
+
+    /// Creates the network of a snapshot's bytes with its weights.
+    public static func loadNetwork(_ model: ModelBytes) throws -> (info: SnapshotInfo, network: Network) {
+        let (info, file) = try read(model)
+        let path = model.name
         let net: Network
         do { net = try NetworkRegistry.make(info.network, inShape: info.inShape, bias: info.bias, seed: 0) } catch let e as EngineError {
             throw EngineError.format("\(path): the model's network cannot be built (\(e))")

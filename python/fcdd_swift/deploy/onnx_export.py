@@ -15,7 +15,7 @@ import numpy as np
 from .._lib import lib, read_json
 from ..errors import InvalidArgumentError
 from ..files import write_file
-from ..safetensors import load_safetensors
+from ..safetensors import load_safetensors, load_safetensors_bytes
 
 MIN_OPSET = 13
 
@@ -29,9 +29,18 @@ def _onnx():
     return onnx, helper, numpy_helper, TensorProto
 
 
-def describe(model_path):
-    """The engine's export description of `model_path` (see fcdd.h, fcdd_model_export_description)."""
-    return read_json(lib.fcdd_model_export_description, os.fsencode(os.fspath(model_path)))
+def describe(model):
+    """The engine's export description of `model`, a model file's path or its bytes (see fcdd.h,
+    fcdd_model_export_description)."""
+    if isinstance(model, (bytes, bytearray)):
+        return read_json(lib.fcdd_model_export_description_bytes, bytes(model), len(model), b"<model in memory>")
+    return read_json(lib.fcdd_model_export_description, os.fsencode(os.fspath(model)))
+
+
+def _weights(model):
+    if isinstance(model, (bytes, bytearray)):
+        return load_safetensors_bytes(model, "<model in memory>")
+    return load_safetensors(model)
 
 
 class _Graph:
@@ -161,7 +170,7 @@ def build(model_path, opset=17):
         raise InvalidArgumentError(f"opset must be an integer from {MIN_OPSET} to {onnx.defs.onnx_opset_version()} "
                                    f"(this onnx package's newest), got {opset!r}")
     d = describe(model_path)
-    weights = load_safetensors(model_path)
+    weights = _weights(model_path)
     g = _Graph(opset, weights)
     c, h, w = d["in_shape"]
     x = _preprocessing(g, "images", d["preprocessing"], c)
@@ -208,7 +217,8 @@ def build(model_path, opset=17):
 
 
 def export_onnx(model_path, path, opset=17, replace=True):
-    """Writes the ONNX graph of `model_path` to `path` (fcdd_swift.files.write_file: a fresh temporary name,
+    """Writes the ONNX graph of `model_path` (a model file's path, or its bytes) to `path`
+    (fcdd_swift.files.write_file: a fresh temporary name,
     fsync, rename); with ``replace=False`` an existing `path` is a FileExistsError. Returns `path`."""
     model = build(model_path, opset=opset)
     write_file(path, model.SerializeToString(), replace=replace)

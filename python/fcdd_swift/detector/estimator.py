@@ -4,7 +4,6 @@ Training, scoring and heatmaps run in the engine with the GIL released. Calls on
 serialised by a lock (two threads may share one detector); different detectors run in parallel.
 """
 import os
-import tempfile
 import threading
 import warnings
 
@@ -15,7 +14,6 @@ from .. import _validate, settings
 from .decisions import DecisionsMixin
 from .progress import FitProgress
 from ..errors import FormatError, InvalidArgumentError, not_fitted_error
-from ..files import write_file
 
 FILE_FORMAT = "fcdd_swift.FCDD"
 _LOCK_GUARD = threading.Lock()
@@ -290,13 +288,8 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
         the graph's metadata. Returns `path`."""
         from ..deploy import export_onnx
         with self._lock:
-            self._native()
-            # The model file the exporter reads lives in a private folder of its own, not next to `path`,
-            # so that nothing is left beside the user's files if the process is killed meanwhile.
-            with tempfile.TemporaryDirectory(prefix="fcdd-export-") as folder:
-                model = os.path.join(folder, "model.fcdd")
-                self._native().save(model, self._user_fields())
-                return export_onnx(model, path, opset=opset)
+            model = self._native().to_bytes(self._user_fields())   # in memory: no temporary file
+        return export_onnx(model, path, opset=opset)
 
     @classmethod
     def load(cls, path):
@@ -309,6 +302,24 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
         except Exception:
             handle.close()
             raise
+
+    @classmethod
+    def from_bytes(cls, data, source="<bytes>"):
+        """A detector from the bytes of a model file (what `save` writes; `to_bytes` gives them without a
+        file); `source` names them in error messages."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidArgumentError(f"from_bytes needs bytes, got {type(data).__name__}")
+        handle = native.DetectorHandle.from_bytes(bytes(data), source)
+        try:
+            return cls._from_handle(handle, str(source))
+        except Exception:
+            handle.close()
+            raise
+
+    def to_bytes(self):
+        """The bytes `save` writes, in memory (for a database, a message, another process)."""
+        with self._lock:
+            return self._native().to_bytes(self._user_fields())
 
     @classmethod
     def _from_handle(cls, handle, path):
@@ -340,21 +351,15 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if k not in ("_handle_", "_lock_", "_between_epochs_")}
         if self.__dict__.get("_handle_") is not None and not self._handle_.closed:
-            with tempfile.TemporaryDirectory() as d:
-                path = os.path.join(d, "model.fcdd")
-                self.save(path)
-                with open(path, "rb") as f:
-                    state["_model_bytes_"] = f.read()
+            with self._lock:
+                state["_model_bytes_"] = self._native().to_bytes(self._user_fields())
         return state
 
     def __setstate__(self, state):
         model = state.pop("_model_bytes_", None)
         self.__dict__.update(state)
         if model is not None:
-            with tempfile.TemporaryDirectory() as d:
-                path = os.path.join(d, "model.fcdd")
-                write_file(path, model)
-                self._handle_ = native.DetectorHandle.load(path)
+            self._handle_ = native.DetectorHandle.from_bytes(model, "<pickled FCDD>")
 
     def __sklearn_tags__(self):
         from sklearn.utils import InputTags, Tags, TargetTags

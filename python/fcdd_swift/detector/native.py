@@ -8,7 +8,7 @@ import numpy as np
 
 from .._events import EventPump
 from .._handle import NativeHandle
-from .._lib import check, cpath, f32ptr, lib, read_json
+from .._lib import check, cpath, f32ptr, lib, read_json, take_bytes
 
 
 def _ptr(array):
@@ -32,6 +32,20 @@ class DetectorHandle(NativeHandle):
         handle = cls()
         check(lib.fcdd_detector_load(cpath(path), ctypes.byref(handle._ptr)))
         return handle
+
+    @classmethod
+    def from_bytes(cls, data, source):
+        """A detector from the bytes of a model file; `source` names them in messages."""
+        handle = cls()
+        check(lib.fcdd_detector_from_bytes(bytes(data), len(data), str(source).encode("utf-8", "replace"),
+                                           ctypes.byref(handle._ptr)))
+        return handle
+
+    def to_bytes(self, extra):
+        """The bytes `save` writes, in memory."""
+        with self._use() as ptr:
+            return take_bytes(lambda data, nbytes: lib.fcdd_detector_to_bytes(ptr, json.dumps(extra).encode("utf-8"),
+                                                                              data, nbytes))
 
     def fit(self, images, labels, masks, outliers, on_event):
         """Trains in the engine (GIL released); returns the EventPump, which tells whether Ctrl-C stopped it."""

@@ -11,6 +11,7 @@ import time
 
 from ..detector import FCDD
 from ..errors import FCDDError, NotFoundError
+from ..files import read_file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,21 +38,16 @@ class ServedModel:
         }
 
 
-def _file_version(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
-
-
 def load_model(name, path, threads=None):
     """A ServedModel from a model file of fs.FCDD.save or `fcdd-swift fit` (FormatError names a file that is
     not one, e.g. a training snapshot)."""
     if not os.path.isfile(path):
         raise NotFoundError(f"model {name!r}: no such model file {path}")
-    version = _file_version(path)
-    detector = FCDD.load(path)
+    # One read: the version is the hash of exactly the bytes that are loaded, even if the file is replaced
+    # meanwhile.
+    data = read_file(path)
+    version = hashlib.sha256(data).hexdigest()[:16]
+    detector = FCDD.from_bytes(data, path)
     if threads is not None:
         detector.set_params(threads=threads)
     return ServedModel(name, path, detector, version, time.time())
