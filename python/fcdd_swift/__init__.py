@@ -27,6 +27,7 @@ from .safetensors import load_safetensors, save_safetensors
 from .torch_checkpoint import load_torch_checkpoint
 from .images import decode_image, encode_png, read_image, write_png
 from .experiment import run_experiment, run_prediction
+from . import settings
 from .settings import settings_schema
 from .detector import FCDD
 from .detector.overlay import overlay
@@ -58,11 +59,8 @@ def set_num_threads(n):
     """Sets the default number of engine worker threads (1-1024) of every detector and run that has no
     ``threads`` of its own; OpenBLAS runs single-threaded inside them. Detectors and runs that name a
     count keep it: the setting is never shared between them."""
-    # The same rule and words as the `threads` setting of fs.FCDD and `fcdd-swift train`.
-    try:
-        n = _validate.integer(n, "threads", 1, 1024)
-    except InvalidArgumentError:
-        raise InvalidArgumentError(f"threads must be in [1, 1024]; got {n!r}") from None
+    # The range of the `threads` setting of fs.FCDD and `fcdd-swift train`, from the schema.
+    n = settings.check_threads(n)
     check(lib.fcdd_set_num_threads(n))
 
 
@@ -100,7 +98,7 @@ def set_limits(max_image_pixels=None):
 def sgemm_gflops(m=1024, n=1024, k=1024, threads=None, seconds=1.0):
     """GFLOP/s of `threads` single-threaded float32 matrix products side by side (None: the engine's thread
     count): the matrix-multiply limit the engine's convolutions are measured against (bench/bench.py)."""
-    threads = info()["threads"] if threads is None else _validate.integer(threads, "threads", 1, 1024)
+    threads = info()["threads"] if threads is None else settings.check_threads(threads)
     sizes = [_validate.integer(v, name, 1, 16384) for v, name in ((m, "m"), (n, "n"), (k, "k"))]
     out = ctypes.c_double()
     check(lib.fcdd_sgemm_gflops(*sizes, threads, _validate.real(seconds, "seconds", 0.0), ctypes.byref(out)))

@@ -47,6 +47,15 @@ def fields(context):
     return {name: copy.deepcopy(f) for name, f in schema["fields"].items() if context in f["contexts"]}
 
 
+def check_threads(value, name="threads"):
+    """`value` as a thread count in the range of the schema's ``threads`` setting (an int), or
+    InvalidArgumentError naming `name`, the value and the range."""
+    bounds = _schema()["fields"]["threads"]["range"]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or not bounds["min"] <= value <= bounds["max"]:
+        raise InvalidArgumentError(f"{name} must be in {bounds['text']}; got {value!r}")
+    return int(value)
+
+
 def to_json(name, value):
     """`value` of setting `name` as a JSON value: numpy scalars and arrays, tuples and paths become numbers,
     lists and strings. Values that are not numbers, strings, booleans, lists or None raise an error naming the

@@ -17,6 +17,7 @@ import numpy as np
 from .detector import FCDD
 from .detector import arrays
 from .errors import InvalidArgumentError
+from .settings import check_threads
 
 DETECTOR_FILE = "detector.fcdd"
 _INSTALL_HINT = "Ray Tune is not installed; install it with: pip install 'fcdd-swift[ray]'"
@@ -53,8 +54,7 @@ def trainable(X, y=None, X_val=None, y_val=None, *, gtmaps_val=None, cpus_per_tr
     labels = arrays.labels(y_val, len(X_val_checked))
     if not (labels == 0).any() or not (labels == 1).any():
         raise InvalidArgumentError("y_val must hold nominal (0) and anomalous (1) images: the AUROC needs both")
-    if isinstance(cpus_per_trial, bool) or not isinstance(cpus_per_trial, (int, np.integer)) or not 1 <= cpus_per_trial <= 1024:
-        raise InvalidArgumentError(f"cpus_per_trial must be an integer in [1, 1024]; got {cpus_per_trial!r}")
+    check_threads(cpus_per_trial, "cpus_per_trial")   # a trial runs as many engine threads as it has CPUs
     FCDD(**fixed)   # unknown parameter names fail here, before any trial starts
     bound = tune.with_parameters(_run_trial, X=X, y=y, X_val=X_val, y_val=y_val, gtmaps_val=gtmaps_val,
                                  fixed=dict(fixed), cpus=int(cpus_per_trial))

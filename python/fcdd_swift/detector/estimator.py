@@ -184,7 +184,7 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
                 handle = self.__dict__.get("_handle_")
                 if handle is not None and not handle.closed:
                     threads = params["threads"]
-                    handle.set_threads(None if threads is None else _validate.integer(threads, "threads", 1, 1024))
+                    handle.set_threads(None if threads is None else settings.check_threads(threads))
         return super().set_params(**params)
 
     def fit_predict(self, X, y=None, gtmaps=None, callback=None):

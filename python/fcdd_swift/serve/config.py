@@ -5,6 +5,7 @@ import json
 import os
 import re
 
+from .. import settings
 from ..errors import InvalidArgumentError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -34,9 +35,8 @@ class ServeConfig:
             raise InvalidArgumentError("the API key must be a non-empty string")
         if isinstance(self.max_upload_bytes, bool) or not isinstance(self.max_upload_bytes, int) or self.max_upload_bytes < 1:
             raise InvalidArgumentError(f"max_upload_bytes must be a positive integer; got {self.max_upload_bytes!r}")
-        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
-                                         or not 1 <= self.threads <= 1024):
-            raise InvalidArgumentError(f"threads must be in [1, 1024] or None; got {self.threads!r}")
+        if self.threads is not None:
+            settings.check_threads(self.threads)
         if isinstance(self.min_area, bool) or not isinstance(self.min_area, int) or self.min_area < 1:
             raise InvalidArgumentError(f"min_area must be an integer >= 1; got {self.min_area!r}")
 
