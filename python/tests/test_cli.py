@@ -210,7 +210,7 @@ def _steps(epochs, steps, seconds_per_epoch, epoch_from=0):
 
 def test_progress_gives_the_time_left_after_the_first_epoch():
     import io
-    from fcdd_swift.cli.progress import ProgressLine, format_duration
+    from fcdd_swift.progress_line import ProgressLine, format_duration
     assert (format_duration(3.2), format_duration(245), format_duration(7620)) == ("3 s", "4 min 05 s", "2 h 07 min")
     out = io.StringIO()
     progress = ProgressLine(out)

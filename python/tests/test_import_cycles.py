@@ -1,6 +1,7 @@
 """No import cycles inside the fcdd_swift package: every import between its modules (also the ones inside
 functions, which only hide a cycle) is read from the source, and the graph must have no cycle. A package
-module's own parent packages are not its imports: they are initialised before it."""
+module imports the parent packages of what it imports (their __init__ runs first), but not its own parent
+packages: they are initialised before it."""
 import ast
 import os
 
@@ -40,9 +41,12 @@ def _imports(module, path, modules):
         for name in names:
             while name and name not in modules:
                 name = name.rpartition(".")[0]
-            # A module's own parent packages are initialised before it, whatever it imports from them.
-            if name and name != module and not module.startswith(name + "."):
-                targets.add(name)
+            # Importing a.b.c runs the packages a and a.b first: they are imports too, except the module's
+            # own parent packages, which are initialised before it whatever it imports from them.
+            while name:
+                if name != module and not module.startswith(name + "."):
+                    targets.add(name)
+                name = name.rpartition(".")[0]
     return targets
 
 

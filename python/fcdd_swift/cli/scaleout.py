@@ -3,7 +3,7 @@ spread over Ray tasks (a local Ray by default, a cluster by address), or seriall
 finished runs kept and unfinished runs continued when the same command is started again with --resume."""
 import argparse
 
-from ..grid.plan import MAX_RUNS
+from ..grid.plan import CPUS_PER_RUN, MAX_RETRIES, MAX_RUNS
 
 SCALEOUT_OPTIONS = ("ray", "cpus_per_run", "max_retries", "resume", "ray_local_cpus", "max_runs")
 
@@ -27,13 +27,13 @@ def add_arguments(p):
     g.add_argument("--ray", nargs="?", const=True, default=None, metavar="ADDRESS",
                    help="run every (class, repetition) as a Ray task: without ADDRESS on a local Ray started here, "
                         "sized to this machine; with ADDRESS (auto, ray://host:10001) on that cluster")
-    g.add_argument("--cpus-per-run", type=_positive, default=2, metavar="N",
-                   help="CPUs each run asks Ray for; the engine runs with that many threads (default: 2)")
+    g.add_argument("--cpus-per-run", type=_positive, default=CPUS_PER_RUN, metavar="N",
+                   help=f"CPUs each run asks Ray for; the engine runs with that many threads (default: {CPUS_PER_RUN})")
     g.add_argument("--ray-local-cpus", type=_positive, default=None, metavar="N",
                    help="CPUs of the local Ray that --ray without ADDRESS starts (default: all of this machine)")
-    g.add_argument("--max-retries", type=_non_negative, default=2, metavar="N",
+    g.add_argument("--max-retries", type=_non_negative, default=MAX_RETRIES, metavar="N",
                    help="how often a run whose worker process died is started again; it continues from its last "
-                        "complete epoch (default: 2)")
+                        f"complete epoch (default: {MAX_RETRIES})")
     g.add_argument("--max-runs", type=_positive, default=MAX_RUNS, metavar="N",
                    help=f"refuse a grid of more than N runs, counted before anything starts (default: {MAX_RUNS})")
     g.add_argument("--resume", nargs="?", const=True, default=None, metavar="DIR",

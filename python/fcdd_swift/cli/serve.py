@@ -12,6 +12,7 @@ import sys
 import threading
 
 from ..errors import InvalidArgumentError
+from ..serve.config import ServeConfig
 
 
 def add_arguments(p):
@@ -24,14 +25,15 @@ def add_arguments(p):
     p.add_argument("--api-key-file", metavar="FILE",
                    help="a file holding the API key: every request but /healthz and the page then needs "
                         "'Authorization: Bearer <key>'")
-    p.add_argument("--max-upload-mb", type=float, default=20.0,
+    p.add_argument("--max-upload-mb", type=float, default=ServeConfig.max_upload_bytes / 2 ** 20,
                    help="largest request body in MB (default: %(default)s); larger uploads get 413")
     p.add_argument("--max-pixels", type=int,
                    help="largest image in pixels (height x width) the engine decodes (default: the engine's limit, "
                         "178,956,970)")
     p.add_argument("--threads", type=int,
                    help="engine threads of each model (default: the model's own setting, else one per core)")
-    p.add_argument("--min-area", type=int, default=1, help="drop regions of fewer pixels than this (default: %(default)s)")
+    p.add_argument("--min-area", type=int, default=ServeConfig.min_area,
+                   help="drop regions of fewer pixels than this (default: %(default)s)")
     p.add_argument("--workers", type=int, default=1,
                    help="uvicorn worker processes, each holding every model (default: %(default)s; see docs/serving.md)")
     p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
@@ -60,7 +62,6 @@ def read_api_key(path, err):
 
 
 def config_from(args, err):
-    from ..serve import ServeConfig
     if not 1 <= args.port <= 65535:
         raise InvalidArgumentError(f"--port must be in 1-65535; got {args.port}")
     if not 0 < args.max_upload_mb <= 4096:

@@ -96,7 +96,7 @@ def resolve(args):
 
 def run(args, out):
     from ..experiment import run_experiment
-    from .progress import ProgressLine
+    from ..progress_line import ProgressLine
 
     config = resolve(args)
     if args.print_config:

@@ -5,7 +5,7 @@ import sys
 import time
 import warnings
 
-from ..cli.progress import ProgressLine
+from ..progress_line import ProgressLine
 
 # A fit longer than this gets a warning with its measured duration and how to shorten it.
 LONG_SECONDS = 15 * 60

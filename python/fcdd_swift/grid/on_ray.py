@@ -131,7 +131,7 @@ def _ctrl_c_as_flag(flag):
         signal.signal(signal.SIGINT, previous)
 
 
-def run_on_ray(tasks, display, cpus_per_run=2, max_retries=2, on_progress=None):
+def run_on_ray(tasks, display, cpus_per_run, max_retries, on_progress=None):
     """Runs `tasks` (task requests) as Ray tasks; returns ({key: result}, {key: error message}). Files of runs
     that ran on another machine are written into the run folders here."""
     ray = import_ray()

@@ -24,6 +24,10 @@ EXECUTION_ONLY = ("logdir", "logdir_suffix", "threads", "overwrite")
 # lengths of the lists before any combination is made, so a spec of a trillion combinations fails at once
 # instead of filling memory; raising the limit is a decision, not an accident.
 MAX_RUNS = 10_000
+# What one run asks Ray for when the caller says nothing (run_grid, `--cpus-per-run`, `--max-retries`): two
+# CPUs, which its engine uses as two threads, and two more starts if its worker dies.
+CPUS_PER_RUN = 2
+MAX_RETRIES = 2
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from ..experiment import summarize_experiment
 from . import table
 from .display import GridDisplay, format_seconds
-from .plan import MAX_RUNS, plan as make_plan
+from .plan import CPUS_PER_RUN, MAX_RETRIES, MAX_RUNS, plan as make_plan
 from .serial import run_serial
 
 
@@ -25,7 +25,7 @@ def _request(task):
             "class": task.nominal_class, "it": task.iteration, "run_directory": task.directory}
 
 
-def run_grid(base, grid=None, *, ray=None, cpus_per_run=2, max_retries=2, resume=None, ray_local_cpus=None,
+def run_grid(base, grid=None, *, ray=None, cpus_per_run=CPUS_PER_RUN, max_retries=MAX_RETRIES, resume=None, ray_local_cpus=None,
              stream=None, on_progress=None, on_start=None, max_runs=MAX_RUNS):
     """Runs the runs of `base` experiment settings times the combinations of `grid` ({setting: [values]};
     None for one experiment laid out as a serial run).
