@@ -2,13 +2,17 @@
 schedules. A step applies the gradients of the network's last `Network.loss_and_grad`."""
 import ctypes
 
-from . import _validate
+from . import _validate, settings
 from ._handle import NativeHandle
 from ._lib import check, cstr, lib
 from .errors import InvalidArgumentError
 from .network import Network
 
-SCHEDULES = ("lambda", "milestones")
+
+
+def schedules():
+    """The learning-rate schedules: the choices of the schema's ``scheduler`` setting."""
+    return tuple(settings.fields("experiment")["scheduler"]["choices"])
 
 
 class Optimizer(NativeHandle):
@@ -64,8 +68,8 @@ class Optimizer(NativeHandle):
         milestones : sequence of int, optional
             Epochs for "milestones" (ignored by "lambda").
         """
-        if kind not in SCHEDULES:
-            raise InvalidArgumentError(f"schedule kind must be one of {', '.join(SCHEDULES)}; got {kind!r}")
+        if kind not in schedules():
+            raise InvalidArgumentError(f"schedule kind must be one of {', '.join(schedules())}; got {kind!r}")
         gamma = _validate.real(gamma, "gamma")
         try:
             ms = [] if milestones is None else list(milestones)
