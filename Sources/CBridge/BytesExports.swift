@@ -1,11 +1,12 @@
-// Bytes across the C ABI: a caller's bytes read as a model or tensor file (with the checks and limits of a
-// file on disk), and bytes the engine hands out (a model in memory) with the function that frees them.
+// Bytes across the C ABI: a caller's bytes read as a file would be (a model, a tensor file, an image; with
+// the checks and limits of a file on disk), and bytes the engine hands out (a model in memory) with the
+// function that frees them.
 #if canImport(Glibc)
 import Glibc
 #endif
 import FCDDCore
 
-/// The caller's `nbytes` bytes at `data` as a model file named `source` in messages.
+/// A copy of the caller's `nbytes` bytes at `data`, named `source` in messages, as a file's content.
 func callerBytes(_ data: UnsafePointer<UInt8>?, _ nbytes: Int64, _ source: UnsafePointer<CChar>?) throws -> ModelBytes {
     guard nbytes >= 0 else { throw EngineError.invalidArgument("nbytes must be >= 0, got \(nbytes)") }
     let name = try string(source, "source")

@@ -17,11 +17,9 @@ public func fcdd_image_decode(_ data: UnsafePointer<UInt8>?, _ nbytes: Int64, _ 
                               _ width: UnsafeMutablePointer<Int32>?, _ out: UnsafeMutablePointer<UInt8>?,
                               _ cap: Int64) -> Int32 {
     guarded {
-        guard nbytes >= 0 else { throw EngineError.invalidArgument("nbytes must be >= 0, got \(nbytes)") }
-        try CheckedAllocation.reserve(bytes: Int(nbytes), what: "a copy of \(nbytes) bytes of image data")
-        let bytes = nbytes == 0 ? [] : Array(UnsafeBufferPointer(start: try required(data, "data"), count: Int(nbytes)))
         guard [0, 1, 3].contains(wanted) else { throw EngineError.invalidArgument("channels_wanted must be 0, 1 or 3, got \(wanted)") }
-        let image = try decodeImage(bytes, source: try string(source, "source"))
+        let upload = try callerBytes(data, nbytes, source)
+        let image = try decodeImage(upload.bytes, source: upload.name)
         try hand(wanted == 0 ? image : image.converted(toChannels: Int(wanted)), channels, height, width, out, cap)
     }
 }

@@ -12,12 +12,13 @@ extension Detector {
     static let inferenceChunk = 64
 
     public func inspect(_ images: ArrayImages, maps wantMaps: Bool) throws -> DetectorOutput {
-        let settings = try requireFitted().3
-        return try EngineRuntime.using(threads: threads ?? settings.threads) { try inspectHere(images, maps: wantMaps) }
+        let fitted = try requireFitted()
+        return try EngineRuntime.using(threads: threads ?? fitted.3.threads) { try inspect(images, fitted, maps: wantMaps) }
     }
 
-    private func inspectHere(_ images: ArrayImages, maps wantMaps: Bool) throws -> DetectorOutput {
-        let (network, spec, dataShape, settings) = try requireFitted()
+    private func inspect(_ images: ArrayImages, _ fitted: (Network, PipelineSpec, [Int], Settings),
+                         maps wantMaps: Bool) throws -> DetectorOutput {
+        let (network, spec, dataShape, settings) = fitted
         guard images.channels == dataShape[0] else {
             throw EngineError.shapeMismatch("the detector was fitted on \(dataShape[0])-channel images; got \(images.channels)-channel images")
         }

@@ -32,7 +32,8 @@ public enum Parallel {
         let chunks = (0..<workers).map { w -> Range<Int> in
             (w * count / workers)..<((w + 1) * count / workers)
         }
-        let body = inCallersConfiguration(body)
+        let inScope = callersConfiguration(), caller = body
+        let body = { (w: Int, r: Range<Int>) in inScope(w) { caller(w, r) } }
         if WorkerPool.shared.tryRun(chunks, scratchCount: 0, { w, r, _ in body(w, r) }) { return }
         runOnNewThreads(chunks, body)
     }
@@ -48,10 +49,8 @@ public enum Parallel {
         let chunks = (0..<max(workers, 1)).map { w -> Range<Int> in
             (w * count / max(workers, 1))..<((w + 1) * count / max(workers, 1))
         }
-        let configuration = EngineRuntime.configuration
-        let body = { (w: Int, r: Range<Int>, s: UnsafeMutablePointer<Float>) in
-            if w == 0 { body(w, r, s) } else { EngineRuntime.using(configuration) { body(w, r, s) } }
-        }
+        let inScope = callersConfiguration(), caller = body
+        let body = { (w: Int, r: Range<Int>, s: UnsafeMutablePointer<Float>) in inScope(w) { caller(w, r, s) } }
         if WorkerPool.shared.tryRun(chunks, scratchCount: scratchCount, body) { return }
         // The pool is busy: private scratch for this call.
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchCount, 1) * chunks.count)
@@ -60,12 +59,13 @@ public enum Parallel {
         if chunks.count == 1 { body1(0, chunks[0]) } else { runOnNewThreads(chunks, body1) }
     }
 
-    /// `body` that runs, on whichever thread takes a chunk, with the runtime configuration of the caller
-    /// (EngineRuntime.swift): a nested call on a helper splits its work as the caller's detector asked.
-    private static func inCallersConfiguration(_ body: @escaping (Int, Range<Int>) -> Void) -> (Int, Range<Int>) -> Void {
+    /// Runs a chunk of worker `w` with the runtime configuration of the caller (EngineRuntime.swift), on
+    /// whichever thread takes it: a nested call on a helper splits its work as the caller's detector asked.
+    /// Worker 0 is the caller itself, already in its configuration.
+    private static func callersConfiguration() -> (_ worker: Int, _ chunk: () -> Void) -> Void {
         let configuration = EngineRuntime.configuration
-        return { w, r in
-            if w == 0 { body(w, r) } else { EngineRuntime.using(configuration) { body(w, r) } }
+        return { w, chunk in
+            if w == 0 { chunk() } else { EngineRuntime.using(configuration, chunk) }
         }
     }
 

@@ -119,13 +119,11 @@ class DecisionsMixin:
         that `inspect` reports (heatmap above ``pixel_threshold_``, regions of at least `min_area` pixels)."""
         area = self._min_area(min_area)
         with self._lock:
-            chosen = self.__dict__.get("thresholds_", {"image": None, "pixel": None})
-            if chosen.get("pixel") is None:
+            if self.__dict__.get("thresholds_", {}).get("pixel") is None:
                 self._native()
                 raise StateError("the detector has no pixel threshold; set one with calibrate_pixel_threshold(X_nominal) "
                                  "or calibrate_pixel_threshold(X, gtmaps) first")
-            scores, maps = self._native().infer(self._images(X), True)
-        _, masks = native.decide(scores, maps, chosen, area, True)
+            _, _, masks = self._decisions(X, area, with_maps=False, with_masks=True)
         return masks
 
     @staticmethod

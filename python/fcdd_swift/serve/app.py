@@ -114,14 +114,11 @@ def create_app(config, registry=None):
 
     @app.post("/v1/models/{name}/reload", summary="Load the model's file again and swap it in")
     def reload(name: str):
+        if name not in registry.names:
+            raise ClientError(404, f"no model named {name!r}; models: {', '.join(registry.names)}")
         try:
             new, old = registry.reload(name)
-        except NotFoundError as e:
-            if name not in registry.names:
-                raise ClientError(404, str(e)) from None
-            metrics.reloads.labels(name, "error").inc()
-            raise ClientError(422, f"reload of {name!r} failed, the old model keeps serving: {e}") from None
-        except (FCDDError, OSError) as e:
+        except (FCDDError, OSError) as e:     # a missing, damaged or foreign file (NotFoundError too)
             metrics.reloads.labels(name, "error").inc()
             raise ClientError(422, f"reload of {name!r} failed, the old model keeps serving: {e}") from None
         metrics.reloads.labels(name, "ok").inc()

@@ -153,19 +153,13 @@ class HotFolder:
         try:
             with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NOFOLLOW | os.O_NONBLOCK)) as f:
                 data = f.read()
-            if _identity(path) != identity:      # still being written: wait for it to settle again
-                self.pending[rel] = (_identity(path), time.monotonic())
+            if self._changed_since(rel, identity):
                 return
             image = scoring.decode(self.detector, shown, data)
             found = scoring.decide(self.detector, [image], self.min_area)[0]
             record = {"path": shown, **{k: found[k] for k in ("score", "label", "regions")}, "error": None}
         except (FCDDError, OSError) as e:
-            try:
-                if _identity(path) != identity:
-                    self.pending[rel] = (_identity(path), time.monotonic())
-                    return
-            except OSError:
-                self.pending.pop(rel, None)
+            if self._changed_since(rel, identity):      # a half-written file fails to decode: not its error
                 return
             record = {"path": shown, "score": None, "label": None, "regions": None, "error": str(e)}
         del self.pending[rel]
@@ -176,6 +170,19 @@ class HotFolder:
         if self.sort:
             self._move(rel, record)
         self.report(record)
+
+    def _changed_since(self, rel, identity):
+        """True when the image changed since `identity` was seen (still being written: it waits to settle
+        again) or is gone (dropped)."""
+        try:
+            now = _identity(os.path.join(self.in_dir, rel))
+        except OSError:
+            self.pending.pop(rel, None)
+            return True
+        if now != identity:
+            self.pending[rel] = (now, time.monotonic())
+            return True
+        return False
 
     def _move(self, rel, record):
         """Moves the image to pass/, fail/ or error/ under the output folder, never over an existing file."""
