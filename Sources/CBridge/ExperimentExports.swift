@@ -45,19 +45,8 @@ public func fcdd_experiment_plan(_ request: UnsafePointer<CChar>?, _ buf: Unsafe
     guarded {
         let given = try JSONValue.parse(try string(request, "request_json"))
         guard given.objectValue != nil else { throw EngineError.invalidArgument("request_json must be a JSON object") }
-        let resolved = try Settings.resolve(SettingsRequest(context: .experiment, given: given["settings"] ?? .object([]),
-                                                            environment: SettingsRequest.processEnvironment))
-        let runner = try ExperimentRunner(settings: resolved.settings) { _ in true }
-        let runs: [JSONValue] = try runner.plannedRuns().map { r in
-            .object([("class", .number(Double(r.nominalClass))), ("class_name", .string(r.className)),
-                     ("it", .number(Double(r.iteration))), ("seed", .number(Double(resolved.settings.runSeed(iteration: r.iteration))))])
-        }
-        let result: JSONValue = .object([
-            ("settings", resolved.json),
-            ("directory", .string(resolved.settings.experimentDirectory(startTime: localTimestamp()))),
-            ("runs", .array(runs)),
-        ])
-        try writeText(result.serialized(), buf, cap, needed)
+        let plan = try ExperimentPlan.make(try PlanRequest(json: given))
+        try writeText(plan.json.serialized(), buf, cap, needed)
     }
 }
 

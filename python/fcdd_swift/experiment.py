@@ -29,9 +29,10 @@ def run_experiment(config, on_event=None):
 
 
 def plan_experiment(config):
-    """The runs an experiment would make: ``{"settings": resolved, "directory": the folder an experiment
-    started now writes to, "runs": [{"class", "class_name", "it", "seed"}]}``. Folder datasets are listed,
-    so their data must be there."""
+    """The runs an experiment would make, as the engine plans them (fcdd_experiment_plan): ``{"settings":
+    resolved, "directory": the folder an experiment started now writes to, "runs": [{"class", "class_name",
+    "it", "seed", "key", "directory", "state"}], ...}``. Folder datasets are listed, so their data must be
+    there. Grids and resumed starts: `fcdd_swift.grid.plan.plan`."""
     if not isinstance(config, dict):
         raise InvalidArgumentError(f"config must be a dict of experiment settings; got {type(config).__name__}")
     request = {"settings": {k: to_json(k, v) for k, v in config.items()}}

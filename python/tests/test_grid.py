@@ -8,7 +8,7 @@ import pytest
 from fcdd_swift import cli
 from fcdd_swift.experiment import run_experiment
 from fcdd_swift.grid import GridInterrupted, run_grid
-from fcdd_swift.grid.plan import combination_name, plan
+from fcdd_swift.grid.plan import plan
 from grid_support import relative_files, run_results, same_tensors, small, snapshot_tensors
 
 
@@ -20,8 +20,15 @@ def test_plan_is_the_product_of_the_values_times_classes_and_repetitions(tmp_pat
     assert p.combinations[3].settings["lr"] == 0.001 and p.combinations[3].settings["gauss_std"] == 12.5
     assert p.tasks[0].key == "00_lr=0.01_gauss_std=8/normal_0/it_0"
     assert p.tasks[-1].directory == os.path.join(p.directory, "03_lr=0.001_gauss_std=12.5", "normal_1", "it_1")
-    assert combination_name(7, {"net": "FCDD_CNN28", "betas": [0.9, 0.999], "x": "a/b c"}) == \
-        "07_net=FCDD_CNN28_betas=0.9-0.999_x=a-b-c"
+    assert all(t.state == "new" and t.seed == t.combination.settings["seed"] + t.iteration for t in p.tasks)
+
+
+def test_combination_folders_are_named_by_the_engine_from_the_values(tmp_path):
+    p = plan(small(tmp_path / "g", scheduler="milestones", lr_sched_param=[0.1, 2]), {"readme": ["a/b c", ""], "lr_sched_param": [[0.1, 2, 3]],
+                                                                  "vgg_weights": [None]})
+    assert [c.name for c in p.combinations] == ["00_readme=a-b-c_lr_sched_param=0.1-2-3_vgg_weights=none",
+                                                "01_readme=empty_lr_sched_param=0.1-2-3_vgg_weights=none"]
+    assert all(c.directory == os.path.join(p.directory, c.name) for c in p.combinations)
 
 
 @pytest.mark.parametrize("grid, message", [

@@ -95,10 +95,10 @@ def test_the_ray_extra_installs_ray_client(repo_root):
     assert extras and {"tune", "client"} <= set(extras.group(1).split(",")), "the ray extra installs Ray Client"
 
 
-def test_a_typo_in_a_grid_key_gets_a_suggestion():
-    from fcdd_swift.grid.plan import check_grid
+def test_a_typo_in_a_grid_key_gets_a_suggestion(tmp_path):
+    from fcdd_swift.grid.plan import plan
     with pytest.raises(ValueError, match="grid: 'epoch' is not an experiment setting; did you mean 'epochs'\\?"):
-        check_grid({"epoch": [1, 2]})
+        plan({"dataset": "synthetic", "logdir": str(tmp_path / "g")}, {"epoch": [1, 2]})
 
 
 def test_calibrate_a_training_snapshot_into_a_new_file(tmp_path, snapshot, capsys):

@@ -82,8 +82,9 @@ int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
 /* Settings are JSON objects with one key per setting; null or absent means "the default". Every setting,
  * where it applies (context "experiment": fcdd_experiment_run; "detector": fcdd_detector_create), its type,
  * range or choices, command-line flags, help and its default per dataset and per detector profile:
- *   {"version", "contexts", "datasets", "profiles": {name: {"runner", "images"}},
- *    "fields": {name: {"type", "group", "contexts", "option", "flags", "negated", "nullable", "range",
+ *   {"version", "contexts", "datasets", "profiles": {name: {"runner", "images"}}, "grid": {"max_runs"},
+ *    "fields": {name: {"type", "group", "role" (content | execution | runs: what a grid may vary and a resumed
+ *    experiment must keep), "contexts", "option", "flags", "negated", "nullable", "range",
  *                      "choices", "context_choices", "default": {dataset or profile: value},
  *                      "default_rule": {context: text} or null, "help"}}} */
 int32_t fcdd_settings_schema(char *buf, int64_t cap, int64_t *needed);
@@ -232,15 +233,24 @@ typedef int32_t (*fcdd_event_fn)(const char *event_json, void *user);
  * settings they stand for. on_event may be NULL. */
 int32_t fcdd_experiment_run(const char *config_json, fcdd_event_fn on_event, void *user);
 
-/* The runs an experiment would make: request {"settings": {...}} (as for fcdd_experiment_run). Result
- * {"settings": resolved, "directory": the folder an experiment started now writes to (logdir +
- * logdir_suffix, {t} filled in), "runs": [{"class", "class_name", "it", "seed"}] in order}. Lists the
- * classes of folder datasets, so their data must be there. */
+/* The plan of an experiment or a grid, made from settings and an optional earlier start: request
+ * {"settings": {...} (as for fcdd_experiment_run), "grid": {setting: [values]} or null (every combination is
+ * an experiment in a sub-folder "<nn>_<setting>=<value>_..." of the grid's folder; only settings whose schema
+ * role is "content" may be varied), "resume": false | true (the newest folder matching logdir +
+ * logdir_suffix, {t} standing for any time) | "folder of an earlier start", "max_runs": the most runs
+ * (default 10000; more is FCDD_ERR_INVALID_ARGUMENT before any combination is made)}. Result
+ * {"directory": the grid's folder (the experiment's folder without a grid; {t} filled in), "varied": [names],
+ * "settings": the first combination's resolved settings, "combinations": [{"name" ("" without a grid),
+ * "values", "settings", "directory"}], "runs": [{"combination": index, "key": "<name>/normal_<c>/it_<i>",
+ * "class", "class_name", "it", "seed", "directory", "state": "finished" (result.json written) | "partial" (a
+ * snapshot to continue from) | "new"}] in order}. On resume, a run's config.json with other settings (other
+ * than the "execution" ones) is FCDD_ERR_INVALID_ARGUMENT. Lists the classes of folder datasets, so their data
+ * must be there. Nothing is written. */
 int32_t fcdd_experiment_plan(const char *request_json, char *buf, int64_t cap, int64_t *needed);
 
 /* One run of an experiment, for runs spread over processes or machines (a grid's tasks): request
  * {"settings": {...} (as for fcdd_experiment_run), "directory": the experiment's folder (chosen by the
- * caller, e.g. fcdd_experiment_plan's "directory"), "class", "it", "resume"}. Writes
+ * caller: a combination's "directory" of fcdd_experiment_plan), "class", "it", "resume"}. Writes
  * <directory>/normal_<class>/it_<it>/ as fcdd_experiment_run does, ending with result.json. With "resume":
  * true a run whose folder has result.json is not run again and one whose folder has a snapshot continues
  * from it. The summary event holds the run's result: {"class", "class_name", "it", "seed", "directory",

@@ -59,7 +59,9 @@ public final class ExperimentRunner {
         }
     }
 
-    public func runDirectory(nominalClass c: Int, iteration i: Int) -> String { "\(directory)/normal_\(c)/it_\(i)" }
+    public func runDirectory(nominalClass c: Int, iteration i: Int) -> String {
+        ExperimentLayout.runDirectory(experiment: directory, nominalClass: c, iteration: i)
+    }
 
     /// Checks the data, applies the threads setting and makes the experiment's folder.
     /// A whole experiment (`wholeExperiment`) starts in a folder of its own: one that holds an earlier
@@ -71,25 +73,10 @@ public final class ExperimentRunner {
         try checkLoadFitsOneRun()
         try EngineRuntime.checkThreads(settings.threads)
         if directory.isEmpty { directory = settings.experimentDirectory(startTime: localTimestamp()) }
-        if wholeExperiment && !settings.overwrite, let found = try earlierResult(in: directory) {
+        if wholeExperiment && !settings.overwrite, let found = try ExperimentLayout.earlierResult(in: directory) {
             throw EngineError.exists("\(directory) already holds an experiment (\(found)); continue a stopped one with --resume \(directory), replace its files with --overwrite (overwrite=True), or choose another --logdir")
         }
         try createDirectories(directory)
-    }
-
-    /// The first result of an earlier experiment in `folder` (relative path), nil when there is none.
-    private func earlierResult(in folder: String) throws -> String? {
-        guard DirectoryListing.kind(of: folder) == .directory else { return nil }
-        let names = try DirectoryListing.entries(of: folder, what: "the experiment folder")
-        if names.contains("summary.json") { return "summary.json" }
-        for run in names where run.hasPrefix("normal_") && DirectoryListing.kind(of: "\(folder)/\(run)") == .directory {
-            for it in try DirectoryListing.subdirectories(of: "\(folder)/\(run)") {
-                for file in ["result.json", "snapshot.safetensors"] where pathExists("\(folder)/\(run)/\(it)/\(file)") {
-                    return "\(run)/\(it)/\(file)"
-                }
-            }
-        }
-        return nil
     }
 
     /// Runs every class and repetition; returns the summary (also written to `<directory>/summary.json`).
@@ -132,7 +119,7 @@ public final class ExperimentRunner {
 
     private func writeSummary() throws -> JSONValue {
         let summary = ExperimentSummary.make(results, settings: settings, directory: directory)
-        try writeJSONFile(summary, to: directory + "/summary.json")
+        try writeJSONFile(summary, to: directory + "/" + ExperimentLayout.summaryFile)
         try ExperimentSummary.drawCurves(results, logdir: directory)
         return summary
     }
@@ -143,11 +130,11 @@ public final class ExperimentRunner {
         let dir = try RunDirectory(path: runDirectory(nominalClass: c, iteration: i)) { [unowned self] e in self.keepGoing(e) }
         var result = RunResult(nominalClass: c, className: className, iteration: i, seed: seed, directory: dir.path)
         _ = keepGoing(.runStarted(directory: dir.path, nominalClass: c, className: className, iteration: i, seed: seed))
-        try dir.writeJSON("config.json", runConfig(nominalClass: c, className: className, iteration: i, seed: seed))
+        try dir.writeJSON(ExperimentLayout.configFile, runConfig(nominalClass: c, className: className, iteration: i, seed: seed))
 
         _ = keepGoing(.phase("preparing data"))
         let data = try DatasetCatalog.prepare(settings, nominalClass: c, seed: seed, log: dir.log)
-        let snapshot = dir.file("snapshot.safetensors")
+        let snapshot = dir.file(ExperimentLayout.snapshotFile)
         let resumeFrom = resume && pathExists(snapshot) ? snapshot : settings.load
         let session = try TrainingSession(settings: settings, samples: data.train, seed: seed, resume: resumeFrom, log: dir.log)
         let network = session.network, trainer = session.trainer
@@ -216,7 +203,7 @@ public final class ExperimentRunner {
         }
         try RunPictures.testPictures(outputs, network: network, settings: settings, directory: dir, seed: seed)
         result.seconds = now() - started
-        try dir.writeJSON(RunResult.fileName, result.json)
+        try dir.writeJSON(ExperimentLayout.resultFile, result.json)
         return result
     }
 

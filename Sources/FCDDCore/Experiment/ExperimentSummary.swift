@@ -55,7 +55,7 @@ public enum ExperimentSummary {
                 let level = kind ? "pixel-level" : "image-level"
                 try StandardPlots.manyROC(curves, labels: runs.map { "it \($0.iteration)" },
                                           title: "\(level) ROC of \(runs[0].className) per repetition, dotted: their mean")
-                    .write(path: "\(logdir)/normal_\(c)/\(file)")
+                    .write(path: "\(logdir)/\(ExperimentLayout.classFolder(nominalClass: c))/\(file)")
                 classCurves.append(try meanROC(curves))
                 classNames.append(runs[0].className)
             }

@@ -186,19 +186,9 @@ public enum Prediction {
         }
     }
 
-    /// The components of `path` made absolute (against the working folder) with `.` and `..` resolved.
+    /// The components of `path` made absolute, or the path itself for the root.
     static func absoluteComponents(_ path: String) -> [String] {
-        var full = path
-        if !path.hasPrefix("/") {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            if getcwd(&buffer, buffer.count) != nil { full = String(cString: buffer) + "/" + path }
-        }
-        var parts = [String]()
-        for part in full.split(separator: "/") {
-            if part == "." { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(String(part))
-        }
+        let parts = absolutePathComponents(path)
         return parts.isEmpty ? [path] : parts
     }
 

@@ -17,8 +17,6 @@ public struct RunResult {
     /// only its last part.
     public var seconds: Double = 0
 
-    public static let fileName = "result.json"
-
     public var json: JSONValue {
         .object([
             ("class", .number(Double(nominalClass))), ("class_name", .string(className)),
@@ -30,7 +28,7 @@ public struct RunResult {
 
     /// The finished run in `directory`, or nil when it has no result.json yet.
     public static func load(directory: String) throws -> RunResult? {
-        let path = directory + "/" + fileName
+        let path = directory + "/" + ExperimentLayout.resultFile
         guard pathExists(path) else { return nil }
         let json = try JSONValue.parse(String(decoding: try readWholeFile(path), as: UTF8.self))
         func bad(_ what: String) -> EngineError { .format("\(path): \(what)") }

@@ -44,10 +44,29 @@ public struct SettingRange: Equatable {
     }
 }
 
+/// What a setting decides about an experiment, which tells a grid what it may vary and a resumed
+/// experiment what must not change.
+public enum SettingRole: String {
+    /// What is run (data, network, training, evaluation): a grid may vary it; a resumed run keeps it.
+    case content
+    /// Where results go and how a run is executed (its folder, threads, overwriting): set for a whole
+    /// grid, and free to differ when an experiment is started again with --resume.
+    case execution
+    /// Which runs an experiment has (classes, repetitions) and where training starts (a snapshot): the
+    /// grid's other axes, set for the whole grid, and the same on resume.
+    case runs
+
+    /// Whether a grid may give the setting a list of values.
+    public var variedInGrids: Bool { self == .content }
+    /// Whether a resumed experiment must have the value its runs were started with.
+    public var fixedOnResume: Bool { self != .execution }
+}
+
 public struct SettingField {
     public let name: String
     /// The section of `fcdd-swift train --help` (set by the schema).
     public internal(set) var group = ""
+    public private(set) var role = SettingRole.content
     public let contexts: [SettingsContext]
     /// Flags of `fcdd-swift train` (the original runners' where they have one), e.g. ["-e", "--epochs"].
     public let flags: [String]
@@ -69,6 +88,13 @@ public struct SettingField {
     let write: (Settings) -> JSONValue
 
     public func applies(to context: SettingsContext) -> Bool { contexts.contains(context) }
+
+    /// The field with another role (the schema marks the few that are not `.content`).
+    func with(role: SettingRole) -> SettingField {
+        var field = self
+        field.role = role
+        return field
+    }
 
     /// The name errors use: on the command line also the flag the user typed ("lr (-lr)").
     public func label(_ context: SettingsContext) -> String {

@@ -4,7 +4,8 @@
 // run uses.
 //
 //   {"version": 1, "contexts": {...}, "datasets": [...], "profiles": {name: {"runner", "images"}},
-//    "fields": {name: {"type", "group", "contexts", "option", "flags", "negated", "nullable", "range",
+//    "grid": {"max_runs": the default limit of a grid's runs},
+//    "fields": {name: {"type", "group", "role", "contexts", "option", "flags", "negated", "nullable", "range",
 //                      "choices", "context_choices", "default": {dataset or profile: value},
 //                      "default_rule": {context: how the default follows other settings} or null, "help"}}}
 
@@ -36,7 +37,7 @@ extension SettingsSchema {
             let contextChoices: JSONValue = f.contextChoices.isEmpty ? .null
                 : .object(SettingsContext.allCases.compactMap { c in f.contextChoices[c].map { (c.rawValue, strings($0)) } })
             return (f.name, .object([
-                ("type", .string(f.type.rawValue)), ("group", .string(f.group)),
+                ("type", .string(f.type.rawValue)), ("group", .string(f.group)), ("role", .string(f.role.rawValue)),
                 ("contexts", strings(f.contexts.map(\.rawValue))),
                 ("option", f.primaryFlag.map { .string($0) } ?? .null), ("flags", strings(f.flags)),
                 ("negated", .bool(f.negatedFlag)), ("nullable", .bool(f.nullable)),
@@ -57,6 +58,8 @@ extension SettingsSchema {
             ("profiles", .object(DetectorProfile.allCases.map {
                 ($0.rawValue, .object([("runner", .string($0.runner.rawValue)), ("images", .string($0.rule))]))
             })),
+            // What a grid of these settings may be (fcdd_experiment_plan): its default limit of runs.
+            ("grid", .object([("max_runs", .number(Double(PlanRequest.defaultMaxRuns)))])),
             ("fields", .object(fieldsJSON)),
         ])
     }

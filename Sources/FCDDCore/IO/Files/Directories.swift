@@ -1,4 +1,5 @@
-// Creating output folders (mkdir -p) with errors that say which part of the path failed and why.
+// Creating output folders (mkdir -p) with errors that say which part of the path failed and why, and
+// absolute paths by name.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,3 +41,23 @@ public func appendToFile(_ text: String, path: String) throws {
     defer { close(fd) }
     try writeAll(fd, Array(text.utf8), at: nil, path: path)
 }
+
+/// The components of `path` made absolute (against the working folder) with `.` and `..` resolved by
+/// name, as Python's os.path.abspath does (links are not followed).
+public func absolutePathComponents(_ path: String) -> [String] {
+    var full = path
+    if !path.hasPrefix("/") {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        if getcwd(&buffer, buffer.count) != nil { full = String(cString: buffer) + "/" + path }
+    }
+    var parts = [String]()
+    for part in full.split(separator: "/") {
+        if part == "." { continue }
+        if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+        parts.append(String(part))
+    }
+    return parts
+}
+
+/// `path` made absolute with `.` and `..` resolved by name.
+public func absolutePath(_ path: String) -> String { "/" + absolutePathComponents(path).joined(separator: "/") }

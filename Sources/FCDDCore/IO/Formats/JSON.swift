@@ -309,6 +309,11 @@ private struct JSONParser {
 }
 
 /// Writes `value` indented (`prettyPrinted`) with a final newline, atomically.
+/// The JSON value in the file at `path`.
+public func readJSONFile(path: String) throws -> JSONValue {
+    try JSONValue.parse(try readWholeFile(path))
+}
+
 public func writeJSONFile(_ value: JSONValue, to path: String) throws {
     try writeFileAtomically(Array((value.prettyPrinted() + "\n").utf8), to: path)
 }
