@@ -157,6 +157,7 @@ public func fcdd_overlay(_ images: UnsafePointer<UInt8>?, _ maps: UnsafePointer<
     guarded {
         let block = try imageBlock(images, n, c, h, w, "images")
         let out = try required(out, "out")
+        let quantile = quantile.isNaN ? HeatmapOverlay.defaultQuantile : quantile   // NaN: the engine's default
         guard quantile > 0, quantile <= 1 else { throw EngineError.invalidArgument("overlay: quantile must be in (0, 1], got \(quantile)") }
         let plane = block.height * block.width
         let heat = try floats(maps, block.count * plane, "maps")

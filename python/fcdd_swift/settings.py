@@ -33,7 +33,8 @@ def settings_schema():
     dict
         ``{"version", "contexts", "datasets", "profiles": {name: {"runner", "images"}}, "grid": {"max_runs"},
         "fields": {name: {"type", "group", "role", "contexts", "option", "flags", "negated", "nullable", "range",
-        "choices", "context_choices", "default": {dataset or profile: value}, "default_rule", "help"}}}``; fields in the order of `FCDD`'s
+        "choices", "choice_help", "context_choices", "default": {dataset or profile: value}, "default_rule",
+        "help"}}}``; fields in the order of `FCDD`'s
         parameters and of a run's config.json.
     """
     return copy.deepcopy(_schema())

@@ -40,7 +40,7 @@ def _value(field, key):
 def dataset_defaults(schema):
     """Per dataset: the runner defaults of reference 9.2 (the README's table)."""
     f = schema["fields"]
-    rows = ["| dataset | net | batch x acc | epochs | optimiser, lr, wd | schedule | preproc | anomalies | gauss std "
+    rows = ["| dataset | net | batch x acc | epochs | optimiser, lr, wd | schedule | preproc | supervise mode (noise) | gauss std "
             "| quantile | it |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for d in schema["datasets"]:
         def v(name):
@@ -48,7 +48,7 @@ def dataset_defaults(schema):
         batch = v("batch_size") + ("" if v("acc_batches") == "1" else f" x {v('acc_batches')}")
         schedule = f"{v('scheduler')} {' '.join(settings.format_value(p) for p in f['lr_sched_param']['default'][d])}"
         mode, noise = v("supervise_mode"), v("noise_mode")
-        anomalies = f"{mode} + {noise}" if mode.startswith("malformed") else f"{mode}: {noise}"
+        anomalies = f"{mode} ({noise})"   # supervise mode (noise mode); the schema's choice_help says what each does
         if v("nominal_label") != "0":
             anomalies += f" (nominal label {v('nominal_label')})"
         rows.append(f"| {d} | {v('net')} | {batch} | {v('epochs')} | {v('optimizer')} {v('lr')}, {v('weight_decay')} | "

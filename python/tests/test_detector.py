@@ -265,7 +265,7 @@ def test_fit_says_what_its_anomalies_are_trained_from(capsys):
     x, _ = textures(16)
     det = fs.FCDD(**{**FAST, "verbose": 1}).fit(x)
     err = capsys.readouterr().err
-    assert "anomalies: trained with synthetic anomalies only: 'confetti' noise drawn on nominal images" in err
+    assert "anomalies: trained with synthetic anomalies only: 'confetti' noise, supervise_mode 'malformed_normal' (the noise is drawn on nominal images)" in err
     assert "known anomalies (fit(X, y)" in err and "oe_data" in err
     assert det.supervision_.startswith("trained with synthetic anomalies only")
     y = np.zeros(len(x), int)

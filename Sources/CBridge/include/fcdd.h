@@ -85,7 +85,7 @@ int32_t fcdd_network_names(char *buf, int64_t cap, int64_t *needed);
  *   {"version", "contexts", "datasets", "profiles": {name: {"runner", "images"}}, "grid": {"max_runs"},
  *    "fields": {name: {"type", "group", "role" (content | execution | runs: what a grid may vary and a resumed
  *    experiment must keep), "contexts", "option", "flags", "negated", "nullable", "range",
- *                      "choices", "context_choices", "default": {dataset or profile: value},
+ *                      "choices", "choice_help", "context_choices", "default": {dataset or profile: value},
  *                      "default_rule": {context: text} or null, "help"}}} */
 int32_t fcdd_settings_schema(char *buf, int64_t cap, int64_t *needed);
 /* Resolves settings as a run would: request {"context": "experiment" | "detector", "settings": {...},
@@ -216,7 +216,8 @@ int32_t fcdd_png_encode(const uint8_t *pixels, int32_t height, int32_t width, in
  * non-zero to stop (Ctrl-C): training stops after the current step and the call returns FCDD_OK with a
  * final {"event": "summary", "stopped": true, ...}; the run's snapshot (written before the first epoch and
  * after every epoch) holds its last complete epoch, from which training resumes exactly. Events:
- *   {"event": "experiment", "directory", "runs"}       the experiment's folder is made; runs = classes x it
+ *   {"event": "experiment", "directory", "runs", "settings"}  the experiment's folder is made; runs = classes x
+ *                                                     it; settings: resolved
  *   {"event": "log", "message"}                       a line also written to the run's log.txt
  *   {"event": "phase", "message"}                     "preparing data", "training", "testing", ...
  *   {"event": "run", "directory", "class", "class_name", "it", "seed"}
@@ -369,7 +370,8 @@ int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, con
                       const uint8_t *masks, int32_t h, int32_t w, double pro_limit, char *buf, int64_t cap,
                       int64_t *needed);
 /* Heatmap overlays: out receives n x h x w x 3 bytes (RGB), the jet-coloured map (normalised per image,
- * or over all maps when global != 0, at the given quantile) blended with weight alpha over the image. */
+ * or over all maps when global != 0, at the given quantile in (0, 1]; NaN: the engine's default, the
+ * original's 0.97) blended with weight alpha over the image. */
 int32_t fcdd_overlay(const uint8_t *images, const float *maps, int64_t n, int32_t c, int32_t h, int32_t w,
                      double quantile, int32_t global, double alpha, uint8_t *out);
 

@@ -13,6 +13,15 @@ public enum SuperviseMode: String, CaseIterable {
     case malformedNormal = "malformed_normal"
     case malformedNormalGT = "malformed_normal_gt"
 
+    /// What each mode does with the noise mode's noise or outlier images (the schema's "choice_help").
+    public static var choiceHelp: [(SuperviseMode, String)] {
+        [(.unsupervised, "no anomalies are made: the training images and labels as given"),
+         (.other, "the other classes' images are the anomalies"),
+         (.noise, "the noise or an outlier image replaces the image"),
+         (.malformedNormal, "the noise is drawn on nominal images"),
+         (.malformedNormalGT, "the noise is drawn on nominal images, and the ground-truth map marks the changed pixels")]
+    }
+
     /// Whether the supervisor creates anomalies in this mode (`other` and `unsupervised` do not).
     public var createsAnomalies: Bool { self == .noise || self == .malformedNormal || self == .malformedNormalGT }
 }

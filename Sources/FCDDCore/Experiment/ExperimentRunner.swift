@@ -87,7 +87,7 @@ public final class ExperimentRunner {
     private func runAll() throws -> JSONValue {
         try start(wholeExperiment: true)
         let runs = try plannedRuns()
-        _ = keepGoing(.experimentStarted(directory: directory, runs: runs.count))
+        _ = keepGoing(.experimentStarted(directory: directory, runs: runs.count, settings: settings.json(.experiment)))
         for r in runs {
             guard !stopped else { break }
             results.append(try runOne(nominalClass: r.nominalClass, className: r.className, iteration: r.iteration, resume: false))

@@ -122,14 +122,14 @@ public enum Prediction {
                         ("thresholds", thresholds.json), ("missing_thresholds", .array(missing.map { .string($0) }))])
     }
 
-    /// The overlay at the image's resolution: the heatmap (local normalisation with quantile 0.97, as the
-    /// original's prediction script draws them) over the image, with the decision drawn on it.
+    /// The overlay at the image's resolution: the heatmap (local normalisation with the default quantile, as
+    /// the original's prediction script draws them) over the image, with the decision drawn on it.
     static func writeOverlay(_ scored: ModelFileScorer.Scored, decision: ImageDecision, mask: [UInt8]?, to path: String) throws {
         let image = scored.image
         try createDirectories(String(path[..<path.lastIndex(of: "/")!]))
         var picture = try HeatmapOverlay.render(
             image: Tensor(shape: [image.channels, image.height, image.width], data: image.pixels.map { Float($0) / 255 }),
-            heatmap: Tensor(shape: [image.height * image.width], data: scored.map!), quantile: 0.97, stretchImage: false)
+            heatmap: Tensor(shape: [image.height * image.width], data: scored.map!), stretchImage: false)
         DecisionOverlay.draw(on: &picture, mask: mask, label: decision.label)
         try picture.write(path: path)
     }

@@ -30,8 +30,8 @@ public final class RunDirectory {
 
 /// What an experiment reports while it runs; the handler returns false to request a stop (Ctrl-C).
 public enum ExperimentEvent {
-    /// The experiment's folder is made; `runs` runs (classes x repetitions) follow.
-    case experimentStarted(directory: String, runs: Int)
+    /// The experiment's folder is made; `runs` runs (classes x repetitions) follow with `settings` (resolved).
+    case experimentStarted(directory: String, runs: Int, settings: JSONValue)
     case log(String)
     case runStarted(directory: String, nominalClass: Int, className: String, iteration: Int, seed: UInt64)
     case progress(TrainingProgress)
@@ -39,8 +39,9 @@ public enum ExperimentEvent {
 
     public var json: JSONValue {
         switch self {
-        case .experimentStarted(let dir, let runs):
-            return .object([("event", .string("experiment")), ("directory", .string(dir)), ("runs", .number(Double(runs)))])
+        case .experimentStarted(let dir, let runs, let settings):
+            return .object([("event", .string("experiment")), ("directory", .string(dir)), ("runs", .number(Double(runs))),
+                            ("settings", settings)])
         case .log(let m): return .object([("event", .string("log")), ("message", .string(m))])
         case .phase(let m): return .object([("event", .string("phase")), ("message", .string(m))])
         case .runStarted(let dir, let c, let name, let it, let seed):

@@ -3,12 +3,16 @@
 // the picture grid only); the blend follows the usual "alpha * heat + (1 - alpha) * image" convention.
 
 public enum HeatmapOverlay {
+    /// The quantile of a map that becomes the top of the colour scale unless a caller chooses another: the
+    /// original's default (reference 8.5), for every overlay the engine draws or hands out.
+    public static let defaultQuantile = 0.97
+
     /// `image`: C x H x W or 1 x C x H x W (C = 1 or 3); `heatmap`: H x W values (any shape with H * W
     /// entries, e.g. 1 x 1 x H x W), already upsampled to the image size. The heatmap is normalised
     /// locally with `quantile` (8.5), or globally against `reference` when given. `alpha` in [0, 1] is
     /// the weight of the heatmap colour. `stretchImage` min-max scales the image (network inputs);
     /// without it the image values are taken as [0, 1] intensities (photographs).
-    public static func render(image: Tensor, heatmap: Tensor, quantile: Double = 0.97, reference: Tensor? = nil,
+    public static func render(image: Tensor, heatmap: Tensor, quantile: Double = defaultQuantile, reference: Tensor? = nil,
                               alpha: Float = 0.5, stretchImage: Bool = true) throws -> Picture {
         let shape = image.rank == 4 && image.batch == 1 ? Array(image.shape.dropFirst()) : image.shape
         guard shape.count == 3, shape[0] == 1 || shape[0] == 3 else {

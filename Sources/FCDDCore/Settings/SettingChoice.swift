@@ -4,9 +4,14 @@
 // settings need: the schema lists `choiceNames`, and a name that is not a choice is refused with the
 // field, the value and the valid choices.
 
-public protocol SettingChoice: RawRepresentable, CaseIterable, Equatable where RawValue == String {}
+public protocol SettingChoice: RawRepresentable, CaseIterable, Equatable where RawValue == String {
+    /// What a choice does, in a few words, where its name does not say it (the schema's "choice_help").
+    static var choiceHelp: [(Self, String)] { get }
+}
 
 extension SettingChoice {
+    public static var choiceHelp: [(Self, String)] { [] }
+
     /// Every choice, in declaration order.
     public static var choiceNames: [String] { allCases.map(\.rawValue) }
 

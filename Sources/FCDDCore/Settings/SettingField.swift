@@ -81,6 +81,8 @@ public struct SettingField {
     public let choices: [String]?
     /// The choices a context accepts where it differs from `choices`.
     public let contextChoices: [SettingsContext: [String]]
+    /// What some choices do, in their order (empty where the names say it).
+    public let choiceHelp: [(String, String)]
     /// How the default depends on other settings, per context, where it does.
     public let defaultRules: [SettingsContext: String]
     /// Sets the typed property from a JSON value; `label` names the setting in errors.
@@ -125,17 +127,18 @@ func shown(_ v: JSONValue) -> String {
 extension SettingField {
     private init(_ name: String, _ contexts: [SettingsContext], _ flags: [String], negated: Bool = false,
                  _ type: SettingType, nullable: Bool = false, range: SettingRange? = nil, choices: [String]? = nil,
-                 contextChoices: [SettingsContext: [String]] = [:], rules: [SettingsContext: String] = [:], help: String,
+                 choiceHelp: [(String, String)] = [], contextChoices: [SettingsContext: [String]] = [:], rules: [SettingsContext: String] = [:], help: String,
                  read: @escaping (JSONValue, inout Settings, String) throws -> Void, write: @escaping (Settings) -> JSONValue) {
         self.name = name; self.contexts = contexts; self.flags = flags; self.negatedFlag = negated; self.type = type
-        self.nullable = nullable; self.range = range; self.choices = choices; self.contextChoices = contextChoices
+        self.nullable = nullable; self.range = range; self.choices = choices; self.choiceHelp = choiceHelp
+        self.contextChoices = contextChoices
         self.defaultRules = rules; self.help = help; self.read = read; self.write = write
     }
 
     static func choice<E: SettingChoice>(_ name: String, _ path: WritableKeyPath<Settings, E>, _ contexts: [SettingsContext],
                                          flags: [String], contextChoices: [SettingsContext: [E]] = [:], rules: [SettingsContext: String] = [:],
                                          help: String) -> SettingField {
-        SettingField(name, contexts, flags, .choice, choices: E.choiceNames,
+        SettingField(name, contexts, flags, .choice, choices: E.choiceNames, choiceHelp: E.choiceHelp.map { ($0.0.rawValue, $0.1) },
                      contextChoices: contextChoices.mapValues { $0.map(\.rawValue) }, rules: rules, help: help,
                      read: { v, s, label in s[keyPath: path] = try E(try readString(v, label), field: label) },
                      write: { .string($0[keyPath: path].rawValue) })

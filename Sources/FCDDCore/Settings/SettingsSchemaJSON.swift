@@ -6,7 +6,7 @@
 //   {"version": 1, "contexts": {...}, "datasets": [...], "profiles": {name: {"runner", "images"}},
 //    "grid": {"max_runs": the default limit of a grid's runs},
 //    "fields": {name: {"type", "group", "role", "contexts", "option", "flags", "negated", "nullable", "range",
-//                      "choices", "context_choices", "default": {dataset or profile: value},
+//                      "choices", "choice_help": {choice: what it does} or null, "context_choices", "default": {dataset or profile: value},
 //                      "default_rule": {context: how the default follows other settings} or null, "help"}}}
 
 extension SettingsSchema {
@@ -42,6 +42,7 @@ extension SettingsSchema {
                 ("option", f.primaryFlag.map { .string($0) } ?? .null), ("flags", strings(f.flags)),
                 ("negated", .bool(f.negatedFlag)), ("nullable", .bool(f.nullable)),
                 ("range", f.range?.json ?? .null), ("choices", f.choices.map(strings) ?? .null),
+                ("choice_help", f.choiceHelp.isEmpty ? .null : .object(f.choiceHelp.map { ($0.0, .string($0.1)) })),
                 ("context_choices", contextChoices), ("default", .object(defaultValues)),
                 ("default_rule", f.defaultRules.isEmpty ? .null
                     : .object(SettingsContext.allCases.compactMap { c in f.defaultRules[c].map { (c.rawValue, .string($0)) } })),

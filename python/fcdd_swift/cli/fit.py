@@ -4,14 +4,22 @@ size (gray or RGB); the detector picks its network and defaults from that size (
 line before training says what it chose. Ctrl-C stops training and saves the weights so far."""
 import os
 
+from .. import settings
+from .options import add_setting_option
+
 
 def add_arguments(p):
     p.add_argument("inputs", nargs="+", metavar="GOOD_IMAGES", help="nominal images: PNG/JPEG files or folders (recursive)")
     p.add_argument("-o", "--output", default="model.fcdd", help="the model file to write (default: %(default)s)")
-    p.add_argument("-e", "--epochs", type=int, help="training epochs (default: the profile's)")
-    p.add_argument("-n", "--net", help="network (default: the profile's; see fcdd-swift train --help)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--threads", type=int, help="engine threads (default: all cores)")
+    # The detector's settings, as the schema defines them (flags, types, the network names).
+    fields = settings.fields("detector")
+    add_setting_option(p, "epochs", fields["epochs"], default=None, help="training epochs (default: the profile's)",
+                       context="detector")
+    add_setting_option(p, "net", fields["net"], default=None, context="detector",
+                       help="network (default: the profile's; see fcdd-swift train --help)")
+    add_setting_option(p, "seed", fields["seed"], default=0, help="random seed (default: %(default)s)", context="detector")
+    add_setting_option(p, "threads", fields["threads"], default=None, help="engine threads (default: all cores)",
+                       context="detector")
     p.add_argument("--overwrite", action="store_true", help="replace the output file if it exists (without: an error)")
 
 

@@ -10,6 +10,9 @@ error field, the others are scored, and the command exits with status 1."""
 import os
 import sys
 
+from .. import settings
+from .options import add_setting_option, check_setting_value
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 
@@ -18,8 +21,10 @@ def add_arguments(p):
                    help="snapshot.safetensors of `fcdd-swift train`, or a model file of fs.FCDD.save / `fcdd-swift calibrate`")
     p.add_argument("inputs", nargs="+", help="image files (PNG/JPEG) or folders (searched recursively)")
     p.add_argument("-o", "--output", default="predictions", help="output folder (default: %(default)s)")
-    p.add_argument("--gauss-std", type=float, help="std of the receptive-field Gaussian (default: the snapshot's)")
-    p.add_argument("--threads", type=int, help="engine threads (default: all cores)")
+    fields = settings.fields("experiment")
+    add_setting_option(p, "gauss_std", fields["gauss_std"], default=None,
+                       help="std of the receptive-field Gaussian (default: the model's)")
+    add_setting_option(p, "threads", fields["threads"], default=None, help="engine threads (default: all cores)")
     p.add_argument("--format", choices=["jsonl", "csv", "both"], default="both",
                    help="which table to write: predictions.jsonl, scores.csv or both (default: %(default)s)")
     p.add_argument("--masks", action="store_true",
@@ -55,8 +60,8 @@ def run(args, out):
 
     if not os.path.isfile(args.snapshot):
         raise ValueError(f"{args.snapshot}: no such snapshot file")
-    if args.gauss_std is not None and not args.gauss_std > 0:
-        raise ValueError("--gauss-std must be > 0")
+    if args.gauss_std is not None:
+        check_setting_value("gauss_std", args.gauss_std)
     if args.threads is not None:
         set_num_threads(args.threads)
     if args.min_area < 1:

@@ -13,13 +13,10 @@ import json
 from .. import settings
 from ..settings_files import read_settings_file
 from . import scaleout
+from .options import add_setting_option
 from .summary import print_summary
 
 COMMAND_ONLY = ("normal_class", "config", "print_config", "cpu") + scaleout.SCALEOUT_OPTIONS
-
-
-def _value_type(kind):
-    return {"int": int, "number": float, "int_list": int, "number_list": float}.get(kind, str)
 
 
 def _help(field, datasets):
@@ -46,21 +43,7 @@ def add_arguments(p):
         if not field["flags"]:
             continue
         group = groups.get(field["group"]) or groups.setdefault(field["group"], p.add_argument_group(field["group"]))
-        kwargs = dict(dest=name, default=argparse.SUPPRESS, help=_help(field, datasets))
-        kind = field["type"]
-        if kind == "bool":
-            kwargs["action"] = "store_false" if field["negated"] else "store_true"
-        else:
-            kwargs["type"] = _value_type(kind)
-            if kind in ("int_list", "number_list"):
-                kwargs.update(nargs="+", metavar="N" if kind == "int_list" else "P")
-            elif kind == "choice":
-                kwargs["choices"] = (field["context_choices"] or {}).get("experiment") or field["choices"]
-                if len(kwargs["choices"]) > 8:
-                    kwargs["metavar"] = "NAME"
-            else:
-                kwargs["metavar"] = {"int": "N", "number": "X", "path": "PATH", "string": "TEXT"}[kind]
-        group.add_argument(*field["flags"], **kwargs)
+        add_setting_option(group, name, field, _help(field, datasets))
 
     c = p.add_argument_group("configuration")
     c.add_argument("--config", metavar="FILE",
@@ -98,12 +81,13 @@ def run(args, out):
     from ..experiment import run_experiment
     from ..progress_line import ProgressLine
 
-    config = resolve(args)
     if args.print_config:
-        out.write(json.dumps(config, indent=2) + "\n")
+        out.write(json.dumps(resolve(args), indent=2) + "\n")
         return 0
+    # The engine resolves the given settings (once, where the run starts) and reports them.
+    given = given_settings(args)
     if args.ray or args.resume:
-        return scaleout.run(given_settings(args), None, args, out, "fcdd-swift train")
+        return scaleout.run(given, None, args, out, "fcdd-swift train")
     progress = ProgressLine()
     runs = {"total": 0, "started": 0}
 
@@ -112,7 +96,7 @@ def run(args, out):
         if kind == "step":
             progress.step(e)
         elif kind == "experiment":
-            runs["total"] = e["runs"]
+            runs["total"], config = e["runs"], e["settings"]
             out.write(f"fcdd-swift train: dataset {config['dataset']}, net {config['net']}, {config['epochs']} epochs, "
                       f"{e['runs']} run{'s' if e['runs'] != 1 else ''}, log directory {e['directory']}\n")
             out.flush()
@@ -125,7 +109,7 @@ def run(args, out):
         elif kind == "phase":
             progress.line(f"  [{e['message']}]")
 
-    summary = run_experiment(config, on_event)
+    summary = run_experiment(given, on_event)
     print_summary(summary, out)
     return 130 if summary.get("stopped") else 0
 

@@ -6,6 +6,9 @@ line printed. With --sort the image then moves to OUT_DIR/pass/, fail/ or (unrea
 current image. Needs watchdog (`pip install 'fcdd-swift[serve]'`); --once needs nothing more."""
 import sys
 
+from .. import settings
+from .options import add_setting_option
+
 
 def add_arguments(p):
     p.add_argument("model", metavar="MODEL", help="a model file of fs.FCDD.save / `fcdd-swift fit` / `calibrate`")
@@ -19,7 +22,8 @@ def add_arguments(p):
     p.add_argument("--settle", type=float, default=0.5,
                    help="seconds a file's size and time must stay unchanged before it counts as written "
                         "(default: %(default)s)")
-    p.add_argument("--threads", type=int, help="engine threads (default: the model's own setting, else one per core)")
+    add_setting_option(p, "threads", settings.fields("detector")["threads"], default=None, context="detector",
+                       help="engine threads (default: the model's own setting, else one per core)")
     p.add_argument("--once", action="store_true", help="decide the images there now, then exit (no watching)")
 
 

@@ -7,7 +7,7 @@ from .._validate import real
 from ..errors import InvalidArgumentError
 
 
-def overlay(images, maps, quantile=0.97, normalize="local", alpha=0.5):
+def overlay(images, maps, quantile=None, normalize="local", alpha=0.5):
     """Overlays of heatmaps on images.
 
     Parameters
@@ -15,9 +15,9 @@ def overlay(images, maps, quantile=0.97, normalize="local", alpha=0.5):
     images : array (N, H, W), (N, H, W, C) or (N, C, H, W), uint8 or float in [0, 1]; or one image
         (H, W) / (H, W, C) together with one map (H, W)
     maps : array (N, H, W) or (N, 1, H, W), or (H, W) for one image; e.g. ``FCDD.anomaly_map(images)``
-    quantile : float in (0, 1]
+    quantile : float in (0, 1] or None
         Maps are scaled so that this quantile of their values becomes the top of the colour scale (the
-        original's heatmap normalisation).
+        original's heatmap normalisation); None: the engine's default (the original's 0.97).
     normalize : {"local", "global"}
         "local": each map on its own; "global": all maps on one scale, so colours compare across images.
     alpha : float in [0, 1]
@@ -33,8 +33,8 @@ def overlay(images, maps, quantile=0.97, normalize="local", alpha=0.5):
     imgs = arrays.images(images, "images")
     n, _, h, w = imgs.shape
     heat = arrays.maps(maps, n, h, w)
-    q = real(quantile, "quantile")
-    if not 0 < q <= 1:
+    q = float("nan") if quantile is None else real(quantile, "quantile")
+    if quantile is not None and not 0 < q <= 1:
         raise InvalidArgumentError(f"quantile must be in (0, 1]; got {quantile!r}")
     if normalize not in ("local", "global"):
         raise InvalidArgumentError(f"normalize must be 'local' or 'global'; got {normalize!r}")

@@ -4,6 +4,8 @@ synthetic anomalies alone is weak on object-level data (digits, object classes),
 give it better ones. `FCDD.fit` prints it once and keeps it as ``supervision_``."""
 import numpy as np
 
+from .. import settings
+
 HOW_TO_IMPROVE = ("with a few known anomalies (fit(X, y) with y = 1 for them) or outlier images (oe_data=...), "
                   "FCDD is much stronger, above all on object-level data")
 
@@ -21,5 +23,5 @@ def describe(resolved, labels, masks, outliers):
     noise = resolved.get("noise_mode")
     mode = resolved.get("supervise_mode")
     drawn = f"'{noise}' noise" if noise else "synthetic noise"
-    where = "drawn on nominal images" if mode == "malformed_normal" else f"(supervise_mode '{mode}')"
-    return f"trained with synthetic anomalies only: {drawn} {where}; {HOW_TO_IMPROVE}"
+    what = (settings.fields("detector")["supervise_mode"]["choice_help"] or {}).get(mode, "")
+    return f"trained with synthetic anomalies only: {drawn}, supervise_mode '{mode}' ({what}); {HOW_TO_IMPROVE}"
