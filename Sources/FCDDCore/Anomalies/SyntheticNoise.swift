@@ -41,6 +41,17 @@ public enum NoiseMode: String, CaseIterable {
     public static let synthetic: [NoiseMode] = [.gaussian, .uniform, .blob, .mixedBlob, .solid, .confetti]
 }
 
+extension NoiseMode {
+    /// The noise modes a context can use: experiments read outlier datasets from disk, the detector
+    /// draws outliers from the images it is given.
+    public static func available(in context: SettingsContext) -> [NoiseMode] {
+        switch context {
+        case .experiment: return allCases.filter { $0 != .outlierExposure }
+        case .detector: return synthetic + [.outlierExposure]
+        }
+    }
+}
+
 /// Generators of the synthetic noise modes.
 public enum SyntheticNoise {
     /// The coloured part of confetti noise: p 1.8e-5, squares 8...54, colours in [-256, -1], rotation 45.
