@@ -3,8 +3,8 @@
 
 struct CIFAR10Definition: DatasetDefinition {
     let name = "cifar10"
-    var inputHelp: String { "\(name) 3x32x32 as stored" }
-    var classesHelp: String { classIndexHelp(DatasetConstants.cifar10Classes) }
+    var inputHelp: HelpPart { HelpPart(own: "\(name) 3x32x32", shared: " as stored") }
+    var classesHelp: HelpPart { classIndexHelp(DatasetConstants.cifar10Classes) }
 
     func applyRunnerDefaults(to s: inout Settings) {
         s.net = "FCDD_CNN32_LW3K"; s.batchSize = 20; s.accBatches = 10; s.epochs = 600

@@ -5,8 +5,8 @@
 
 struct CustomFoldersDefinition: DatasetDefinition {
     let name = "custom"
-    var inputHelp: String { "\(name) shorter side 248, then a 224x224 crop (random in training, centred in testing)" }
-    var classesHelp: String { "\(name): the class folders in sorted order" }
+    var inputHelp: HelpPart { HelpPart(own: "\(name) shorter side 248", shared: SharedDatasetText.shorterSideCrop) }
+    var classesHelp: HelpPart { HelpPart(own: "\(name): the class folders in sorted order") }
 
     var outlierSources: [NoiseMode] { [.imagenet, .imagenet22k] }
 

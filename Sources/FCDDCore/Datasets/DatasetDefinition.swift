@@ -5,6 +5,14 @@
 // instead of switching on dataset names, so that adding a dataset means writing its definition file and
 // adding it to DatasetRegistry.swift, and nothing else.
 
+/// A dataset's part of a help text that lists every dataset: its own words ("fmnist 1x28x28") and words it
+/// may share with others ("as stored"), written once after all that share them ("fmnist 1x28x28 and cifar10
+/// 3x32x32 as stored"). Shared words start with their separator (" as stored", ", then a crop").
+struct HelpPart {
+    var own: String
+    var shared: String = ""
+}
+
 /// Whether the items of a dataset carry ground-truth maps.
 enum GroundTruthMapSupport {
     /// No pixel annotations.
@@ -25,10 +33,12 @@ protocol DatasetDefinition {
     /// Whether `-d` offers the dataset (the in-memory images of `fs.FCDD.fit` are registered for their
     /// item pipeline only).
     var offeredByDatasetOption: Bool { get }
+    /// Whether the engine generates the data (nothing is read from `datadir`).
+    var generatedByEngine: Bool { get }
     /// Its part of the schema's help on `dataset`: how its images reach the network.
-    var inputHelp: String { get }
+    var inputHelp: HelpPart { get }
     /// Its part of the schema's help on `classes`: its class indices.
-    var classesHelp: String { get }
+    var classesHelp: HelpPart { get }
 
     // MARK: settings
 
@@ -77,6 +87,7 @@ protocol DatasetDefinition {
 
 extension DatasetDefinition {
     var offeredByDatasetOption: Bool { true }
+    var generatedByEngine: Bool { false }
     func applyRunnerDefaults(to settings: inout Settings) {}
     var superviseModes: [SuperviseMode] { SuperviseMode.allCases }
     var outlierSources: [NoiseMode] { [] }
@@ -90,10 +101,15 @@ extension DatasetDefinition {
     func validate(_ spec: PipelineSpec) throws {}
 
     /// "<name> 0-<last>" (or "<name> 0" for one class): the classes help of a fixed class list.
-    func classIndexHelp(_ classNames: [String]) -> String {
-        classNames.count == 1 ? "\(name) 0" : "\(name) 0-\(classNames.count - 1)"
+    func classIndexHelp(_ classNames: [String]) -> HelpPart {
+        HelpPart(own: name, shared: classNames.count == 1 ? " 0" : " 0-\(classNames.count - 1)")
     }
 }
 
-/// Why the original's `none` is not offered for ImageNet-30 and Pascal VOC (reference Q8).
-let brokenNoneNote = " (the original's 'none' indexes the normalisation constants by class and is broken)"
+/// Words several definitions use.
+enum SharedDatasetText {
+    /// Why the original's `none` is not offered for ImageNet-30 and Pascal VOC (reference Q8).
+    static let brokenNone = " (the original's 'none' indexes the normalisation constants by class and is broken)"
+    /// The crop of the shorter-side transform (ItemTransform.shorterSideThenCrop) in the dataset help.
+    static let shorterSideCrop = ", then a 224x224 crop (random in training, centred in testing)"
+}

@@ -3,8 +3,8 @@
 
 struct FashionMNISTDefinition: DatasetDefinition {
     let name = "fmnist"
-    var inputHelp: String { "\(name) 1x28x28 as stored" }
-    var classesHelp: String { classIndexHelp(DatasetConstants.fmnistClasses) }
+    var inputHelp: HelpPart { HelpPart(own: "\(name) 1x28x28", shared: " as stored") }
+    var classesHelp: HelpPart { classIndexHelp(DatasetConstants.fmnistClasses) }
 
     func applyRunnerDefaults(to s: inout Settings) {
         s.net = "FCDD_CNN28_W"; s.epochs = 400; s.learningRate = 1e-2; s.schedulerParameters = [0.98]

@@ -4,8 +4,8 @@
 
 struct ImageNet30Definition: DatasetDefinition {
     let name = "imagenet"
-    var inputHelp: String { "\(name) shorter side 256, then a 224x224 crop (random in training, centred in testing)" }
-    var classesHelp: String { classIndexHelp(ImageNet30.classNames) }
+    var inputHelp: HelpPart { HelpPart(own: "\(name) shorter side 256", shared: SharedDatasetText.shorterSideCrop) }
+    var classesHelp: HelpPart { classIndexHelp(ImageNet30.classNames) }
 
     func applyRunnerDefaults(to s: inout Settings) {
         s.net = "FCDD_CNN224_VGG_NOPT"; s.batchSize = 20; s.accBatches = 10; s.epochs = 600
@@ -17,7 +17,7 @@ struct ImageNet30Definition: DatasetDefinition {
     var outlierSources: [NoiseMode] { [.imagenet, .imagenet22k] }
 
     var preprocessings: [PreprocessingKind] { [.aug1] }
-    func refusalNote(for preprocessing: PreprocessingKind) -> String { preprocessing == .none ? brokenNoneNote : "" }
+    func refusalNote(for preprocessing: PreprocessingKind) -> String { preprocessing == .none ? SharedDatasetText.brokenNone : "" }
     func itemTransform(for spec: PipelineSpec) -> ItemTransform { .shorterSideThenCrop }
 
     func checkFiles(_ settings: Settings) throws {

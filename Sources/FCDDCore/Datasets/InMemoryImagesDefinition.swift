@@ -6,8 +6,8 @@
 struct InMemoryImagesDefinition: DatasetDefinition {
     let name = "generic"
     var offeredByDatasetOption: Bool { false }
-    var inputHelp: String { "" }
-    var classesHelp: String { "" }
+    var inputHelp: HelpPart { HelpPart(own: "") }   // not listed: -d does not offer it
+    var classesHelp: HelpPart { HelpPart(own: "") }
 
     var preprocessings: [PreprocessingKind] { [.lcnaug1, .aug1, .lcn, .none] }
     var groundTruthMaps: GroundTruthMapSupport { .optional }

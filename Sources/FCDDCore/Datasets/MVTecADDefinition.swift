@@ -4,10 +4,10 @@
 
 struct MVTecADDefinition: DatasetDefinition {
     let name = "mvtec"
-    var inputHelp: String {
-        "\(name) resized to \(MVTecAD.cacheSide)x\(MVTecAD.cacheSide) (cached), then 224x224 (a random crop or a resize in training, a resize in testing)"
+    var inputHelp: HelpPart {
+        HelpPart(own: "\(name) resized to \(MVTecAD.cacheSide)x\(MVTecAD.cacheSide) (cached), then 224x224 (a random crop or a resize in training, a resize in testing)")
     }
-    var classesHelp: String { classIndexHelp(MVTecAD.classNames) }
+    var classesHelp: HelpPart { classIndexHelp(MVTecAD.classNames) }
 
     func applyRunnerDefaults(to s: inout Settings) {
         s.batchSize = 16; s.accBatches = 8; s.weightDecay = 1e-4; s.preprocessing = .lcnaug1

@@ -5,8 +5,8 @@
 
 struct PascalVOCDefinition: DatasetDefinition {
     let name = "pascalvoc"
-    var inputHelp: String { "\(name) resized to 224x224" }
-    var classesHelp: String { classIndexHelp(PascalVOCDefinition.classes) }
+    var inputHelp: HelpPart { HelpPart(own: "\(name) resized to 224x224") }
+    var classesHelp: HelpPart { classIndexHelp(PascalVOCDefinition.classes) }
 
     /// The one class: images with a horse.
     static let classes = ["horse"]
@@ -25,7 +25,7 @@ struct PascalVOCDefinition: DatasetDefinition {
     var outlierSources: [NoiseMode] { [.imagenet, .imagenet22k] }
 
     var preprocessings: [PreprocessingKind] { [.aug1] }
-    func refusalNote(for preprocessing: PreprocessingKind) -> String { preprocessing == .none ? brokenNoneNote : "" }
+    func refusalNote(for preprocessing: PreprocessingKind) -> String { preprocessing == .none ? SharedDatasetText.brokenNone : "" }
     func itemTransform(for spec: PipelineSpec) -> ItemTransform { .squareResizeThenCrop }
 
     func checkFiles(_ settings: Settings) throws { try PascalVOC2007(dataDirectory: settings.datadir).checkListsExist() }
