@@ -37,6 +37,10 @@ public enum NoiseMode: String, CaseIterable {
     /// Whether the anomalies come from another dataset (outlier exposure) rather than a generator.
     public var isOutlierExposure: Bool { !NoiseMode.synthetic.contains(self) }
 
+    /// Whether the mode works with online supervision only: MVTec-AD's defects are drawn per sample from
+    /// the class's test split, as in the original, never generated once beforehand.
+    public var isOnlineOnly: Bool { self == .mvtec || self == .mvtecGT }
+
     /// The modes that generate noise (the rest are outlier exposure).
     public static let synthetic: [NoiseMode] = [.gaussian, .uniform, .blob, .mixedBlob, .solid, .confetti]
 }

@@ -8,12 +8,6 @@ public struct Dataset {
     let definition: DatasetDefinition
 
     init(_ definition: DatasetDefinition) { self.definition = definition }
-
-    /// The registered dataset of that name, offered by `-d` or not (item-pipeline specs also name the
-    /// in-memory images).
-    static func registered(named name: String) -> Dataset? {
-        DatasetRegistry.datasets.first { $0.rawValue == name }
-    }
 }
 
 extension Dataset: RawRepresentable, CaseIterable, Hashable {

@@ -68,7 +68,7 @@ extension Settings {
                 let offering = Dataset.allCases.filter(\.definition.offersOfflineSupervision).map(\.rawValue)
                 throw EngineError.invalidArgument("\(label("offline_supervision")) is not offered for \(name) (as in the original; it is for \(offering.joined(separator: ", ")))")
             }
-            guard noiseMode != .mvtec && noiseMode != .mvtecGT else {
+            guard !noiseMode.isOnlineOnly else {
                 throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)' works with online supervision only; leave \(label("offline_supervision")) off")
             }
         }
