@@ -16,7 +16,7 @@ public enum OfflineSupervision {
         guard mode.createsAnomalies else {
             throw EngineError.invalidArgument("offline supervision: supervise mode '\(mode.rawValue)' creates no anomalies")
         }
-        guard noise != .mvtec && noise != .mvtecGT else {
+        guard !noise.isOnlineOnly else {
             throw EngineError.invalidArgument("noise modes 'mvtec' and 'mvtec_gt' are only available with online supervision")
         }
         for (i, img) in nominals.enumerated()

@@ -37,8 +37,23 @@ public enum NoiseMode: String, CaseIterable {
     /// Whether the anomalies come from another dataset (outlier exposure) rather than a generator.
     public var isOutlierExposure: Bool { !NoiseMode.synthetic.contains(self) }
 
+    /// Whether the mode works with online supervision only: MVTec-AD's defects are drawn per sample from
+    /// the class's test split, as in the original, never generated once beforehand.
+    public var isOnlineOnly: Bool { self == .mvtec || self == .mvtecGT }
+
     /// The modes that generate noise (the rest are outlier exposure).
     public static let synthetic: [NoiseMode] = [.gaussian, .uniform, .blob, .mixedBlob, .solid, .confetti]
+}
+
+extension NoiseMode {
+    /// The noise modes a context can use: experiments read outlier datasets from disk, the detector
+    /// draws outliers from the images it is given.
+    public static func available(in context: SettingsContext) -> [NoiseMode] {
+        switch context {
+        case .experiment: return allCases.filter { $0 != .outlierExposure }
+        case .detector: return synthetic + [.outlierExposure]
+        }
+    }
 }
 
 /// Generators of the synthetic noise modes.

@@ -47,14 +47,14 @@ public enum ExportDescription {
     static func outsideSteps(_ spec: PipelineSpec) -> String {
         let (h, w) = (spec.shape[1], spec.shape[2])
         let values = "\(spec.channels)-channel values in [0, 1] (uint8 / 255), N x \(spec.channels) x \(h) x \(w)"
-        switch spec.dataset {
-        case .generic, .genericGT:
+        switch spec.transform {
+        case .resizedToInput:
             return "images of another size are resized to \(h)x\(w) (PIL-style bilinear with antialiasing, as the engine's decision_function does); then \(values)"
-        case .fmnist, .cifar10:
+        case .asStored:
             return "images at \(h)x\(w) as stored; \(values)"
-        case .mvtec:
+        case .cropOrResizeWithMaps:
             return "MVTec-AD images resized to \(spec.rawShape[1])x\(spec.rawShape[2]) and then to \(h)x\(w), both with nearest neighbours (PIL NEAREST); \(values)"
-        case .imagenet, .pascalvoc, .custom, .customGT:
+        case .shorterSideThenCrop, .squareResizeThenCrop, .squareResize, .jointResizeWithMaps:
             return "images resized as the dataset's test transform does (shorter side, then a centred \(h)x\(w) crop; see --help of fcdd-swift train); \(values)"
         }
     }

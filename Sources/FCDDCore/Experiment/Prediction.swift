@@ -152,10 +152,10 @@ public enum Prediction {
         var out = image.channels == spec.channels ? image : image.converted(toChannels: spec.channels)
         let (h, w) = (spec.rawShape[1], spec.rawShape[2])
         guard h > 0, w > 0, out.height != h || out.width != w else { return out }
-        switch spec.dataset {
-        case .mvtec: out = out.resizedNearestTorch(height: h, width: w)
-        case .imagenet, .pascalvoc, .custom, .customGT: break   // their test transforms resize any size
-        default: out = try out.resized(to: .exact(height: h, width: w))
+        switch spec.transform.rawSizing {
+        case .nearestTorch: out = out.resizedNearestTorch(height: h, width: w)
+        case .anySize: break   // the test transform resizes any size
+        case .bilinear: out = try out.resized(to: .exact(height: h, width: w))
         }
         return out
     }

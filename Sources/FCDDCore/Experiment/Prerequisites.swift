@@ -24,12 +24,12 @@ enum Prerequisites {
                 missing.append(MissingPrerequisite(problem: problem, options: options, meaning: meaning))
             }
         }
-        let dataset = settings.dataset, datadir = settings.datadir
+        let datadir = settings.datadir
         let synthetic = "the embedded synthetic dataset needs no download (fcdd-swift train with no options)"
-        try look(options: ["--dataset synthetic"], meaning: synthetic) { try checkDatasetFiles(dataset, datadir: datadir, settings: settings) }
+        try look(options: ["--dataset synthetic"], meaning: synthetic) { try settings.dataset.definition.checkFiles(settings) }
 
         let noise = settings.noiseMode
-        if settings.superviseMode == .noise && noise.isOutlierExposure && noise != .mvtec && noise != .mvtecGT {
+        if settings.drawsOutlierImages {
             try look(options: ["--noise-mode confetti"], meaning: "synthetic confetti anomalies instead of \(noise.rawValue) outlier images, no download") {
                 try checkOutlierFiles(noise, datadir: datadir)
             }
@@ -80,25 +80,6 @@ enum Prerequisites {
         throw EngineError.notFound(lines.joined(separator: "\n"))
     }
 
-    /// Whether the dataset's files are where its reader looks (names, not contents).
-    private static func checkDatasetFiles(_ dataset: Dataset, datadir: String, settings: Settings) throws {
-        switch dataset {
-        case .synthetic: return
-        case .fmnist:
-            for train in [true, false] { _ = try IDXImageSource.fashionMNISTFiles(datadir: datadir, train: train) }
-        case .cifar10:
-            for train in [true, false] { _ = try CIFARImageSource.cifar10Files(datadir: datadir, train: train) }
-        case .mvtec: try MVTecADDataset.checkPresent(dataDirectory: datadir)
-        case .imagenet:
-            let classes = settings.classes.isEmpty ? Array(ImageNet30.wnids.indices) : settings.classes
-            try ImageNet30(dataDirectory: datadir).checkFoldersExist(nominalClasses: classes)
-        case .pascalvoc: try PascalVOC2007(dataDirectory: datadir).checkListsExist()
-        case .custom:
-            _ = try CustomFolderDataset(dataDirectory: datadir, layout: settings.oneVsRest ? .oneVsRest : .normalAnomalous,
-                                        groundTruthMaps: settings.groundTruthMaps)
-        }
-    }
-
     /// Whether the outlier images of `noise` are where their reader looks.
     private static func checkOutlierFiles(_ noise: NoiseMode, datadir: String) throws {
         switch noise {
@@ -106,7 +87,7 @@ enum Prerequisites {
         case .emnist: _ = try IDXImageSource.emnistLettersFiles(datadir: datadir)
         case .imagenet22k: try ImageNet22kFileList.checkRootExists(ImageNetOutliers.imageNet22kRoot(dataDirectory: datadir))
         case .imagenet: _ = try ImageNetOutliers.imageNet1kValidationFolder(dataDirectory: datadir)
-        default: return
+        default: return   // a dataset's own noise modes (its defects) read its files, checked with them
         }
     }
 }

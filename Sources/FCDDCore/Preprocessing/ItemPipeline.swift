@@ -1,5 +1,5 @@
 // The per-item train and test transforms of every dataset (reference 7.2-7.7, Appendix B), as values
-// built from a `PipelineSpec`. Input: a raw 8-bit image (after the online supervisor) and, for datasets
+// built from a `PipelineSpec`: the shared transform its dataset's definition names (ItemTransform.swift). Input: a raw 8-bit image (after the online supervisor) and, for datasets
 // with pixel annotations, its 0/255 ground-truth map; output: the network input (C, H, W) and the GT
 // map (1, H, W) in {0, 1}. Geometric steps that the original applies jointly (`MultiCompose`) use the
 // same random choice for image and map. Random choices map to the original's as follows:
@@ -18,25 +18,28 @@ public struct ProcessedItem {
 public struct ItemPipeline {
     public let spec: PipelineSpec
     public let training: Bool
+    /// The shared transform the spec's dataset uses.
+    let transform: ItemTransform
 
     /// Builds the transform; the spec is validated again so that hand-made specs cannot slip through.
     public init(spec: PipelineSpec, training: Bool) throws {
         try spec.validate()
         self.spec = spec; self.training = training
+        transform = spec.transform
     }
 
     /// Applies the transform. For GT datasets a missing map means "all nominal" (zeros); callers create
     /// the constant anomalous map for anomalous images without one (the original's `gtinitlbl`).
     public func callAsFunction(_ image: RawImage, groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
         guard image.channels == spec.channels else {
-            throw EngineError.shapeMismatch("\(spec.dataset.rawValue): expected \(spec.channels)-channel images, got \(image.channels) channels")
+            throw EngineError.shapeMismatch("\(spec.dataset.name): expected \(spec.channels)-channel images, got \(image.channels) channels")
         }
-        switch spec.dataset {
-        case .fmnist, .cifar10: return try fixedSize(image, &rng)
-        case .generic, .genericGT: return try generic(image, groundTruth, &rng)
-        case .mvtec: return try mvtec(image, groundTruth, &rng)
-        case .imagenet, .pascalvoc, .custom: return try resizedRGB(image, &rng)
-        case .customGT: return try customGT(image, groundTruth, &rng)
+        switch transform {
+        case .asStored(let augmentation): return try asStored(image, augmentation, &rng)
+        case .resizedToInput: return try resizedToInput(image, groundTruth, &rng)
+        case .cropOrResizeWithMaps: return try cropOrResizeWithMaps(image, groundTruth, &rng)
+        case .shorterSideThenCrop, .squareResizeThenCrop, .squareResize: return try resizedRGB(image, &rng)
+        case .jointResizeWithMaps: return try jointResizeWithMaps(image, groundTruth, &rng)
         }
     }
 
@@ -55,7 +58,7 @@ public struct ItemPipeline {
 
     private func requireSize(_ image: RawImage, _ h: Int, _ w: Int) throws {
         guard image.height == h, image.width == w else {
-            throw EngineError.shapeMismatch("\(spec.dataset.rawValue): expected \(h) x \(w) images, got \(image.height) x \(image.width)")
+            throw EngineError.shapeMismatch("\(spec.dataset.name): expected \(h) x \(w) images, got \(image.height) x \(image.width)")
         }
     }
 
@@ -63,51 +66,30 @@ public struct ItemPipeline {
         rng.bernoulli(0.5) ? image.horizontallyFlipped() : image
     }
 
-    // MARK: - F-MNIST, CIFAR-10 (images at the input size)
+    // MARK: - images at the input size (F-MNIST, CIFAR-10)
 
-    private func fixedSize(_ input: RawImage, _ rng: inout RandomSource) throws -> ProcessedItem {
+    private func asStored(_ input: RawImage, _ augmentation: StoredSizeAugmentation?, _ rng: inout RandomSource) throws -> ProcessedItem {
         let h = spec.shape[1], w = spec.shape[2]
         try requireSize(input, h, w)
         var image = input
-        if training {
-            switch (spec.dataset, spec.preprocessing) {
-            case (.fmnist, .lcnaug1):
-                image = try image.randomlyCropped(height: h, width: w, padding: 2, &rng)
-                image = flipMaybe(image, &rng)
-            case (.fmnist, .aug1):
-                image = try ColorJitter(all: 0.1).apply(image, &rng)
-                image = try image.randomlyCropped(height: h, width: w, padding: 3, &rng)
-                image = flipMaybe(image, &rng)
-            case (.cifar10, .aug1), (.cifar10, .aug1BlackCenter), (.cifar10, .aug1BlackCenterInverted):
-                image = try ColorJitter(all: 0.01).apply(image, &rng)
-                image = try image.randomlyCropped(height: h, width: w, padding: 4, &rng)
-                image = flipMaybe(image, &rng)
-            default:
-                break   // lcn, none: no augmentation
-            }
+        let augment = training ? augmentation : nil   // lcn and none have no augmentation
+        if let augment {
+            if let jitter = augment.jitter { image = try ColorJitter(all: jitter).apply(image, &rng) }
+            image = try image.randomlyCropped(height: h, width: w, padding: augment.cropPadding, &rng)
+            image = flipMaybe(image, &rng)
         }
         var x = TensorTransforms.toTensor(image)
-        if training {
-            switch (spec.dataset, spec.preprocessing) {
-            case (.fmnist, .aug1):
-                TensorTransforms.addGaussianNoise(&x, scale: 0.01, &rng)
-            case (.cifar10, .aug1):
-                TensorTransforms.addGaussianNoise(&x, scale: 0.001, &rng)
-            case (.cifar10, .aug1BlackCenter):
-                TensorTransforms.addGaussianNoise(&x, scale: 0.001, &rng)
-                TensorTransforms.blackenCenter(&x, percentage: 0.6, inverted: false)
-            case (.cifar10, .aug1BlackCenterInverted):
-                TensorTransforms.addGaussianNoise(&x, scale: 0.001, &rng)
-                TensorTransforms.blackenCenter(&x, percentage: 0.6, inverted: true)
-            default:
-                break
+        if let augment {
+            if let noise = augment.noise { TensorTransforms.addGaussianNoise(&x, scale: noise, &rng) }
+            if let center = augment.blackCenter {
+                TensorTransforms.blackenCenter(&x, percentage: center.percentage, inverted: center.inverted)
             }
         }
         try normalise(&x)
         return ProcessedItem(image: x, groundTruth: nil)
     }
 
-    // MARK: - generic in-memory images (any size, optional ground-truth maps)
+    // MARK: - images of any size resized to the input (the in-memory images, optional ground-truth maps)
 
     /// Crop padding of the generic pipeline: an eighth of the shorter side, at least 1 (CIFAR-10's 4 for
     /// 32 pixels, F-MNIST aug1's 3 for 28).
@@ -115,7 +97,7 @@ public struct ItemPipeline {
 
     /// CIFAR-10's augmentation scaled to the image size: aug1 = jitter 0.01, padded random crop, flip,
     /// noise 0.001; lcnaug1 = padded random crop and flip. Crop and flip act on image and map together.
-    private func generic(_ input: RawImage, _ groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
+    private func resizedToInput(_ input: RawImage, _ groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
         let h = spec.shape[1], w = spec.shape[2]
         try requireSize(input, spec.rawShape[1], spec.rawShape[2])
         var image = input
@@ -143,9 +125,9 @@ public struct ItemPipeline {
         return ProcessedItem(image: x, groundTruth: gt.map(groundTruthTensor))
     }
 
-    // MARK: - MVTec-AD
+    // MARK: - square raw images cropped or resized, with maps (MVTec-AD)
 
-    private func mvtec(_ input: RawImage, _ groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
+    private func cropOrResizeWithMaps(_ input: RawImage, _ groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
         let raw = spec.rawShape[1], side = spec.shape[1]
         try requireSize(input, raw, raw)
         var image = input
@@ -175,15 +157,15 @@ public struct ItemPipeline {
         return ProcessedItem(image: x, groundTruth: groundTruthTensor(gt))
     }
 
-    // MARK: - ImageNet-30, Pascal VOC, custom folders (resized RGB images)
+    // MARK: - RGB images of any size, resized and cropped (ImageNet-30, Pascal VOC, custom folders)
 
     private func resizedRGB(_ input: RawImage, _ rng: inout RandomSource) throws -> ProcessedItem {
         let raw = spec.rawShape[1], h = spec.shape[1], w = spec.shape[2]
         var image = input
-        switch (spec.dataset, spec.preprocessing) {
-        case (.custom, .none):
+        switch transform {
+        case .squareResize:
             image = try image.resized(to: .exact(height: h, width: w))
-        case (.pascalvoc, _):
+        case .squareResizeThenCrop:
             // Square resize on purpose: a shorter-side resize would crop away the watermarks (7.6).
             image = try image.resized(to: .exact(height: raw, width: raw))
             if training {
@@ -193,7 +175,7 @@ public struct ItemPipeline {
                 image = try image.centerCropped(height: h, width: w)
             }
         default:
-            // ImageNet-30 and custom aug1: shorter side to the raw size, then jitter, flip, crop.
+            // Shorter side to the raw size, then jitter, flip, crop.
             image = try image.resized(to: .shorterSide(raw))
             if training {
                 image = try ColorJitter(all: 0.01).apply(image, &rng)
@@ -211,9 +193,9 @@ public struct ItemPipeline {
         return ProcessedItem(image: x, groundTruth: nil)
     }
 
-    // MARK: - custom folders with ground-truth maps
+    // MARK: - joint resizes of image and map (custom folders with ground-truth maps)
 
-    private func customGT(_ input: RawImage, _ groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
+    private func jointResizeWithMaps(_ input: RawImage, _ groundTruth: RawImage?, _ rng: inout RandomSource) throws -> ProcessedItem {
         let raw = spec.rawShape[1], h = spec.shape[1], w = spec.shape[2]
         var image = input
         // A missing map is constant, so its size does not matter after the joint fixed-size resizes.

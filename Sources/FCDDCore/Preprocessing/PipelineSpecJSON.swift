@@ -11,7 +11,7 @@ extension PipelineSpec {
         constantsObject.append(("lcn_min", constants.lcnMin.map(numbers) ?? .null))
         constantsObject.append(("lcn_max", constants.lcnMax.map(numbers) ?? .null))
         return .object([
-            ("dataset", .string(dataset.rawValue)),
+            ("dataset", .string(dataset.name)),
             ("preprocessing", .string(preprocessing.rawValue)),
             ("normal_class", normalClass.map { .number(Double($0)) } ?? .null),
             ("constants", .object(constantsObject)),
@@ -49,7 +49,7 @@ extension PipelineSpec {
             v == .null ? nil : try numbers(v, key)
         }
         guard case .object = json else { throw EngineError.format("pipeline spec: expected a JSON object") }
-        guard let kind = DatasetKind(rawValue: try string("dataset")) else {
+        guard let dataset = PipelineDataset(name: try string("dataset")) else {
             throw EngineError.format("pipeline spec: unknown dataset '\(try string("dataset"))'")
         }
         guard let preprocessing = PreprocessingKind(rawValue: try string("preprocessing")) else {
@@ -69,7 +69,7 @@ extension PipelineSpec {
         guard let nominal = try field("nominal_label").intValue else {
             throw EngineError.format("pipeline spec: 'nominal_label' must be an integer")
         }
-        self.init(dataset: kind, preprocessing: preprocessing, normalClass: normalClass, constants: constants,
+        self.init(dataset: dataset, preprocessing: preprocessing, normalClass: normalClass, constants: constants,
                   rawShape: try ints("raw_shape"), shape: try ints("shape"), nominalLabel: nominal)
         try validate()
     }

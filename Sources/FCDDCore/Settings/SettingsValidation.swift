@@ -1,7 +1,7 @@
 // The checks of settings, all in one place: every field against its range and choices, then the
 // combinations the original refuses or that cannot work (a network built for another objective,
-// synthetic noise that is really an outlier dataset, an option the dataset's runner does not offer).
-// Each message names the settings involved, their values and what would be valid.
+// synthetic noise that is really an outlier dataset, an option the dataset's runner does not offer: what
+// each dataset offers, and its own checks, come from its definition). Each message names the settings involved, their values and what would be valid.
 
 extension Settings {
     public func validate(_ context: SettingsContext) throws {
@@ -43,39 +43,35 @@ extension Settings {
     }
 
     private func validateExperiment(_ label: (String) -> String) throws {
-        let name = dataset.rawValue
+        let name = dataset.rawValue, definition = dataset.definition
         if Set(classes).count != classes.count {
             // A repeated class would run twice into the same normal_<c>/it_<i> folders and count twice.
             throw EngineError.invalidArgument("\(label("classes")) must not repeat a class; got \(classes)")
         }
-        if !PipelineSpec.supported(dataset.pipelineKind).contains(preprocessing) {
-            let why = (dataset == .imagenet || dataset == .pascalvoc) && preprocessing == .none
-                ? " (the original's 'none' indexes the normalisation constants by class and is broken)" : ""
-            throw EngineError.invalidArgument("\(label("preproc")) '\(preprocessing.rawValue)' is not offered for \(name)\(why); use one of \(PipelineSpec.supported(dataset.pipelineKind).map(\.rawValue).joined(separator: ", "))")
+        let preprocessings = definition.preprocessings
+        if !preprocessings.contains(preprocessing) {
+            throw EngineError.invalidArgument("\(label("preproc")) '\(preprocessing.rawValue)' is not offered for \(name)\(definition.refusalNote(for: preprocessing)); use one of \(preprocessings.map(\.rawValue).joined(separator: ", "))")
         }
-        if !dataset.superviseModes.contains(superviseMode) {
-            throw EngineError.invalidArgument("\(label("supervise_mode")) '\(superviseMode.rawValue)' is not offered for \(name) (as in the original); use one of \(dataset.superviseModes.map(\.rawValue).joined(separator: ", "))")
+        if !definition.superviseModes.contains(superviseMode) {
+            throw EngineError.invalidArgument("\(label("supervise_mode")) '\(superviseMode.rawValue)' is not offered for \(name) (as in the original); use one of \(definition.superviseModes.map(\.rawValue).joined(separator: ", "))")
         }
-        if (noiseMode == .mvtec || noiseMode == .mvtecGT) && dataset != .mvtec {
-            throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)' uses MVTec-AD's defects and only works with dataset mvtec, not \(name)")
+        if let owner = Dataset.allCases.first(where: { $0.definition.exclusiveNoiseModes.contains(noiseMode) }), owner != dataset {
+            throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)' uses \(owner.definition.exclusiveNoiseModesUse) and only works with dataset \(owner.rawValue), not \(name)")
         }
-        if superviseMode == .noise && noiseMode.isOutlierExposure && !dataset.outlierSources.contains(noiseMode) {
-            let sources = dataset.outlierSources.isEmpty ? "none: use a synthetic noise mode such as confetti"
-                : dataset.outlierSources.map(\.rawValue).joined(separator: ", ")
+        if superviseMode == .noise && noiseMode.isOutlierExposure && !definition.outlierSources.contains(noiseMode) {
+            let sources = definition.outlierSources.isEmpty ? "none: use a synthetic noise mode such as confetti"
+                : definition.outlierSources.map(\.rawValue).joined(separator: ", ")
             throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)': \(name) offers no outlier exposure from it (its sources: \(sources))")
         }
         if offlineSupervision {
-            guard dataset.offersOfflineSupervision else {
-                throw EngineError.invalidArgument("\(label("offline_supervision")) is not offered for \(name) (as in the original: only fmnist, cifar10 and mvtec, and here synthetic)")
+            guard definition.offersOfflineSupervision else {
+                let offering = Dataset.allCases.filter(\.definition.offersOfflineSupervision).map(\.rawValue)
+                throw EngineError.invalidArgument("\(label("offline_supervision")) is not offered for \(name) (as in the original; it is for \(offering.joined(separator: ", ")))")
             }
-            guard noiseMode != .mvtec && noiseMode != .mvtecGT else {
+            guard !noiseMode.isOnlineOnly else {
                 throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)' works with online supervision only; leave \(label("offline_supervision")) off")
             }
         }
-        if dataset == .mvtec && nominalLabel != 0 {
-            // MVTec's labels are fixed (nominal 0); ignoring the option would give the supervisor's
-            // anomalies label 0 too and train on a single label.
-            throw EngineError.invalidArgument("\(label("nominal_label")) 1 is refused for mvtec (the original transforms MVTec test labels twice and inverts them); use 0")
-        }
+        try definition.validateExperiment(self, label: label)
     }
 }

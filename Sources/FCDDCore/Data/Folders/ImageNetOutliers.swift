@@ -1,6 +1,7 @@
 // Outlier-exposure pools from ImageNet (reference 6.7):
 // * `imagenet`: the ImageNet-1k validation split, `<datadir>/imagenet/val/<wnid>/*.JPEG`, optionally
-//   without the classes whose names contain an excluded word (Pascal VOC excludes its 21 class names).
+//   without the classes whose names contain an excluded word (Pascal VOC excludes its 21 class names,
+//   listed in its definition).
 //   Class names come from a synset-words file next to it (`LOC_synset_mapping.txt` or `synset_words.txt`,
 //   lines like "n01440764 tench, Tinca tinca"). The limit draws from the *filtered* pool, fixing quirk Q5.
 // * `imagenet22k`: the fall 2011 release, `<datadir>/imagenet22k/fall11_whole_extracted/<wnid>/...`,
@@ -11,11 +12,6 @@ import Glibc
 #endif
 
 public enum ImageNetOutliers {
-    /// The Pascal VOC class names excluded from ImageNet-1k outliers for the VOC experiment.
-    public static let vocClassNames = [
-        "person", "bird", "cat", "cow", "dog", "horse", "sheep", "aeroplane", "bicycle", "boat", "bus",
-        "car", "motorbike", "train", "bottle", "chair", "table", "plant", "sofa", "tv", "monitor",
-    ]
     /// Synset-words files looked up in `<datadir>/imagenet`, in this order.
     public static let synsetWordsFileNames = ["LOC_synset_mapping.txt", "synset_words.txt"]
 

@@ -1,25 +1,28 @@
-// The datasets that come as archives of small images (reference 7.2-7.3): Fashion-MNIST (IDX) and
-// CIFAR-10 (binary or python release), one-vs-rest, with CIFAR-100 or EMNIST-letters outlier exposure
-// (6.7). These splits are read into memory once (60 MB for Fashion-MNIST, 180 MB for CIFAR-10).
+// The datasets that come as archives of small images (reference 7.2-7.3: Fashion-MNIST, CIFAR-10) share
+// their assembly: one-vs-rest on the archive's classes, with CIFAR-100 or EMNIST-letters outlier exposure
+// (6.7). Their definitions give the splits, read into memory once (60 MB for Fashion-MNIST, 180 MB for
+// CIFAR-10), and the spec.
 
-enum ArchiveDatasets {
-    static let fmnistClassNames = DatasetConstants.fmnistClasses
-    static let cifar10ClassNames = DatasetConstants.cifar10Classes
+enum OneVsRestArchives {
+    /// The archive's training and test splits of a dataset and the item-pipeline spec of class `c`.
+    struct Splits {
+        var train: ImageSource
+        var test: ImageSource
+        var spec: PipelineSpec
+    }
 
-    static func prepare(_ settings: Settings, nominalClass c: Int, rng: inout RandomSource,
-                        log: (String) -> Void) throws -> PreparedDataset {
-        let preproc = settings.preprocessing
-        let isFMNIST = settings.dataset == .fmnist
-        let names = isFMNIST ? fmnistClassNames : cifar10ClassNames
+    /// Refuses a class outside the archive's (before anything is read).
+    static func checkClass(_ c: Int, of settings: Settings, classNames names: [String]) throws {
         guard (0..<names.count).contains(c) else {
             throw EngineError.invalidArgument("\(settings.dataset.rawValue): class \(c) does not exist (0..<\(names.count))")
         }
-        let trainAll: ImageSource = isFMNIST ? try IDXImageSource.fashionMNIST(datadir: settings.datadir, train: true)
-                                             : try CIFARImageSource.cifar10(datadir: settings.datadir, train: true)
-        let testAll: ImageSource = isFMNIST ? try IDXImageSource.fashionMNIST(datadir: settings.datadir, train: false)
-                                            : try CIFARImageSource.cifar10(datadir: settings.datadir, train: false)
-        let spec = isFMNIST ? try PipelineSpec.fmnist(normalClass: c, preprocessing: preproc)
-                            : try PipelineSpec.cifar10(normalClass: c, preprocessing: preproc)
+    }
+
+    /// The data of the run of nominal class `c`.
+    static func prepare(_ settings: Settings, nominalClass c: Int, classNames names: [String], splits: Splits, seed: UInt64,
+                        log: (String) -> Void) throws -> PreparedDataset {
+        var rng = DatasetCatalog.oneOffDraws(seed: seed)
+        let (trainAll, testAll, spec) = (splits.train, splits.test, splits.spec)
         let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
 
         // Online supervision trains on the nominal class only (`other` included, reference 6.1); offline
@@ -32,7 +35,7 @@ enum ArchiveDatasets {
 
         let noise = settings.noiseMode
         var outliers: OutlierProvider? = nil
-        if noise.isOutlierExposure && settings.superviseMode == .noise {
+        if settings.drawsOutlierImages {
             outliers = try archiveOutliers(settings, noise: noise, rawShape: spec.rawShape, rng: &rng, log: log)
         }
         log("\(settings.dataset.rawValue): \(train.count) training images (class \(names[c])), \(test.count) test images of all classes")
