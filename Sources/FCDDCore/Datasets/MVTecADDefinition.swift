@@ -37,7 +37,7 @@ struct MVTecADDefinition: DatasetDefinition {
             throw EngineError.invalidArgument("mvtec: raw side must be square and at least 224, got \(raw)")
         }
         if (spec.preprocessing == .lcn || spec.preprocessing == .none) && raw[1] != 224 {
-            throw EngineError.invalidArgument("\(spec.label) has no augmentation and needs raw images of the input size 224, but the raw side is \(raw[1]); use lcnaug1 or aug1")
+            throw EngineError.invalidArgument("\(spec.summary) has no augmentation and needs raw images of the input size 224, but the raw side is \(raw[1]); use lcnaug1 or aug1")
         }
         guard spec.nominalLabel == 0 else {
             throw EngineError.invalidArgument("mvtec: nominal label 1 is refused (the original transforms MVTec test labels twice and inverts them)")

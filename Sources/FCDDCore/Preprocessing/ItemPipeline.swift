@@ -1,10 +1,11 @@
 // The per-item train and test transforms of every dataset (reference 7.2-7.7, Appendix B), as values
-// built from a `PipelineSpec`: the shared transform its dataset's definition names (ItemTransform.swift). Input: a raw 8-bit image (after the online supervisor) and, for datasets
-// with pixel annotations, its 0/255 ground-truth map; output: the network input (C, H, W) and the GT
-// map (1, H, W) in {0, 1}. Geometric steps that the original applies jointly (`MultiCompose`) use the
-// same random choice for image and map. Random choices map to the original's as follows:
-// `random.choice` of two -> integer(below: 2); `RandomHorizontalFlip` -> coin 0.5; crops ->
-// `randomCropWindow`; torch/numpy draws -> the same `RandomSource`.
+// built from a `PipelineSpec`: the shared transform its dataset's definition names (ItemTransform.swift).
+// Input: a raw 8-bit image (after the online supervisor) and, for datasets with pixel annotations, its
+// 0/255 ground-truth map; output: the network input (C, H, W) and the GT map (1, H, W) in {0, 1}.
+// Geometric steps that the original applies jointly (`MultiCompose`) use the same random choice for image
+// and map. Random choices map to the original's as follows: `random.choice` of two -> integer(below: 2);
+// `RandomHorizontalFlip` -> coin 0.5; crops -> `randomCropWindow`; torch/numpy draws -> the same
+// `RandomSource`.
 
 /// A processed item: the network input and, for GT datasets, the map.
 public struct ProcessedItem {

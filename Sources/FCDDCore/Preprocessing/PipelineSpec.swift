@@ -32,7 +32,7 @@ public struct PipelineSpec: Equatable {
     /// The shared transform of the dataset for this spec.
     var transform: ItemTransform { dataset.definition.itemTransform(for: self) }
     /// The spec in error messages: "mvtec with preprocessing 'lcn'".
-    var label: String { "\(dataset.name) with preprocessing '\(preprocessing.rawValue)'" }
+    var summary: String { "\(dataset.name) with preprocessing '\(preprocessing.rawValue)'" }
 
     static func make(_ dataset: PipelineDataset, _ preprocessing: PreprocessingKind, _ normalClass: Int?,
                      _ constants: ChannelConstants, raw: [Int], shape: [Int], nominalLabel: Int = 0) throws -> PipelineSpec {
@@ -47,7 +47,7 @@ public struct PipelineSpec: Equatable {
 
     /// Checks the combination and the constants; throws `.invalidArgument` with the reason.
     public func validate() throws {
-        let name = label, definition = dataset.definition
+        let name = summary, definition = dataset.definition
         guard definition.preprocessings.contains(preprocessing) else {
             throw EngineError.invalidArgument("\(name) is not supported\(definition.refusalNote(for: preprocessing)); use one of \(definition.preprocessings.map(\.rawValue).joined(separator: ", "))")
         }
