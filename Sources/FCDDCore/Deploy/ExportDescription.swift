@@ -54,8 +54,14 @@ public enum ExportDescription {
             return "images at \(h)x\(w) as stored; \(values)"
         case .cropOrResizeWithMaps:
             return "MVTec-AD images resized to \(spec.rawShape[1])x\(spec.rawShape[2]) and then to \(h)x\(w), both with nearest neighbours (PIL NEAREST); \(values)"
-        case .shorterSideThenCrop, .squareResizeThenCrop, .squareResize, .jointResizeWithMaps:
-            return "images resized as the dataset's test transform does (shorter side, then a centred \(h)x\(w) crop; see --help of fcdd-swift train); \(values)"
+        case .shorterSideThenCrop:
+            return "images resized to a shorter side of \(spec.rawShape[1]) (PIL bilinear), then a centred \(h)x\(w) crop; \(values)"
+        case .squareResizeThenCrop:
+            return "images resized to \(spec.rawShape[1])x\(spec.rawShape[2]) (PIL bilinear), then a centred \(h)x\(w) crop; \(values)"
+        case .squareResize:
+            return "images resized to \(h)x\(w) (PIL bilinear); \(values)"
+        case .jointResizeWithMaps:
+            return "images resized to \(h)x\(w) with nearest neighbours (PIL NEAREST); \(values)"
         }
     }
 

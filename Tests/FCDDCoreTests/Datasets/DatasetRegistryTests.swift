@@ -55,4 +55,13 @@ final class DatasetRegistryTests: XCTestCase {
             XCTAssertNoThrow(try RunnerDefaults.settings(for: dataset).validate(.experiment), dataset.rawValue)
         }
     }
+
+    /// The export's words for the steps before the graph follow each dataset's test transform.
+    func testTheExportDescribesEachDatasetsResizing() throws {
+        let rgb = (mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2])
+        XCTAssertTrue(ExportDescription.outsideSteps(try PipelineSpec.pascalVOC()).hasPrefix("images resized to 224x224 (PIL bilinear), then a centred 224x224 crop"))
+        XCTAssertTrue(ExportDescription.outsideSteps(try PipelineSpec.imagenet()).hasPrefix("images resized to a shorter side of 256"))
+        XCTAssertTrue(ExportDescription.outsideSteps(try PipelineSpec.custom(preprocessing: .none, mean: rgb.mean, std: rgb.std)).hasPrefix("images resized to 224x224 (PIL bilinear); "))
+        XCTAssertTrue(ExportDescription.outsideSteps(try PipelineSpec.custom(mean: rgb.mean, std: rgb.std, groundTruthMaps: true)).contains("nearest neighbours"))
+    }
 }
