@@ -61,6 +61,40 @@ public struct ArrayImages {
                              pixels: masks[(index * plane)..<((index + 1) * plane)].map { $0 == 0 ? 0 : 255 })
     }
 
+    /// The pixels of image `index` inside `window`, copied straight from the block (a tile of a large
+    /// image never needs the whole image as a RawImage). Positions beyond the image's edge repeat the
+    /// edge pixel, so images smaller than a tile still fill one.
+    public func tile(at index: Int, _ window: CropWindow) -> RawImage {
+        var out = RawImage(channels: channels, height: window.height, width: window.width, value: 0)
+        copyWindow(from: pixels, base: index * channels * height * width, planes: channels, window, into: &out)
+        return out
+    }
+
+    /// The mask of image `index` inside `window` as a 0/255 map (edges repeated), nil without masks.
+    public func maskTile(at index: Int, _ window: CropWindow) -> RawImage? {
+        guard let masks else { return nil }
+        var out = RawImage(channels: 1, height: window.height, width: window.width, value: 0)
+        copyWindow(from: masks, base: index * height * width, planes: 1, window, into: &out)
+        for k in out.pixels.indices where out.pixels[k] != 0 { out.pixels[k] = 255 }
+        return out
+    }
+
+    private func copyWindow(from source: [UInt8], base: Int, planes: Int, _ window: CropWindow, into out: inout RawImage) {
+        let plane = height * width, (h, w) = (height, width)
+        let columns = (0..<window.width).map { min(max(window.left + $0, 0), w - 1) }
+        source.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                var d = 0
+                for c in 0..<planes {
+                    for y in 0..<window.height {
+                        let row = base + c * plane + min(max(window.top + y, 0), h - 1) * w
+                        for x in columns { dst[d] = src[row + x]; d += 1 }
+                    }
+                }
+            }
+        }
+    }
+
     /// Whether mask `index` marks any pixel.
     public func maskIsEmpty(at index: Int) -> Bool {
         guard let masks else { return true }

@@ -1,5 +1,6 @@
 // Scores and heatmaps of new images: the test transform of the fitted data (images of another size are
 // first resized to it), the network in eval mode, and heatmaps brought back to the images' resolution.
+// A detector fitted on tiles scores every tile of an image instead (DetectorTiles.swift).
 
 /// Scores (higher = more anomalous) and, when asked for, heatmaps at the images' size (N x H x W).
 public struct DetectorOutput {
@@ -16,11 +17,14 @@ extension Detector {
         return try EngineRuntime.using(threads: threads ?? fitted.3.threads) { try inspect(images, fitted, maps: wantMaps) }
     }
 
-    private func inspect(_ images: ArrayImages, _ fitted: (Network, PipelineSpec, [Int], Settings),
+    func inspect(_ images: ArrayImages, _ fitted: (Network, PipelineSpec, [Int], Settings),
                          maps wantMaps: Bool) throws -> DetectorOutput {
         let (network, spec, dataShape, settings) = fitted
         guard images.channels == dataShape[0] else {
             throw EngineError.shapeMismatch("the detector was fitted on \(dataShape[0])-channel images; got \(images.channels)-channel images")
+        }
+        if let size = settings.tileSize {
+            return try inspectTiles(images, fitted, layout: try TileLayout(size: size, stride: settings.tileStride), maps: wantMaps)
         }
         try network.reserveWorkingMemory(batch: min(images.count, Detector.inferenceChunk), training: false)
         let pipeline = try ItemPipeline(spec: spec, training: false)

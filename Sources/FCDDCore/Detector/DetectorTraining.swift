@@ -27,7 +27,9 @@ extension Detector {
         let nominal = labels.indices.filter { labels[$0] == 0 }, anomalous = labels.indices.filter { labels[$0] == 1 }
         guard !nominal.isEmpty else { throw EngineError.invalidArgument("fit needs at least one nominal image (label 0)") }
         let (c, h, w) = (images.channels, images.height, images.width)
-        let resolved = try resolve(dataShape: [c, h, w], hasOutliers: outliers != nil || !anomalous.isEmpty)
+        // On tiles the network sees tiles: they choose the profile, as images of that size would.
+        let tile = self.given.json["tile_size"]?.intValue
+        let resolved = try resolve(dataShape: tile.map { [c, $0, $0] } ?? [c, h, w], hasOutliers: outliers != nil || !anomalous.isEmpty)
         let settings = resolved.settings
         try checkMasks(images, nominal: nominal, objective: settings.objective)
         try EngineRuntime.using(threads: threads ?? settings.threads) {
@@ -41,14 +43,16 @@ extension Detector {
         let (c, h, w) = (images.channels, images.height, images.width)
 
         let netC = Detector.networkChannels(net: settings.net, dataChannels: c)
-        let side = Detector.inputSide(net: settings.net, height: h, width: w)
-        let nominalSource = ArrayImageSource(images, indices: nominal, channels: netC)
-        let constants = try ChannelStatistics.constants(for: settings.preprocessing, count: nominal.count, channels: netC) { i in
-            let image = try nominalSource.image(at: i)
-            return image.height == side && image.width == side ? image : try image.resized(to: .exact(height: side, width: side))
+        let tiles = try settings.tileSize.map { try TileLayout(size: $0, stride: settings.tileStride) }
+        if let tiles, let required = NetworkRegistry.requirements(of: settings.net)?.side, required != tiles.size {
+            throw EngineError.invalidArgument("\(settings.net) takes \(required)x\(required) inputs only; set tile_size \(required), or choose a fully convolutional network")
         }
+        let side = tiles?.size ?? Detector.inputSide(net: settings.net, height: h, width: w)
+        let constants = try tiles.map { try Detector.tileConstants(images, nominal: nominal, channels: netC, layout: $0, settings: settings) }
+            ?? Detector.resizedConstants(images, nominal: nominal, channels: netC, side: side, settings: settings)
+        let (rawH, rawW) = tiles == nil ? (h, w) : (side, side)
         let spec = try PipelineSpec.generic(preprocessing: settings.preprocessing, channels: netC, height: side, width: side,
-                                            rawHeight: h, rawWidth: w, constants: constants, groundTruthMaps: images.hasMasks)
+                                            rawHeight: rawH, rawWidth: rawW, constants: constants, groundTruthMaps: images.hasMasks)
 
         let seed = UInt64(settings.seed)
         var rng = RandomSource(seed: mixSeed(seed, 0xDA7A))
@@ -59,18 +63,22 @@ extension Detector {
                                                                    fullMasks: Set(anomalous)),
                                        outliers: outliers.map { ArrayImageSource($0, channels: netC) },
                                        limit: settings.oeLimit, rng: &rng)
-            provider = PoolOutliers(pool: pool, rawShape: [netC, h, w]) { image, hh, ww in
+            provider = PoolOutliers(pool: pool, rawShape: [netC, rawH, rawW]) { image, hh, ww in
                 image.height == hh && image.width == ww ? image : try image.resized(to: .exact(height: hh, width: ww))
             }
         } else if outliers != nil {
             throw EngineError.invalidArgument("oe_data is used with supervise_mode 'noise' and noise_mode 'outlier_exposure' only (now '\(settings.superviseMode.rawValue)' and '\(settings.noiseMode.rawValue)')")
         }
         let trainIndices = usesPool ? nominal : Array(labels.indices)
-        let samples = SupervisedTrainingSamples(
+        let supervisor = try OnlineSupervisor(mode: settings.superviseMode, noise: settings.noiseMode, anomalousLabel: 1, outliers: provider)
+        let trainPipeline = try ItemPipeline(spec: spec, training: true)
+        let samples: TrainingSampleSource = tiles.map {
+            TiledTrainingSamples(images: images, indices: trainIndices, channels: netC, layout: $0, supervisor: supervisor,
+                                 pipeline: trainPipeline, labels: labels, wholeImageAnomalies: Set(anomalous))
+        } ?? SupervisedTrainingSamples(
             raw: ArrayImageSource(images, indices: trainIndices, channels: netC, masks: true, fullMasks: Set(anomalous)),
-            supervisor: try OnlineSupervisor(mode: settings.superviseMode, noise: settings.noiseMode, anomalousLabel: 1, outliers: provider),
-            pipeline: try ItemPipeline(spec: spec, training: true),
-            labelOf: { labels[trainIndices[$0]] }, rawShape: [netC, 0, 0])
+            supervisor: supervisor, pipeline: trainPipeline, labelOf: { labels[trainIndices[$0]] }, rawShape: [netC, 0, 0])
+        let fittedShape = tiles == nil ? [c, h, w] : [c, side, side]
 
         let session = try TrainingSession(settings: settings, samples: samples, seed: seed)
         let network = session.network, trainer = session.trainer
@@ -83,7 +91,7 @@ extension Detector {
         let epochs = settings.epochs
         trainer.epochEnded = { record in
             network.eval()
-            self.betweenEpochs = (network, spec, [c, h, w], settings)
+            self.betweenEpochs = (network, spec, fittedShape, settings)
             defer { self.betweenEpochs = nil; network.train() }
             keepGoing = report(.object([
                 ("event", .string("epoch")), ("epoch", .number(Double(record.epoch))), ("epochs", .number(Double(epochs))),
@@ -101,11 +109,34 @@ extension Detector {
         self.network = network
         self.thresholds = DecisionThresholds()   // those of an earlier fit do not hold for the new weights
         self.spec = spec
-        self.dataShape = [c, h, w]
+        self.dataShape = fittedShape
         self.history = trainer.history
         self.completedEpochs = trainer.completedEpochs
         self.stopped = outcome == .stopped && trainer.completedEpochs < settings.epochs
     }
+
+    /// Normalisation constants from the nominal images resized to the network's side.
+    static func resizedConstants(_ images: ArrayImages, nominal: [Int], channels: Int, side: Int, settings: Settings) throws -> ChannelConstants {
+        let source = ArrayImageSource(images, indices: nominal, channels: channels)
+        return try ChannelStatistics.constants(for: settings.preprocessing, count: nominal.count, channels: channels) { i in
+            let image = try source.image(at: i)
+            return image.height == side && image.width == side ? image : try image.resized(to: .exact(height: side, width: side))
+        }
+    }
+
+    /// Normalisation constants from the tiles of the nominal images (the grid of the layout; at most
+    /// `maxConstantTiles`, spread evenly over them, which is plenty for per-channel statistics).
+    static func tileConstants(_ images: ArrayImages, nominal: [Int], channels: Int, layout: TileLayout, settings: Settings) throws -> ChannelConstants {
+        let windows = layout.windows(height: max(images.height, layout.size), width: max(images.width, layout.size))
+        let total = nominal.count * windows.count, used = min(total, maxConstantTiles)
+        return try ChannelStatistics.constants(for: settings.preprocessing, count: used, channels: channels) { i in
+            let k = i * total / used
+            let tile = images.tile(at: nominal[k / windows.count], windows[k % windows.count])
+            return tile.channels == channels ? tile : tile.converted(toChannels: channels)
+        }
+    }
+
+    static let maxConstantTiles = 4096
 
     /// Masks must leave nominal images unmarked and are only used by the FCDD objective.
     private func checkMasks(_ images: ArrayImages, nominal: [Int], objective: Objective) throws {

@@ -31,3 +31,4 @@ extension PreprocessingKind: SettingChoice {}
 extension OptimizerKind: SettingChoice {}
 extension ScheduleKind: SettingChoice {}
 extension Dataset: SettingChoice {}
+extension TileScore: SettingChoice {}

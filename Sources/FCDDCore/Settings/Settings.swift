@@ -59,6 +59,13 @@ public struct Settings: Equatable {
     public var oeLimit: Int?
     public var offlineSupervision = false
 
+    // Tiles of large images (fs.FCDD): the network's input side, the step between tiles, and how the
+    // tiles' scores make the image's; nil tile size: images are resized to the network's size.
+    public var tileSize: Int?
+    public var tileStride: Int?
+    public var tileScore = TileScore.max
+    public var tileTopK = 3
+
     // Heatmaps, evaluation and output.
     /// Std of the receptive-field Gaussian (heatmaps and the ground-truth loss).
     public var gaussStd = 10.0

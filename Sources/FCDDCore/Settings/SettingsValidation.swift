@@ -21,6 +21,14 @@ extension Settings {
             throw refuse("\(label("preproc")) '\(preprocessing.rawValue)' is for CIFAR-10's fixed constants; the detector offers \(PipelineSpec.supported(.generic).map(\.rawValue).joined(separator: ", "))")
         }
         try validateSupervision(context, label)
+        if let stride = tileStride {
+            guard let size = tileSize else {
+                throw refuse("\(label("tile_stride")) \(stride) needs \(label("tile_size")); without tiles, images are resized to the network's size")
+            }
+            guard stride <= size else {
+                throw refuse("\(label("tile_stride")) \(stride) is larger than \(label("tile_size")) \(size): pixels between the tiles would have no score; use at most \(size)")
+            }
+        }
         if context == .experiment { try validateExperiment(label) }
     }
 

@@ -1,0 +1,63 @@
+// Heatmaps of tiles put together into the heatmap of the whole image. Where tiles overlap, their maps are
+// averaged: each tile's map is a complete FCDD heatmap (receptive-field upsampled, on the same scale for
+// every tile), so the mean keeps that scale, and a pixel threshold calibrated on the stitched maps means
+// the same everywhere. A maximum would raise every overlap (more tiles, more chances of a high value) and
+// draw the tile grid into the map; a sum would double it. Near a tile's border the network sees less
+// context (the zero padding of its convolutions), and averaging with an overlapping tile that sees the
+// same pixels from further inside is what hides the seams.
+
+/// The heatmap of one image being assembled from its tiles, in place: the only full-size memory is the
+/// map itself (the counts of covering tiles are those of its row times those of its column).
+public struct TileStitcher {
+    public let height: Int
+    public let width: Int
+    public let layout: TileLayout
+    public private(set) var map: [Float]
+
+    public init(height: Int, width: Int, layout: TileLayout) throws {
+        try CheckedAllocation.reserve([height, width], elementSize: MemoryLayout<Float>.size, what: "the stitched heatmap")
+        self.height = height; self.width = width; self.layout = layout
+        map = [Float](repeating: 0, count: height * width)
+    }
+
+    /// Adds a tile's `size` x `size` map at `window`.
+    public mutating func add(_ tile: ArraySlice<Float>, at window: CropWindow) {
+        precondition(tile.count == layout.size * layout.size && window.height == layout.size && window.width == layout.size)
+        let size = layout.size, first = tile.startIndex, w = width
+        map.withUnsafeMutableBufferPointer { out in
+            for y in 0..<size {
+                let row = (window.top + y) * w + window.left, source = first + y * size
+                for x in 0..<size { out[row + x] += tile[source + x] }
+            }
+        }
+    }
+
+    /// The map with every pixel averaged over the tiles that cover it.
+    public mutating func finish() -> [Float] {
+        let rows = layout.coverage(along: height), columns = layout.coverage(along: width)
+        let w = width
+        map.withUnsafeMutableBufferPointer { out in
+            for y in 0..<height {
+                for x in 0..<w { out[y * w + x] /= Float(rows[y] * columns[x]) }
+            }
+        }
+        return map
+    }
+}
+
+/// How the scores of an image's tiles become the image's score (`tile_score`).
+public enum TileScore: String, CaseIterable {
+    /// The highest tile score: one anomalous tile makes the image anomalous, however large the image.
+    case max
+    /// The mean of the `tile_top_k` highest tile scores: less sensitive to one noisy tile.
+    case topKMean = "top_k_mean"
+
+    public func combine(_ scores: ArraySlice<Float>, topK: Int) -> Float {
+        switch self {
+        case .max: return scores.max() ?? 0
+        case .topKMean:
+            let top = scores.sorted(by: >).prefix(Swift.max(1, topK))
+            return top.reduce(0, +) / Float(top.count)
+        }
+    }
+}
