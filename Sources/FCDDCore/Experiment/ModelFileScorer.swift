@@ -2,6 +2,7 @@
 // preprocessed exactly like the test split of the run that wrote the model (the pipeline spec stored in
 // it), and its heatmap is brought back to the image's own resolution, so that masks, regions and
 // overlays are in the image's pixels. `fcdd-swift predict` and `fcdd-swift calibrate` score through here.
+// A detector model fitted on tiles scores each image tile by tile, as `fs.FCDD` does (DetectorTiles.swift).
 
 public struct ModelFileScorer {
     /// One scored image: as read (at the model's channel count), its score and heatmap (height x width).
@@ -17,6 +18,8 @@ public struct ModelFileScorer {
     let network: Network
     let spec: PipelineSpec
     let pipeline: ItemPipeline
+    /// The detector of a model fitted on tiles, which scores whole images itself; nil otherwise.
+    let tiledDetector: Detector?
 
     /// Images per network call.
     static let chunk = 16
@@ -33,11 +36,23 @@ public struct ModelFileScorer {
         pipeline = try ItemPipeline(spec: spec, training: false)
         self.gaussStd = gaussStd ?? info.gaussStd ?? 10
         network.eval()
+        tiledDetector = try ModelFileScorer.tiledDetector(path: path, info: info, gaussStd: gaussStd)
+    }
+
+    static func tiledDetector(path: String, info: SnapshotInfo, gaussStd: Double?) throws -> Detector? {
+        guard let tile = info.extra["detector"]?["settings"]?["tile_size"], tile != .null else { return nil }
+        let detector = try Detector.load(try ModelBytes.file(path)).detector
+        if let gaussStd, var resolved = detector.resolved {
+            resolved.settings.gaussStd = gaussStd
+            detector.resolved = resolved
+        }
+        return detector
     }
 
     /// Scores `paths` in chunks; `each(index, result)` receives every image in order, an unreadable one as
     /// a failure (the others are still scored). Returns false from `each` to stop.
     public func score(_ paths: [String], maps: Bool, each: (Int, Result<Scored, EngineError>) throws -> Bool) throws {
+        if let detector = tiledDetector { return try scoreTiles(paths, detector: detector, maps: maps, each: each) }
         var start = 0
         while start < paths.count {
             let end = min(paths.count, start + ModelFileScorer.chunk), first = start
@@ -76,6 +91,28 @@ public struct ModelFileScorer {
                 if !(try each(first + k, result)) { return }
             }
             start = end
+        }
+    }
+}
+
+extension ModelFileScorer {
+    /// One image after the other through the tiled detector (its tiles fill the network's batches).
+    func scoreTiles(_ paths: [String], detector: Detector, maps: Bool, each: (Int, Result<Scored, EngineError>) throws -> Bool) throws {
+        let channels = detector.dataShape?[0] ?? spec.channels
+        for (k, path) in paths.enumerated() {
+            let result: Result<Scored, EngineError>
+            do {
+                let read = try readImageFile(path: path)
+                let image = read.channels == channels ? read : read.converted(toChannels: channels)
+                let block = try ArrayImages(pixels: image.pixels, count: 1, channels: channels, height: image.height, width: image.width)
+                let output = try detector.inspect(block, maps: maps)
+                result = .success(Scored(image: image, score: output.scores[0], map: output.maps))
+            } catch let e as EngineError {
+                result = .failure(e)
+            } catch {
+                result = .failure(.io("\(path): \(error)"))
+            }
+            if !(try each(k, result)) { return }
         }
     }
 }

@@ -56,7 +56,9 @@ public struct SettingsRequest {
 
 /// Settings with every default applied and checked.
 public struct ResolvedSettings {
-    public let settings: Settings
+    /// Changed inside the engine only where a caller overrides a checked value for one use (predict's
+    /// --gauss-std on a tiled detector model).
+    public internal(set) var settings: Settings
     public let context: SettingsContext
     /// The detector's profile (nil for experiments).
     public let profile: DetectorProfile?

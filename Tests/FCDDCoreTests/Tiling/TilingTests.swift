@@ -81,10 +81,20 @@ final class TilingTests: XCTestCase {
         let small = try ArrayImages(pixels: [UInt8](repeating: 120, count: 20 * 9), count: 1, channels: 1, height: 20, width: 9)
         XCTAssertEqual(try detector.inspect(small, maps: true).maps?.count, 20 * 9)
 
-        // Saved and loaded, it tiles the same way.
+        // Saved and loaded, it tiles the same way, also where `fcdd-swift predict` scores image files.
         let bytes = try detector.encoded(extra: .null)
         let loaded = try Detector.load(ModelBytes(bytes: bytes, name: "tiled.fcdd")).detector
         XCTAssertEqual(try loaded.inspect(block, maps: true).scores, whole.scores)
+        let folder = try makeTemporaryDirectory(self)
+        try writeFileAtomically(bytes, to: folder + "/tiled.fcdd")
+        try PNGImage(width: 64, height: 64, channels: 1, pixels: big.pixels).write(path: folder + "/big.png")
+        var scored = [ModelFileScorer.Scored]()
+        try ModelFileScorer(path: folder + "/tiled.fcdd").score([folder + "/big.png"], maps: true) { _, result in
+            scored.append(try result.get())
+            return true
+        }
+        XCTAssertEqual(scored.map(\.score), whole.scores)
+        XCTAssertEqual(scored.first?.map, whole.maps)
     }
 
     func testTileSettingsAreChecked() throws {
