@@ -1,0 +1,81 @@
+"""fs.FCDD on tiles of large images (tile_size): training on tiles at the images' own resolution, scores
+and maps of images of any size stitched from their tiles, the settings checked, and the same tiling where a
+saved model scores image files (`fcdd-swift predict`)."""
+import json
+
+import numpy as np
+import pytest
+
+import fcdd_swift as fs
+from fcdd_swift.cli import main
+from detector_data import FAST
+
+
+def surfaces(n, side, seed, defect=0):
+    """Gray noise surfaces of `side` x `side`; with `defect` > 0 a bright square of that side somewhere."""
+    rng = np.random.default_rng(seed)
+    x = (rng.random((n, side, side)) * 60 + 100).astype(np.uint8)
+    for i in range(n if defect else 0):
+        r, c = rng.integers(0, side - defect, 2)
+        x[i, r:r + defect, c:c + defect] = 250
+    return x
+
+
+@pytest.fixture(scope="module")
+def tiled():
+    det = fs.FCDD(**dict(FAST, epochs=3), tile_size=32, tile_stride=24, seed=3)
+    return det.fit(surfaces(12, 128, seed=1))
+
+
+def test_a_tiled_detector_keeps_the_images_resolution(tiled):
+    assert tiled.resolved_params_["tile_size"] == 32 and tiled.resolved_params_["profile"] == "small_gray"
+    x = surfaces(2, 128, seed=5)
+    other = np.full((1, 150, 230), 120, np.uint8)
+    assert tiled.anomaly_map(x).shape == (2, 128, 128)
+    assert tiled.anomaly_map(other).shape == (1, 150, 230)
+    assert np.isfinite(tiled.decision_function(other)).all()
+
+
+def test_a_small_defect_on_a_large_image_is_found_where_it_is(tiled):
+    """A 6-pixel square on a 128 x 128 surface: its tile's score makes the image's, and the stitched map
+    peaks on it (a resize to the network's size would have shrunk it to a pixel or two)."""
+    good, bad = surfaces(20, 128, seed=11), surfaces(20, 128, seed=12, defect=6)
+    scores = tiled.decision_function(np.concatenate([good, bad]))
+    assert scores[20:].mean() > scores[:20].mean()
+    maps = tiled.anomaly_map(bad)
+    peaks = [np.unravel_index(np.argmax(m), m.shape) for m in maps]
+    on_defect = [bad[i][r, c] == 250 or (bad[i][max(0, r - 4):r + 5, max(0, c - 4):c + 5] == 250).any()
+                 for i, (r, c) in enumerate(peaks)]
+    assert np.mean(on_defect) >= 0.75
+
+
+def test_top_k_mean_is_the_mean_of_the_highest_tile_scores():
+    x = surfaces(6, 64, seed=2)
+    one = fs.FCDD(**FAST, tile_size=32, seed=1).fit(x)
+    mean = fs.FCDD(**FAST, tile_size=32, seed=1, tile_score="top_k_mean", tile_top_k=4).fit(x)
+    # 64 x 64 is four tiles: the mean of all four is at most their maximum.
+    assert (mean.decision_function(x) <= one.decision_function(x) + 1e-6).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(tile_stride=8), "tile_stride 8 needs tile_size"),
+    (dict(tile_size=16, tile_stride=20), "larger than tile_size"),
+    (dict(tile_size=4), "tile_size"),
+    (dict(tile_size=32, tile_score="median"), "tile_score"),
+])
+def test_tile_settings_are_checked(params, message):
+    with pytest.raises(ValueError, match=message):
+        fs.FCDD(**FAST, **params).fit(surfaces(2, 64, seed=0))
+
+
+def test_a_saved_tiled_model_scores_image_files_the_same_way(tiled, tmp_path):
+    x = surfaces(2, 128, seed=21, defect=5)
+    for i, image in enumerate(x):
+        fs.write_png(str(tmp_path / f"in_{i}.png"), image)
+    model = tmp_path / "tiled.fcdd"
+    tiled.save(str(model))
+    assert fs.FCDD.load(str(model)).get_params()["tile_size"] == 32
+    assert main(["predict", str(model), str(tmp_path / "in_0.png"), str(tmp_path / "in_1.png"), "-o",
+                 str(tmp_path / "out"), "--format", "jsonl"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()]
+    assert np.allclose([r["score"] for r in records], tiled.decision_function(x), rtol=1e-6)
