@@ -79,3 +79,24 @@ def test_a_saved_tiled_model_scores_image_files_the_same_way(tiled, tmp_path):
                  str(tmp_path / "out"), "--format", "jsonl"]) == 0
     records = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()]
     assert np.allclose([r["score"] for r in records], tiled.decision_function(x), rtol=1e-6)
+
+
+@pytest.mark.parametrize("tile_score", ["max", "top_k_mean"])
+def test_the_onnx_reference_tiles_and_stitches_as_the_engine_does(tiled, tmp_path, tile_score):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from fcdd_swift.deploy.tiles import score_tiled, tiling
+    det = tiled if tile_score == "max" else fs.FCDD(**FAST, tile_size=32, tile_stride=20, tile_score=tile_score,
+                                                     tile_top_k=3, seed=2).fit(surfaces(4, 80, seed=4))
+    path = tmp_path / "tiled.onnx"
+    det.export_onnx(str(path))
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    p = det.resolved_params_
+    assert tiling(session) == {"size": 32, "stride": p["tile_stride"], "score": tile_score, "top_k": p["tile_top_k"]}
+    x = np.concatenate([surfaces(2, 100, seed=9, defect=6)[:, :, :90], np.full((1, 100, 90), 130, np.uint8)])
+    scores, maps = score_tiled(session, x)
+    ref_scores, ref_maps = det.score_and_map(x)
+    assert np.abs(scores - ref_scores).max() <= 1e-4
+    assert np.abs(maps - ref_maps).max() <= 1e-4
+    small = np.full((1, 20, 25), 90, np.uint8)      # smaller than a tile: edges repeated on both sides
+    assert np.abs(score_tiled(session, small)[1] - det.anomaly_map(small)).max() <= 1e-4

@@ -83,9 +83,14 @@ def _preprocessing(g, x, steps, channels):
     for step in steps:
         if step["op"] == "lcn":
             # Per image over all channels and pixels: centre, then divide by the mean absolute value
-            # (left as is where that is 0, as the engine does).
-            centred = g.op("Sub", [x, g.reduce("ReduceMean", x, [1, 2, 3], 1)], "lcn_centred")
-            scale = g.reduce("ReduceMean", g.op("Abs", [centred]), [1, 2, 3], 1)
+            # (left as is where that is 0, as the engine does). Both means are taken in double and rounded
+            # to float, as the engine takes them: a flat image (a flat tile of a large one) then centres to
+            # exactly 0 instead of to float rounding noise that the division would blow up.
+            def mean_in_double(t, hint):
+                total = g.reduce("ReduceMean", g.op("Cast", [t], to=11), [1, 2, 3], 1)   # 11: DOUBLE
+                return g.op("Cast", [total], hint, to=1)                                      # 1: FLOAT
+            centred = g.op("Sub", [x, mean_in_double(x, "lcn_mean")], "lcn_centred")
+            scale = mean_in_double(g.op("Abs", [centred]), "lcn_scale")
             zero = g.op("Equal", [scale, g.const(0.0)])
             x = g.op("Div", [centred, g.op("Where", [zero, g.const(1.0), scale])], "lcn")
         elif step["op"] == "normalize":
@@ -211,6 +216,11 @@ def build(model_path, opset=17):
                 "engine_version": d["engine_version"], "outside": d["outside"]}
     if head["kind"] == "fcdd":
         metadata["gauss_std"] = repr(float(head["gauss_std"]))
+    if d.get("tiles"):
+        # A model fitted on tiles: fcdd_swift.deploy.tiles.score_tiled cuts and stitches around the graph.
+        t = d["tiles"]
+        metadata.update(tile_size=str(t["size"]), tile_stride=str(t["stride"]), tile_score=t["score"],
+                        tile_top_k=str(t["top_k"]))
     onnx.helper.set_model_props(model, metadata)
     onnx.checker.check_model(model, full_check=True)
     return model
