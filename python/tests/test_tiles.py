@@ -100,3 +100,15 @@ def test_the_onnx_reference_tiles_and_stitches_as_the_engine_does(tiled, tmp_pat
     assert np.abs(maps - ref_maps).max() <= 1e-4
     small = np.full((1, 20, 25), 90, np.uint8)      # smaller than a tile: edges repeated on both sides
     assert np.abs(score_tiled(session, small)[1] - det.anomaly_map(small)).max() <= 1e-4
+
+
+def test_fcdd_swift_fit_trains_on_tiles(tmp_path):
+    folder = tmp_path / "good"
+    folder.mkdir()
+    for i, image in enumerate(surfaces(4, 96, seed=8)):
+        fs.write_png(str(folder / f"{i}.png"), image)
+    model = tmp_path / "m.fcdd"
+    assert main(["fit", str(folder), "-o", str(model), "--epochs", "1", "--net", "FCDD_CNN28", "--tile-size", "32",
+                 "--tile-stride", "24", "--tile-score", "top_k_mean"]) == 0
+    params = fs.FCDD.load(str(model)).get_params()
+    assert (params["tile_size"], params["tile_stride"], params["tile_score"]) == (32, 24, "top_k_mean")

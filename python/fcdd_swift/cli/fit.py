@@ -20,6 +20,9 @@ def add_arguments(p):
     add_setting_option(p, "seed", fields["seed"], default=0, help="random seed (default: %(default)s)", context="detector")
     add_setting_option(p, "threads", fields["threads"], default=None, help="engine threads (default: all cores)",
                        context="detector")
+    for name in ("tile_size", "tile_stride", "tile_score", "tile_top_k"):   # large images: docs/tiles.md
+        add_setting_option(p, name, fields[name], default=None, help=fields[name]["help"].replace("%", "%%"),
+                           context="detector")
     p.add_argument("--overwrite", action="store_true", help="replace the output file if it exists (without: an error)")
 
 
@@ -53,7 +56,8 @@ def run(args, out):
     out.write(f"{len(paths)} images of {images.shape[2]}x{images.shape[1]}"
               f"{' RGB' if images.ndim == 4 else ' gray'} from {', '.join(args.inputs)}\n")
     out.flush()
-    det = FCDD(epochs=args.epochs, net=args.net, seed=args.seed, threads=args.threads, verbose=1)
+    det = FCDD(epochs=args.epochs, net=args.net, seed=args.seed, threads=args.threads, tile_size=args.tile_size,
+               tile_stride=args.tile_stride, tile_score=args.tile_score, tile_top_k=args.tile_top_k, verbose=1)
     det.fit(images)
     if not args.overwrite and os.path.lexists(args.output):
         raise ValueError(f"{args.output} appeared while training; the model is not written (choose another -o)")
