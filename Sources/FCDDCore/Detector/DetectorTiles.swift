@@ -42,10 +42,12 @@ extension Detector {
                 output.scores.append(settings.tileScore.combine(tileScores[...], topK: settings.tileTopK))
                 tileScores.removeAll(keepingCapacity: true)
                 if var done = stitcher {
-                    let map = done.finish()
-                    output.maps! += height == images.height && width == images.width ? map
-                        : Detector.topLeft(map, width: width, height: images.height, keepWidth: images.width)
-                    stitcher = nil
+                    stitcher = nil   // `done` now holds the map's only reference: finishing it copies nothing
+                    var map = done.finish()
+                    if height != images.height || width != images.width {
+                        map = Detector.topLeft(map, width: width, height: images.height, keepWidth: images.width)
+                    }
+                    if output.maps!.isEmpty { output.maps = map } else { output.maps! += map }   // one image: no copy
                 }
             }
             start += batch.count

@@ -32,7 +32,8 @@ public struct TileStitcher {
         }
     }
 
-    /// The map with every pixel averaged over the tiles that cover it.
+    /// The map with every pixel averaged over the tiles that cover it. The stitcher gives its map away:
+    /// with no other reference to it, nothing is copied.
     public mutating func finish() -> [Float] {
         let rows = layout.coverage(along: height), columns = layout.coverage(along: width)
         let w = width
@@ -41,6 +42,7 @@ public struct TileStitcher {
                 for x in 0..<w { out[y * w + x] /= Float(rows[y] * columns[x]) }
             }
         }
+        defer { map = [] }
         return map
     }
 }
