@@ -25,7 +25,8 @@ public struct ModelFileScorer {
     static let chunk = 16
 
     public init(path: String, gaussStd: Double? = nil) throws {
-        let (info, network) = try Snapshot.loadNetwork(path: path)
+        let model = try ModelBytes.file(path)   // read once: the tiled detector is made from the same bytes
+        let (info, network) = try Snapshot.loadNetwork(model)
         guard info.preprocessing != .null else {
             throw EngineError.format("\(path) stores no preprocessing; it was not written by `fcdd-swift train` or fs.FCDD.save")
         }
@@ -36,12 +37,12 @@ public struct ModelFileScorer {
         pipeline = try ItemPipeline(spec: spec, training: false)
         self.gaussStd = gaussStd ?? info.gaussStd ?? 10
         network.eval()
-        tiledDetector = try ModelFileScorer.tiledDetector(path: path, info: info, gaussStd: gaussStd)
+        tiledDetector = try ModelFileScorer.tiledDetector(model, info: info, gaussStd: gaussStd)
     }
 
-    static func tiledDetector(path: String, info: SnapshotInfo, gaussStd: Double?) throws -> Detector? {
+    static func tiledDetector(_ model: ModelBytes, info: SnapshotInfo, gaussStd: Double?) throws -> Detector? {
         guard let tile = info.extra["detector"]?["settings"]?["tile_size"], tile != .null else { return nil }
-        let detector = try Detector.load(try ModelBytes.file(path)).detector
+        let detector = try Detector.load(model).detector
         if let gaussStd, var resolved = detector.resolved {
             resolved.settings.gaussStd = gaussStd
             detector.resolved = resolved
