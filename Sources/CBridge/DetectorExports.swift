@@ -19,6 +19,39 @@ private func imageBlock(_ pixels: UnsafePointer<UInt8>?, _ n: Int64, _ c: Int32,
     return try ArrayImages(copying: try required(pixels, what), count: Int(n), channels: Int(c), height: Int(h), width: Int(w), masks: masks)
 }
 
+/// Images of their own sizes (n, c, heights[k] x widths[k] each, one after the other), with optional masks.
+private func imageList(_ pixels: UnsafePointer<UInt8>?, _ n: Int64, _ c: Int32, _ heights: UnsafePointer<Int32>?,
+                       _ widths: UnsafePointer<Int32>?, masks: UnsafePointer<UInt8>? = nil, _ what: String) throws -> ArrayImages {
+    guard n >= 1, n <= 1 << 32 else { throw EngineError.invalidArgument("\(what): no images (n = \(n))") }
+    guard c == 1 || c == 3 else { throw EngineError.invalidArgument("\(what): images must have 1 or 3 channels, got \(c)") }
+    let hs = UnsafeBufferPointer(start: try required(heights, "heights"), count: Int(n))
+    let ws = UnsafeBufferPointer(start: try required(widths, "widths"), count: Int(n))
+    let sizes = zip(hs, ws).map { ImageSize(height: Int($0), width: Int($1)) }
+    return try ArrayImages(copying: try required(pixels, what), channels: Int(c), sizes: sizes, masks: masks)
+}
+
+private func fit(_ det: OpaquePointer?, _ images: () throws -> ArrayImages, _ labels: UnsafePointer<Int32>?,
+                 _ oe: UnsafePointer<UInt8>?, _ oeN: Int64, _ oeC: Int32, _ oeH: Int32, _ oeW: Int32,
+                 _ callback: EventCallback?, _ user: UnsafeMutableRawPointer?) throws {
+    let handle = try object(det, DetectorHandle.self, "det")
+    let block = try images()
+    let labelList = labels.map { Array(UnsafeBufferPointer(start: $0, count: block.count)).map(Int.init) }
+    let outliers = oe == nil && oeN == 0 ? nil : try imageBlock(oe, oeN, oeC, oeH, oeW, "oe_data")
+    let sink = EventSink(callback, user)
+    try handle.detector.fit(block, labels: labelList, outliers: outliers) { sink.send($0) }
+}
+
+private func infer(_ det: OpaquePointer?, _ images: () throws -> ArrayImages, _ scores: UnsafeMutablePointer<Float>?,
+                   _ maps: UnsafeMutablePointer<Float>?) throws {
+    let handle = try object(det, DetectorHandle.self, "det")
+    let scoresOut = try required(scores, "scores")
+    let result = try handle.detector.inspect(try images(), maps: maps != nil)
+    result.scores.withUnsafeBufferPointer { scoresOut.update(from: $0.baseAddress!, count: $0.count) }
+    if let maps, let values = result.maps {
+        values.withUnsafeBufferPointer { maps.update(from: $0.baseAddress!, count: $0.count) }
+    }
+}
+
 @_cdecl("fcdd_detector_create")
 public func fcdd_detector_create(_ settings: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
@@ -39,28 +72,32 @@ public func fcdd_detector_fit(_ det: OpaquePointer?, _ images: UnsafePointer<UIn
                               _ oe: UnsafePointer<UInt8>?, _ oeN: Int64, _ oeC: Int32, _ oeH: Int32, _ oeW: Int32,
                               _ callback: EventCallback?, _ user: UnsafeMutableRawPointer?) -> Int32 {
     guarded {
-        let handle = try object(det, DetectorHandle.self, "det")
-        let block = try imageBlock(images, n, c, h, w, masks: masks, "images")
-        let labelList = labels.map { Array(UnsafeBufferPointer(start: $0, count: block.count)).map(Int.init) }
-        let outliers = oe == nil && oeN == 0 ? nil : try imageBlock(oe, oeN, oeC, oeH, oeW, "oe_data")
-        let sink = EventSink(callback, user)
-        try handle.detector.fit(block, labels: labelList, outliers: outliers) { sink.send($0) }
+        try fit(det, { try imageBlock(images, n, c, h, w, masks: masks, "images") }, labels, oe, oeN, oeC, oeH, oeW, callback, user)
+    }
+}
+
+@_cdecl("fcdd_detector_fit_sizes")
+public func fcdd_detector_fit_sizes(_ det: OpaquePointer?, _ images: UnsafePointer<UInt8>?, _ n: Int64, _ c: Int32,
+                                    _ heights: UnsafePointer<Int32>?, _ widths: UnsafePointer<Int32>?,
+                                    _ labels: UnsafePointer<Int32>?, _ masks: UnsafePointer<UInt8>?,
+                                    _ oe: UnsafePointer<UInt8>?, _ oeN: Int64, _ oeC: Int32, _ oeH: Int32, _ oeW: Int32,
+                                    _ callback: EventCallback?, _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guarded {
+        try fit(det, { try imageList(images, n, c, heights, widths, masks: masks, "images") }, labels, oe, oeN, oeC, oeH, oeW, callback, user)
     }
 }
 
 @_cdecl("fcdd_detector_infer")
 public func fcdd_detector_infer(_ det: OpaquePointer?, _ images: UnsafePointer<UInt8>?, _ n: Int64, _ c: Int32, _ h: Int32,
                                 _ w: Int32, _ scores: UnsafeMutablePointer<Float>?, _ maps: UnsafeMutablePointer<Float>?) -> Int32 {
-    guarded {
-        let handle = try object(det, DetectorHandle.self, "det")
-        let scoresOut = try required(scores, "scores")
-        let block = try imageBlock(images, n, c, h, w, "images")
-        let result = try handle.detector.inspect(block, maps: maps != nil)
-        result.scores.withUnsafeBufferPointer { scoresOut.update(from: $0.baseAddress!, count: $0.count) }
-        if let maps, let values = result.maps {
-            values.withUnsafeBufferPointer { maps.update(from: $0.baseAddress!, count: $0.count) }
-        }
-    }
+    guarded { try infer(det, { try imageBlock(images, n, c, h, w, "images") }, scores, maps) }
+}
+
+@_cdecl("fcdd_detector_infer_sizes")
+public func fcdd_detector_infer_sizes(_ det: OpaquePointer?, _ images: UnsafePointer<UInt8>?, _ n: Int64, _ c: Int32,
+                                      _ heights: UnsafePointer<Int32>?, _ widths: UnsafePointer<Int32>?,
+                                      _ scores: UnsafeMutablePointer<Float>?, _ maps: UnsafeMutablePointer<Float>?) -> Int32 {
+    guarded { try infer(det, { try imageList(images, n, c, heights, widths, "images") }, scores, maps) }
 }
 
 @_cdecl("fcdd_detector_describe")
@@ -129,26 +166,57 @@ public func fcdd_evaluate(_ scores: UnsafePointer<Float>?, _ labels: UnsafePoint
                           _ proLimit: Double, _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64,
                           _ needed: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded {
-        guard n >= 1, n <= 1 << 32 else { throw EngineError.invalidArgument("evaluate: need at least one image, got n = \(n)") }
-        let count = Int(n)
-        let scoreList = try floats(scores, count, "scores")
-        let labelList = Array(UnsafeBufferPointer(start: try required(labels, "labels"), count: count)).map(Int.init)
-        var mapTensor: Tensor? = nil, gt: [GroundTruthMask]? = nil
-        if maps != nil || masks != nil {
-            guard let maps, let masks else { throw EngineError.invalidArgument("evaluate: maps and masks go together") }
-            guard h >= 1, w >= 1, h <= ArrayImages.maxSide, w <= ArrayImages.maxSide, let plane = Int(exactly: Int64(h) * Int64(w)), count.multipliedReportingOverflow(by: plane).overflow == false else {
-                throw EngineError.invalidArgument("evaluate: map size \(h) x \(w) is invalid")
-            }
-            mapTensor = Tensor(shape: [count, 1, Int(h), Int(w)], data: Array(UnsafeBufferPointer(start: maps, count: count * plane)))
-            gt = try (0..<count).map { i in
-                try GroundTruthMask(height: Int(h), width: Int(w),
-                                    mask: UnsafeBufferPointer(start: masks + i * plane, count: plane).map { $0 == 0 ? 0 : 1 })
-            }
-        }
-        let result = try DetectorMetrics.evaluate(scores: scoreList, labels: labelList, maps: mapTensor, masks: gt,
-                                                  proLimit: proLimit)
-        try writeText(result.serialized(), buf, cap, needed)
+        let sizes = n >= 1 && n <= 1 << 32 ? [ImageSize](repeating: ImageSize(height: Int(h), width: Int(w)), count: Int(n)) : []
+        try evaluate(scores, labels, n, maps, masks, sizes, proLimit, buf, cap, needed)
     }
+}
+
+@_cdecl("fcdd_evaluate_sizes")
+public func fcdd_evaluate_sizes(_ scores: UnsafePointer<Float>?, _ labels: UnsafePointer<Int32>?, _ n: Int64,
+                                _ maps: UnsafePointer<Float>?, _ masks: UnsafePointer<UInt8>?,
+                                _ heights: UnsafePointer<Int32>?, _ widths: UnsafePointer<Int32>?, _ proLimit: Double,
+                                _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64, _ needed: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded {
+        var sizes = [ImageSize]()
+        if n >= 1, n <= 1 << 32, maps != nil || masks != nil {
+            let hs = UnsafeBufferPointer(start: try required(heights, "heights"), count: Int(n))
+            let ws = UnsafeBufferPointer(start: try required(widths, "widths"), count: Int(n))
+            sizes = zip(hs, ws).map { ImageSize(height: Int($0), width: Int($1)) }
+        }
+        try evaluate(scores, labels, n, maps, masks, sizes, proLimit, buf, cap, needed)
+    }
+}
+
+/// The metrics of n images whose maps and masks (when given) have the given sizes, one after the other.
+private func evaluate(_ scores: UnsafePointer<Float>?, _ labels: UnsafePointer<Int32>?, _ n: Int64,
+                      _ maps: UnsafePointer<Float>?, _ masks: UnsafePointer<UInt8>?, _ sizes: [ImageSize],
+                      _ proLimit: Double, _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int64,
+                      _ needed: UnsafeMutablePointer<Int64>?) throws {
+    guard n >= 1, n <= 1 << 32 else { throw EngineError.invalidArgument("evaluate: need at least one image, got n = \(n)") }
+    let count = Int(n)
+    let scoreList = try floats(scores, count, "scores")
+    let labelList = Array(UnsafeBufferPointer(start: try required(labels, "labels"), count: count)).map(Int.init)
+    var planes: ScorePlanes? = nil, gt: [GroundTruthMask]? = nil
+    if maps != nil || masks != nil {
+        guard let maps, let masks else { throw EngineError.invalidArgument("evaluate: maps and masks go together") }
+        var total = 0
+        for size in sizes {
+            guard size.height >= 1, size.width >= 1, size.height <= ArrayImages.maxSide, size.width <= ArrayImages.maxSide,
+                  case let (sum, overflow) = total.addingReportingOverflow(size.pixels), !overflow else {
+                throw EngineError.invalidArgument("evaluate: map size \(size.height) x \(size.width) is invalid")
+            }
+            total = sum
+        }
+        planes = try ScorePlanes(values: Array(UnsafeBufferPointer(start: maps, count: total)), sizes: sizes)
+        var start = 0
+        gt = try sizes.map { size in
+            defer { start += size.pixels }
+            return try GroundTruthMask(height: size.height, width: size.width,
+                                       mask: UnsafeBufferPointer(start: masks + start, count: size.pixels).map { $0 == 0 ? 0 : 1 })
+        }
+    }
+    let result = try DetectorMetrics.evaluate(scores: scoreList, labels: labelList, maps: planes, masks: gt, proLimit: proLimit)
+    try writeText(result.serialized(), buf, cap, needed)
 }
 
 @_cdecl("fcdd_overlay")
@@ -159,10 +227,10 @@ public func fcdd_overlay(_ images: UnsafePointer<UInt8>?, _ maps: UnsafePointer<
         let out = try required(out, "out")
         let quantile = quantile.isNaN ? HeatmapOverlay.defaultQuantile : quantile   // NaN: the engine's default
         guard quantile > 0, quantile <= 1 else { throw EngineError.invalidArgument("overlay: quantile must be in (0, 1], got \(quantile)") }
-        let plane = block.height * block.width
+        let plane = Int(h) * Int(w)   // a block of one size (imageBlock checked it)
         let heat = try floats(maps, block.count * plane, "maps")
         guard heat.allSatisfy({ $0.isFinite }) else { throw EngineError.invalidArgument("overlay: maps contain NaN or infinity") }
-        let reference = global != 0 ? Tensor(shape: [block.count, 1, block.height, block.width], data: heat) : nil
+        let reference = global != 0 ? Tensor(shape: [block.count, 1, Int(h), Int(w)], data: heat) : nil
         for i in 0..<block.count {
             let image = try block.image(at: i)
             let picture = try HeatmapOverlay.render(

@@ -184,6 +184,15 @@ _SIGNATURES = {
     # int32_t fcdd_detector_infer(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h,
     #                             int32_t w, float *scores, float *maps);
     "fcdd_detector_infer": (c_int32, [_handle, c_void_p, c_int64, c_int32, c_int32, c_int32, _f32p, _f32p]),
+    # int32_t fcdd_detector_fit_sizes(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c,
+    #                                 const int32_t *heights, const int32_t *widths, const int32_t *labels,
+    #                                 const uint8_t *masks, const uint8_t *oe, int64_t oe_n, int32_t oe_c, int32_t oe_h,
+    #                                 int32_t oe_w, fcdd_event_fn on_event, void *user);
+    "fcdd_detector_fit_sizes": (c_int32, [_handle, c_void_p, c_int64, c_int32, c_void_p, c_void_p, c_void_p, c_void_p,
+                                          c_void_p, c_int64, c_int32, c_int32, c_int32, EVENT_CALLBACK, c_void_p]),
+    # int32_t fcdd_detector_infer_sizes(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c,
+    #                                   const int32_t *heights, const int32_t *widths, float *scores, float *maps);
+    "fcdd_detector_infer_sizes": (c_int32, [_handle, c_void_p, c_int64, c_int32, c_void_p, c_void_p, _f32p, _f32p]),
     # int32_t fcdd_detector_describe(const fcdd_detector *det, char *buf, int64_t cap, int64_t *needed);
     "fcdd_detector_describe": (c_int32, [_handle] + _text),
     # int32_t fcdd_detector_save(fcdd_detector *det, const char *path, const char *extra_json);
@@ -216,6 +225,10 @@ _SIGNATURES = {
     #                       const uint8_t *masks, int32_t h, int32_t w, double pro_limit, char *buf, int64_t cap,
     #                       int64_t *needed);
     "fcdd_evaluate": (c_int32, [_f32p, c_void_p, c_int64, _f32p, c_void_p, c_int32, c_int32, c_double] + _text),
+    # int32_t fcdd_evaluate_sizes(const float *scores, const int32_t *labels, int64_t n, const float *maps,
+    #                             const uint8_t *masks, const int32_t *heights, const int32_t *widths, double pro_limit,
+    #                             char *buf, int64_t cap, int64_t *needed);
+    "fcdd_evaluate_sizes": (c_int32, [_f32p, c_void_p, c_int64, _f32p, c_void_p, c_void_p, c_void_p, c_double] + _text),
     # int32_t fcdd_overlay(const uint8_t *images, const float *maps, int64_t n, int32_t c, int32_t h, int32_t w,
     #                      double quantile, int32_t global, double alpha, uint8_t *out);
     "fcdd_overlay": (c_int32, [c_void_p, _f32p, c_int64, c_int32, c_int32, c_int32, c_double, c_int32, c_double,

@@ -29,7 +29,7 @@ def tool_output(*cmd):
 
 def test_header_declares_the_expected_functions():
     names = declared_functions()
-    assert len(names) == 73, sorted(names)
+    assert len(names) == 76, sorted(names)
     assert {"fcdd_settings_schema", "fcdd_settings_resolve", "fcdd_network_create", "fcdd_optimizer_step", "fcdd_tensor_file_write", "fcdd_torch_checkpoint_read", "fcdd_last_error",
             "fcdd_experiment_run", "fcdd_experiment_plan", "fcdd_experiment_run_one", "fcdd_experiment_summarize", "fcdd_predict_run", "fcdd_image_read", "fcdd_png_write",
             "fcdd_detector_create", "fcdd_detector_fit", "fcdd_detector_infer", "fcdd_detector_describe",

@@ -30,7 +30,7 @@ X, _ = textures(16)
     (np.full((4, 28, 28), np.nan), fs.InvalidArgumentError, "NaN or infinity"),
     (X * 1.0, fs.InvalidArgumentError, "float images must lie in [0, 1]"),
     (X.astype(np.int64) + 200, fs.InvalidArgumentError, "integer images must lie in 0..255"),
-    ([np.zeros((28, 28)), np.zeros((20, 20))], fs.InvalidArgumentError, "images of one size"),
+    ([np.zeros((28, 28)), np.zeros((2, 20, 20, 3))], fs.InvalidArgumentError, "or a list of images (H, W)"),
 ])
 def test_bad_images(bad, error, message):
     with pytest.raises(error) as e:

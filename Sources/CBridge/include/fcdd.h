@@ -319,6 +319,16 @@ int32_t fcdd_detector_fit(fcdd_detector *det, const uint8_t *images, int64_t n, 
  * must have the fitted channel count; another size is resized to the fitted one first. */
 int32_t fcdd_detector_infer(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c, int32_t h, int32_t w,
                             float *scores, float *maps);
+/* fit and infer for images of different sizes (a list of arrays): image k is c x heights[k] x widths[k]
+ * bytes right after image k-1, its mask heights[k] x widths[k] bytes right after mask k-1, and its heatmap
+ * heights[k] x widths[k] floats right after map k-1. With tile_size the tiles are cut from every image at
+ * its own size; without, images of different sizes are resized to the network's input size for training. */
+int32_t fcdd_detector_fit_sizes(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c,
+                                const int32_t *heights, const int32_t *widths, const int32_t *labels,
+                                const uint8_t *masks, const uint8_t *oe, int64_t oe_n, int32_t oe_c, int32_t oe_h,
+                                int32_t oe_w, fcdd_event_fn on_event, void *user);
+int32_t fcdd_detector_infer_sizes(fcdd_detector *det, const uint8_t *images, int64_t n, int32_t c,
+                                  const int32_t *heights, const int32_t *widths, float *scores, float *maps);
 /* JSON: settings (resolved once fitted, else as given), given, profile, fitted, data_shape, in_shape,
  * gauss_std, preprocessing, completed_epochs, stopped, history {loss, loss_std, lr, seconds, data_seconds,
  * images}, thresholds (see fcdd_detector_set_thresholds), user (the extra JSON of save / load). */
@@ -369,6 +379,11 @@ int32_t fcdd_decide(const float *scores, const float *maps, int64_t n, int32_t h
 int32_t fcdd_evaluate(const float *scores, const int32_t *labels, int64_t n, const float *maps,
                       const uint8_t *masks, int32_t h, int32_t w, double pro_limit, char *buf, int64_t cap,
                       int64_t *needed);
+/* The same for images of different sizes: map and mask k are heights[k] x widths[k] values right after
+ * those of image k-1 (as fcdd_detector_infer_sizes writes the maps). */
+int32_t fcdd_evaluate_sizes(const float *scores, const int32_t *labels, int64_t n, const float *maps,
+                            const uint8_t *masks, const int32_t *heights, const int32_t *widths, double pro_limit,
+                            char *buf, int64_t cap, int64_t *needed);
 /* Heatmap overlays: out receives n x h x w x 3 bytes (RGB), the jet-coloured map (normalised per image,
  * or over all maps when global != 0, at the given quantile in (0, 1]; NaN: the engine's default, the
  * original's 0.97) blended with weight alpha over the image. */

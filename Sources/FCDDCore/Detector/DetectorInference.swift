@@ -2,7 +2,8 @@
 // first resized to it), the network in eval mode, and heatmaps brought back to the images' resolution.
 // A detector fitted on tiles scores every tile of an image instead (DetectorTiles.swift).
 
-/// Scores (higher = more anomalous) and, when asked for, heatmaps at the images' size (N x H x W).
+/// Scores (higher = more anomalous) and, when asked for, heatmaps at the images' sizes, one after the
+/// other (N x H x W for images of one size).
 public struct DetectorOutput {
     public var scores: [Float]
     public var maps: [Float]?
@@ -31,10 +32,9 @@ extension Detector {
         let source = ArrayImageSource(images, channels: spec.channels)
         let (rawH, rawW) = (spec.rawShape[1], spec.rawShape[2])
         let side = spec.shape[1]
-        let plane = images.height * images.width
         var output = DetectorOutput(scores: [], maps: wantMaps ? [] : nil)
         output.scores.reserveCapacity(images.count)
-        output.maps?.reserveCapacity(images.count * plane)
+        output.maps?.reserveCapacity(images.sizes.reduce(0) { $0 + $1.pixels })
         var start = 0
         while start < images.count {
             let end = min(images.count, start + Detector.inferenceChunk), first = start
@@ -52,8 +52,9 @@ extension Detector {
             if wantMaps, let heat = result.heatmaps {
                 for k in 0..<inputs.count {
                     let map = Array(heat.data[(k * side * side)..<((k + 1) * side * side)])
-                    output.maps! += side == images.height && side == images.width ? map
-                        : MapResize.bilinear(map, height: side, width: side, toHeight: images.height, toWidth: images.width)
+                    let size = images.sizes[first + k]
+                    output.maps! += side == size.height && side == size.width ? map
+                        : MapResize.bilinear(map, height: side, width: side, toHeight: size.height, toWidth: size.width)
                 }
             }
             start = end

@@ -4,7 +4,7 @@
 // evaluation call always reports what can be computed.
 
 public enum DetectorMetrics {
-    public static func evaluate(scores: [Float], labels: [Int], maps: Tensor?, masks: [GroundTruthMask]?,
+    public static func evaluate(scores: [Float], labels: [Int], maps: ScorePlanes?, masks: [GroundTruthMask]?,
                                 proLimit: Double = 0.3) throws -> JSONValue {
         guard scores.count == labels.count, !scores.isEmpty else {
             throw EngineError.shapeMismatch("\(scores.count) scores for \(labels.count) labels")
@@ -24,9 +24,9 @@ public enum DetectorMetrics {
             let anomalousPixels = masks.reduce(0) { $0 + $1.anomalousCount }
             let allPixels = masks.reduce(0) { $0 + $1.height * $1.width }
             if anomalousPixels > 0 && anomalousPixels < allPixels {
-                let ranking = try PixelRanking(scoreMaps: maps, groundTruth: masks)
+                let ranking = try PixelRanking(planes: maps, groundTruth: masks)
                 out += [("pixel_auroc", .number(ranking.roc().auc)), ("pixel_ap", .number(ranking.averagePrecision())),
-                        ("aupro", .number(try auPRO(scoreMaps: maps, groundTruth: masks, limit: proLimit)))]
+                        ("aupro", .number(try auPRO(planes: maps, groundTruth: masks, limit: proLimit)))]
             } else {
                 out += [("pixel_auroc", .null), ("pixel_ap", .null), ("aupro", .null)]
             }

@@ -12,9 +12,9 @@ extension Detector {
         try network.reserveWorkingMemory(batch: chunk, training: false)
         let pipeline = try ItemPipeline(spec: spec, training: false)
         // Images smaller than a tile are scored as one tile whose missing pixels repeat the edge.
-        let (height, width) = (max(images.height, size), max(images.width, size))
-        let windows = layout.windows(height: height, width: width)
-        let tiles = (0..<images.count).flatMap { i in windows.map { (image: i, window: $0) } }
+        let windows = images.uniformSize.map { [layout.windows(of: $0)] } ?? images.sizes.map { layout.windows(of: $0) }
+        func windowsOf(_ image: Int) -> [CropWindow] { windows.count == 1 ? windows[0] : windows[image] }
+        let tiles = (0..<images.count).flatMap { i in windowsOf(i).map { (image: i, window: $0) } }
 
         var output = DetectorOutput(scores: [], maps: wantMaps ? [] : nil)
         output.scores.reserveCapacity(images.count)
@@ -32,20 +32,21 @@ extension Detector {
             let x = Tensor(shape: [inputs.count] + spec.shape, data: inputs.flatMap { $0 })
             let result = try network.inspect(x, heatmaps: wantMaps, gaussStd: settings.gaussStd)
             for (k, tile) in batch.enumerated() {
+                let image = images.sizes[tile.image], covered = layout.coveredSize(image)
                 if wantMaps {
-                    if stitcher == nil { stitcher = try TileStitcher(height: height, width: width, layout: layout) }
+                    if stitcher == nil { stitcher = try TileStitcher(height: covered.height, width: covered.width, layout: layout) }
                     stitcher!.add(result.heatmaps!.data[(k * size * size)..<((k + 1) * size * size)], at: tile.window)
                 }
                 tileScores.append(result.scores[k])
-                guard tileScores.count == windows.count else { continue }
+                guard tileScores.count == windowsOf(tile.image).count else { continue }
                 // The image's last tile: its score and map are complete.
                 output.scores.append(settings.tileScore.combine(tileScores[...], topK: settings.tileTopK))
                 tileScores.removeAll(keepingCapacity: true)
                 if var done = stitcher {
                     stitcher = nil   // `done` now holds the map's only reference: finishing it copies nothing
                     var map = done.finish()
-                    if height != images.height || width != images.width {
-                        map = Detector.topLeft(map, width: width, height: images.height, keepWidth: images.width)
+                    if covered != image {
+                        map = Detector.topLeft(map, width: covered.width, height: image.height, keepWidth: image.width)
                     }
                     if output.maps!.isEmpty { output.maps = map } else { output.maps! += map }   // one image: no copy
                 }

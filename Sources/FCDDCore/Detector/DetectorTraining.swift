@@ -26,10 +26,12 @@ extension Detector {
         guard labels.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw EngineError.invalidArgument("labels must be 0 (nominal) or 1 (anomalous)") }
         let nominal = labels.indices.filter { labels[$0] == 0 }, anomalous = labels.indices.filter { labels[$0] == 1 }
         guard !nominal.isEmpty else { throw EngineError.invalidArgument("fit needs at least one nominal image (label 0)") }
-        let (c, h, w) = (images.channels, images.height, images.width)
-        // On tiles the network sees tiles: they choose the profile, as images of that size would.
+        let c = images.channels, largest = images.largestSize
+        // On tiles the network sees tiles: they choose the profile, as images of that size would. Images
+        // of different sizes choose it by the largest.
         let tile = self.given.json["tile_size"]?.intValue
-        let resolved = try resolve(dataShape: tile.map { [c, $0, $0] } ?? [c, h, w], hasOutliers: outliers != nil || !anomalous.isEmpty)
+        let resolved = try resolve(dataShape: tile.map { [c, $0, $0] } ?? [c, largest.height, largest.width],
+                                   hasOutliers: outliers != nil || !anomalous.isEmpty)
         let settings = resolved.settings
         try checkMasks(images, nominal: nominal, objective: settings.objective)
         try EngineRuntime.using(threads: threads ?? settings.threads) {
@@ -40,17 +42,21 @@ extension Detector {
     private func train(_ images: ArrayImages, labels: [Int], nominal: [Int], anomalous: [Int], outliers: ArrayImages?,
                        resolved: ResolvedSettings, report: @escaping (JSONValue) -> Bool) throws {
         let settings = resolved.settings
-        let (c, h, w) = (images.channels, images.height, images.width)
+        let c = images.channels, largest = images.largestSize
 
         let netC = Detector.networkChannels(net: settings.net, dataChannels: c)
         let tiles = try settings.tileSize.map { try TileLayout(size: $0, stride: settings.tileStride) }
         if let tiles, let required = NetworkRegistry.requirements(of: settings.net)?.side, required != tiles.size {
             throw EngineError.invalidArgument("\(settings.net) takes \(required)x\(required) inputs only; set tile_size \(required), or choose a fully convolutional network")
         }
-        let side = tiles?.size ?? Detector.inputSide(net: settings.net, height: h, width: w)
+        let side = tiles?.size ?? Detector.inputSide(net: settings.net, height: largest.height, width: largest.width)
         let constants = try tiles.map { try Detector.tileConstants(images, nominal: nominal, channels: netC, layout: $0, settings: settings) }
             ?? Detector.resizedConstants(images, nominal: nominal, channels: netC, side: side, settings: settings)
-        let (rawH, rawW) = tiles == nil ? (h, w) : (side, side)
+        // Without tiles, images of one size are augmented at that size and then resized to the network's
+        // (the original's order); images of different sizes are first resized to the network's size.
+        let raw = tiles == nil ? images.uniformSize ?? ImageSize(height: side, width: side) : ImageSize(height: side, width: side)
+        let (rawH, rawW) = (raw.height, raw.width)
+        let resizedTo = raw == images.uniformSize ? nil : raw
         let spec = try PipelineSpec.generic(preprocessing: settings.preprocessing, channels: netC, height: side, width: side,
                                             rawHeight: rawH, rawWidth: rawW, constants: constants, groundTruthMaps: images.hasMasks)
 
@@ -60,7 +66,7 @@ extension Detector {
         var provider: OutlierProvider? = nil
         if usesPool {
             let pool = try OutlierPool(anomalies: ArrayImageSource(images, indices: anomalous, channels: netC, masks: true,
-                                                                   fullMasks: Set(anomalous)),
+                                                                   fullMasks: Set(anomalous), resizedTo: raw),
                                        outliers: outliers.map { ArrayImageSource($0, channels: netC) },
                                        limit: settings.oeLimit, rng: &rng)
             provider = PoolOutliers(pool: pool, rawShape: [netC, rawH, rawW]) { image, hh, ww in
@@ -76,9 +82,10 @@ extension Detector {
             TiledTrainingSamples(images: images, indices: trainIndices, channels: netC, layout: $0, supervisor: supervisor,
                                  pipeline: trainPipeline, labels: labels, wholeImageAnomalies: Set(anomalous))
         } ?? SupervisedTrainingSamples(
-            raw: ArrayImageSource(images, indices: trainIndices, channels: netC, masks: true, fullMasks: Set(anomalous)),
+            raw: ArrayImageSource(images, indices: trainIndices, channels: netC, masks: true, fullMasks: Set(anomalous),
+                                  resizedTo: tiles == nil ? resizedTo : nil),
             supervisor: supervisor, pipeline: trainPipeline, labelOf: { labels[trainIndices[$0]] }, rawShape: [netC, 0, 0])
-        let fittedShape = tiles == nil ? [c, h, w] : [c, side, side]
+        let fittedShape = [c, rawH, rawW]
 
         let session = try TrainingSession(settings: settings, samples: samples, seed: seed)
         let network = session.network, trainer = session.trainer
@@ -127,11 +134,11 @@ extension Detector {
     /// Normalisation constants from the tiles of the nominal images (the grid of the layout; at most
     /// `maxConstantTiles`, spread evenly over them, which is plenty for per-channel statistics).
     static func tileConstants(_ images: ArrayImages, nominal: [Int], channels: Int, layout: TileLayout, settings: Settings) throws -> ChannelConstants {
-        let windows = layout.windows(height: max(images.height, layout.size), width: max(images.width, layout.size))
-        let total = nominal.count * windows.count, used = min(total, maxConstantTiles)
+        let tiles = nominal.flatMap { k in layout.windows(of: images.sizes[k]).map { (image: k, window: $0) } }
+        let used = min(tiles.count, maxConstantTiles)
         return try ChannelStatistics.constants(for: settings.preprocessing, count: used, channels: channels) { i in
-            let k = i * total / used
-            let tile = images.tile(at: nominal[k / windows.count], windows[k % windows.count])
+            let chosen = tiles[i * tiles.count / used]
+            let tile = images.tile(at: chosen.image, chosen.window)
             return tile.channels == channels ? tile : tile.converted(toChannels: channels)
         }
     }

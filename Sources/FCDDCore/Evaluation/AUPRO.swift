@@ -11,15 +11,22 @@
 
 /// Normalised area under the PRO curve up to FPR `limit` (default 0.3), in [0, 1].
 public func auPRO(scoreMaps: Tensor, groundTruth: [GroundTruthMask], limit: Double = 0.3) throws -> Double {
+    try auPRO(planes: try ScorePlanes(scoreMaps, count: groundTruth.count), groundTruth: groundTruth, limit: limit)
+}
+
+/// The same for score maps each at its own size.
+public func auPRO(planes: ScorePlanes, groundTruth: [GroundTruthMask], limit: Double = 0.3) throws -> Double {
     guard limit > 0, limit <= 1 else { throw EngineError.invalidArgument("AUPRO: limit must be in (0, 1], got \(limit)") }
-    let planes = try PixelRanking.planeGeometry(scoreMaps, count: groundTruth.count)
+    guard planes.count == groundTruth.count else {
+        throw EngineError.shapeMismatch("AUPRO: \(planes.count) score maps but \(groundTruth.count) ground-truth maps")
+    }
     var nominal = [Float]()
     var anomalous = [(score: Float, weight: Double)]()
     var regionCount = 0
-    try scoreMaps.data.withUnsafeBufferPointer { src in
+    try planes.values.withUnsafeBufferPointer { src in
         for (i, gt) in groundTruth.enumerated() {
-            let plane = UnsafeBufferPointer(rebasing: src[(i * planes.height * planes.width)..<((i + 1) * planes.height * planes.width)])
-            let scores = NearestResize.plane(plane, height: planes.height, width: planes.width,
+            let size = planes.sizes[i]
+            let scores = NearestResize.plane(UnsafeBufferPointer(rebasing: src[planes.plane(i)]), height: size.height, width: size.width,
                                              outHeight: gt.height, outWidth: gt.width)
             if let bad = scores.first(where: { !$0.isFinite }) {
                 throw EngineError.invalidArgument("AUPRO: scores must be finite, found \(bad) in map \(i)")

@@ -15,20 +15,28 @@ public struct PixelRanking {
     /// `scoreMaps`: N x 1 x H x W (or N x H x W) pixel scores; `groundTruth`: N maps, each at its own
     /// resolution. Throws for a count mismatch, non-finite scores, or when all pixels share one class.
     public init(scoreMaps: Tensor, groundTruth: [GroundTruthMask]) throws {
-        let planes = try PixelRanking.planeGeometry(scoreMaps, count: groundTruth.count)
+        try self.init(planes: try ScorePlanes(scoreMaps, count: groundTruth.count), groundTruth: groundTruth)
+    }
+
+    /// Score maps each at its own size (images of different sizes), each resized to its ground truth.
+    public init(planes: ScorePlanes, groundTruth: [GroundTruthMask]) throws {
+        guard planes.count == groundTruth.count else {
+            throw EngineError.shapeMismatch("pixel scores: \(planes.count) score maps but \(groundTruth.count) ground-truth maps")
+        }
         let anomalous = groundTruth.reduce(0) { $0 + $1.anomalousCount }
         let total = groundTruth.reduce(0) { $0 + $1.mask.count }
         var positives = [Float](), negatives = [Float]()
         positives.reserveCapacity(anomalous)
         negatives.reserveCapacity(total - anomalous)
-        scoreMaps.data.withUnsafeBufferPointer { src in
+        planes.values.withUnsafeBufferPointer { src in
             for (i, gt) in groundTruth.enumerated() {
-                let rows = NearestResize.sourceIndices(input: planes.height, output: gt.height)
-                let cols = NearestResize.sourceIndices(input: planes.width, output: gt.width)
-                let base = i * planes.height * planes.width
+                let size = planes.sizes[i]
+                let rows = NearestResize.sourceIndices(input: size.height, output: gt.height)
+                let cols = NearestResize.sourceIndices(input: size.width, output: gt.width)
+                let base = planes.starts[i]
                 gt.mask.withUnsafeBufferPointer { mask in
                     for (y, sy) in rows.enumerated() {
-                        let srcRow = base + sy * planes.width, gtRow = y * gt.width
+                        let srcRow = base + sy * size.width, gtRow = y * gt.width
                         for (x, sx) in cols.enumerated() {
                             let v = src[srcRow + sx]
                             if mask[gtRow + x] == 1 { positives.append(v) } else { negatives.append(v) }
@@ -68,4 +76,40 @@ public struct PixelRanking {
 /// Pixel-level ROC of reference 8.3 in one call: resize, pool, rank, curve.
 public func pixelROC(scoreMaps: Tensor, groundTruth: [GroundTruthMask]) throws -> ROCCurve {
     try PixelRanking(scoreMaps: scoreMaps, groundTruth: groundTruth).roc()
+}
+
+/// The score maps of N images one after the other, each at its own size (one size when they come from an
+/// N x 1 x H x W tensor; the detector's maps of images of different sizes otherwise).
+public struct ScorePlanes {
+    public let values: [Float]
+    public let sizes: [ImageSize]
+    /// Where each map starts in `values`.
+    let starts: [Int]
+
+    public var count: Int { sizes.count }
+
+    /// The planes of an N x 1 x H x W (or N x H x W) tensor of `count` maps.
+    public init(_ maps: Tensor, count: Int) throws {
+        let planes = try PixelRanking.planeGeometry(maps, count: count)
+        let size = ImageSize(height: planes.height, width: planes.width)
+        values = maps.data
+        sizes = [ImageSize](repeating: size, count: count)
+        starts = (0..<count).map { $0 * size.pixels }
+    }
+
+    /// Maps of the given sizes, one after the other in `values`.
+    public init(values: [Float], sizes: [ImageSize]) throws {
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0.height > 0 && $0.width > 0 }) else {
+            throw EngineError.invalidArgument("pixel scores: no pixels to evaluate")
+        }
+        var starts = [Int](), total = 0
+        for size in sizes { starts.append(total); total += size.pixels }
+        guard values.count == total else {
+            throw EngineError.shapeMismatch("pixel scores: \(values.count) values do not make \(sizes.count) maps of their sizes (\(total) values)")
+        }
+        self.values = values; self.sizes = sizes; self.starts = starts
+    }
+
+    /// The values of map `index`.
+    func plane(_ index: Int) -> Range<Int> { starts[index]..<(starts[index] + sizes[index].pixels) }
 }

@@ -4,6 +4,14 @@
 // (the original's `MultiCompose`, reference 7.4).
 
 /// A crop window in pixel coordinates of the (padded) image.
+/// The height and width of one image or map.
+public struct ImageSize: Equatable {
+    public var height: Int
+    public var width: Int
+    public init(height: Int, width: Int) { self.height = height; self.width = width }
+    public var pixels: Int { height * width }
+}
+
 public struct CropWindow: Equatable {
     public var top: Int, left: Int, height: Int, width: Int
     public init(top: Int, left: Int, height: Int, width: Int) {

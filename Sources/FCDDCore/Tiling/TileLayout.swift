@@ -48,4 +48,22 @@ public struct TileLayout: Equatable {
 
     /// The number of tiles of a `height` x `width` image.
     public func count(height: Int, width: Int) -> Int { starts(along: height).count * starts(along: width).count }
+
+    /// The area the tiles of an image cover: the image, grown to one tile along a side shorter than a
+    /// tile (those pixels repeat the image's edge, ArrayImages.tile).
+    public func coveredSize(_ image: ImageSize) -> ImageSize {
+        ImageSize(height: max(image.height, size), width: max(image.width, size))
+    }
+
+    /// The tiles of an image of any size, row by row.
+    public func windows(of image: ImageSize) -> [CropWindow] {
+        let covered = coveredSize(image)
+        return windows(height: covered.height, width: covered.width)
+    }
+
+    /// The number of tiles of an image of any size.
+    public func count(of image: ImageSize) -> Int {
+        let covered = coveredSize(image)
+        return count(height: covered.height, width: covered.width)
+    }
 }

@@ -97,6 +97,68 @@ final class TilingTests: XCTestCase {
         XCTAssertEqual(scored.first?.map, whole.maps)
     }
 
+    func testABlockHoldsImagesOfDifferentSizes() throws {
+        let sizes = [ImageSize(height: 2, width: 3), ImageSize(height: 4, width: 1)]
+        let pixels = (0..<30).map { UInt8($0) }
+        XCTAssertThrowsError(try ArrayImages(pixels: pixels, channels: 1, sizes: sizes))   // 30 values for 10 gray pixels
+        let gray = try ArrayImages(pixels: Array(pixels.prefix(10)), channels: 1, sizes: sizes, masks: [0, 0, 0, 0, 0, 0, 0, 9, 0, 0])
+        XCTAssertNil(gray.uniformSize)
+        XCTAssertEqual(gray.largestSize, ImageSize(height: 4, width: 3))
+        XCTAssertEqual(try gray.image(at: 1).pixels, [6, 7, 8, 9])
+        XCTAssertEqual(gray.tile(at: 1, CropWindow(top: 2, left: 0, height: 2, width: 2)).pixels, [8, 8, 9, 9])
+        XCTAssertTrue(gray.maskIsEmpty(at: 0))
+        XCTAssertFalse(gray.maskIsEmpty(at: 1))
+        XCTAssertEqual(try gray.mask(at: 1)?.pixels, [0, 255, 0, 0])
+        let rgb = try ArrayImages(pixels: pixels.prefix(30).map { $0 }, channels: 3, sizes: sizes)
+        XCTAssertEqual(try rgb.image(at: 1).pixels, Array(18..<30).map(UInt8.init))
+        XCTAssertThrowsError(try ArrayImages(pixels: [1], channels: 1, sizes: [ImageSize(height: 0, width: 1)]))
+        XCTAssertThrowsError(try ArrayImages(pixels: [], channels: 1, sizes: []))
+    }
+
+    /// Images of different sizes train one tiled detector (each contributes tiles in proportion to its
+    /// area), and scoring them together gives what scoring each alone gives.
+    func testATiledDetectorTakesImagesOfDifferentSizes() throws {
+        var rng = RandomSource(seed: 3)
+        let sizes = [ImageSize(height: 40, width: 72), ImageSize(height: 64, width: 64), ImageSize(height: 20, width: 50)]
+        let pixels = (0..<sizes.reduce(0) { $0 + $1.pixels }).map { _ in UInt8(90 + rng.integer(below: 60)) }
+        let images = try ArrayImages(pixels: pixels, channels: 1, sizes: sizes)
+        let layout = try TileLayout(size: 32)
+        XCTAssertEqual(sizes.map { layout.count(of: $0) }, [2 * 3, 2 * 2, 1 * 2])
+
+        let detector = try Detector(given: .object([("net", .string("FCDD_CNN28")), ("epochs", .number(1)), ("batch_size", .number(4)),
+                                                    ("tile_size", .number(32))]))
+        var samples = 0.0
+        try detector.fit(images, labels: nil, outliers: nil) { event in
+            if event["event"]?.stringValue == "start" { samples = event["samples"]?.doubleValue ?? 0 }
+            return true
+        }
+        XCTAssertEqual(samples, 12)
+        let together = try detector.inspect(images, maps: true)
+        XCTAssertEqual(together.maps?.count, sizes.reduce(0) { $0 + $1.pixels })
+        var offset = 0
+        for k in 0..<sizes.count {
+            let alone = try detector.inspect(try ArrayImages(pixels: try images.image(at: k).pixels, count: 1, channels: 1,
+                                                             height: sizes[k].height, width: sizes[k].width), maps: true)
+            XCTAssertEqual(together.scores[k], alone.scores[0], accuracy: 1e-5)
+            let part = Array(together.maps![offset..<(offset + sizes[k].pixels)])
+            XCTAssertEqual(zip(part, alone.maps!).map { abs($0 - $1) }.max()!, 0, accuracy: 1e-5)
+            offset += sizes[k].pixels
+        }
+    }
+
+    func testTiledSamplesMapToTheirImages() throws {
+        let sizes = [ImageSize(height: 8, width: 8), ImageSize(height: 16, width: 8), ImageSize(height: 4, width: 4)]
+        let images = try ArrayImages(pixels: [UInt8](repeating: 1, count: sizes.reduce(0) { $0 + $1.pixels }), channels: 1, sizes: sizes)
+        let spec = try PipelineSpec.generic(preprocessing: .none, channels: 1, height: 8, width: 8, rawHeight: 8, rawWidth: 8,
+                                            constants: ChannelConstants(mean: [0], std: [1]), groundTruthMaps: false)
+        let samples = TiledTrainingSamples(
+            images: images, indices: [0, 1, 2], channels: 1, layout: try TileLayout(size: 8),
+            supervisor: try OnlineSupervisor(mode: .noise, noise: .confetti, anomalousLabel: 1, outliers: nil),
+            pipeline: try ItemPipeline(spec: spec, training: false), labels: [0, 0, 0], wholeImageAnomalies: [])
+        XCTAssertEqual(samples.count, 1 + 2 + 1)
+        XCTAssertEqual((0..<4).map { samples.imagePosition(ofSample: $0) }, [0, 1, 1, 2])
+    }
+
     func testTileSettingsAreChecked() throws {
         XCTAssertThrowsError(try Settings.resolve(SettingsRequest(context: .detector, given: .object([("tile_stride", .number(8))]), dataShape: [1, 32, 32])))
         XCTAssertThrowsError(try Settings.resolve(SettingsRequest(context: .detector, given: .object([("tile_size", .number(16)), ("tile_stride", .number(17))]), dataShape: [1, 16, 16])))

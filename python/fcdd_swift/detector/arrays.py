@@ -21,7 +21,8 @@ def _array(x, what):
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as e:  # ragged lists of images of different sizes
-        raise InvalidArgumentError(f"{what} must be an array of images of one size: {e}") from None
+        raise InvalidArgumentError(f"{what} must be an array of images, or a list of images (H, W), (H, W, C) or "
+                                   f"(C, H, W): {e}") from None
     if arr.dtype.kind == "c":
         raise InvalidArgumentError(f"Complex data not supported: {what} must hold uint8 or float images")
     if arr.dtype.kind not in "uif":
@@ -48,8 +49,57 @@ def _to_uint8(arr, what):
     return np.rint(arr.astype(np.float64) * 255).astype(np.uint8)
 
 
-def images(x, what="X"):
-    """A C-contiguous uint8 array (N, C, H, W) from any accepted image array."""
+class ImageList:
+    """Images of different sizes, as the engine takes them (fcdd_detector_fit_sizes): one uint8 buffer with
+    each image's planar C x H x W bytes after the one before, and every image's height and width."""
+
+    def __init__(self, planar):
+        self.channels = planar[0].shape[0]
+        self.heights = np.ascontiguousarray([a.shape[1] for a in planar], dtype=np.int32)
+        self.widths = np.ascontiguousarray([a.shape[2] for a in planar], dtype=np.int32)
+        self.pixels = np.concatenate([a.reshape(-1) for a in planar])
+        self.shape = (len(planar), self.channels, None, None)   # as an (N, C, H, W) block, with no one size
+
+    def __len__(self):
+        return len(self.heights)
+
+    @property
+    def sizes(self):
+        return list(zip(self.heights.tolist(), self.widths.tolist()))
+
+    @property
+    def largest(self):
+        return int(self.heights.max()), int(self.widths.max())
+
+    def split(self, flat):
+        """Per-image arrays (H, W) of one value per pixel, from the values of all images one after the other."""
+        ends = np.cumsum(self.heights.astype(np.int64) * self.widths)
+        return [part.reshape(h, w) for part, (h, w) in zip(np.split(flat, ends[:-1]), self.sizes)]
+
+    def image(self, k):
+        """Image k as a (1, C, H, W) block."""
+        start = int((self.heights[:k].astype(np.int64) * self.widths[:k]).sum()) * self.channels
+        h, w = int(self.heights[k]), int(self.widths[k])
+        return self.pixels[start:start + self.channels * h * w].reshape(1, self.channels, h, w)
+
+
+def _is_ragged(x):
+    """A list or tuple of images whose sizes differ (numpy cannot make one array of them)."""
+    if not isinstance(x, (list, tuple)) or len(x) < 2:
+        return False
+    shapes = {np.shape(item) for item in x}
+    return len(shapes) > 1 and all(len(shape) in (2, 3) for shape in shapes)
+
+
+def images(x, what="X", ragged=False):
+    """A C-contiguous uint8 array (N, C, H, W) from any accepted image array; with `ragged`, also a list of
+    images of different sizes ((H, W), (H, W, C) or (C, H, W) each) as an ImageList."""
+    if ragged and _is_ragged(x):
+        planar = [images(np.asarray(item)[None], f"{what}[{k}]")[0] for k, item in enumerate(x)]
+        channels = {a.shape[0] for a in planar}
+        if len(channels) > 1:
+            raise ShapeError(f"{what}: the images must all be gray or all RGB; got {sorted(channels)} channels")
+        return ImageList(planar)
     arr = _array(x, what)
     if arr.ndim == 3:
         arr = arr[:, None]
@@ -88,6 +138,16 @@ def labels(y, n, what="y"):
         raise InvalidArgumentError(f"{what} must hold 0 (nominal) and 1 (anomalous) only; got "
                                    f"{np.unique(arr[~ok])[:5].tolist()}")
     return np.ascontiguousarray(arr.astype(np.int32))
+
+
+def list_masks(m, image_list, what="gtmaps"):
+    """The masks of an ImageList's images (a list of (H, W) maps at their sizes) as one uint8 buffer."""
+    if m is None:
+        return None
+    if not isinstance(m, (list, tuple)) or len(m) != len(image_list):
+        raise ShapeError(f"{what} must be a list of {len(image_list)} maps, one per image at its size")
+    return np.concatenate([masks(np.asarray(item)[None], 1, h, w, f"{what}[{k}]").reshape(-1)
+                           for k, (item, (h, w)) in enumerate(zip(m, image_list.sizes))])
 
 
 def masks(m, n, height, width, what="gtmaps"):

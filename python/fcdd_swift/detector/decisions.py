@@ -59,8 +59,8 @@ class DecisionsMixin:
         needs no masks ("max_fpr" without gtmaps is the same rule with 1 - max_fpr). Saved with the model.
         Returns self."""
         imgs = self._images(X)
-        n, _, h, w = imgs.shape
-        masks = arrays.masks(gtmaps, n, h, w)
+        ragged = isinstance(imgs, arrays.ImageList)
+        masks = arrays.list_masks(gtmaps, imgs) if ragged else arrays.masks(gtmaps, imgs.shape[0], *imgs.shape[2:])
         if method is None:
             method = "f1" if masks is not None and masks.any() else "quantile"
         if method not in ("f1", "max_fpr", "quantile"):
@@ -74,7 +74,8 @@ class DecisionsMixin:
         request = {"method": method, "max_fpr": self._rate(max_fpr, "max_fpr"), "quantile": q, "level": "pixel"}
         with self._lock:
             _, maps = self._native().infer(imgs, True)
-        pixel = native.choose_threshold(maps.reshape(-1), None if masks is None else masks.reshape(-1), request)
+        pooled = np.concatenate([m.reshape(-1) for m in maps]) if ragged else maps.reshape(-1)
+        pixel = native.choose_threshold(pooled, None if masks is None else masks.reshape(-1), request)
         with self._lock:
             self._set_thresholds(self.thresholds_.get("image"), pixel)
         return self

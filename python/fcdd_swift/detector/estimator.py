@@ -77,7 +77,7 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
 
     def _images(self, X, what="X"):
         self._native()  # not fitted: say so before looking at X
-        imgs = arrays.images(X, what)
+        imgs = arrays.images(X, what, ragged=True)
         between = self.__dict__.get("_between_epochs_")
         channels = between[1] if between is not None else self.data_shape_[0]
         if imgs.shape[1] != channels:
@@ -92,10 +92,12 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
 
         Parameters
         ----------
-        X : array (N, H, W), (N, H, W, C) or (N, C, H, W), uint8 or float in [0, 1]
+        X : array (N, H, W), (N, H, W, C) or (N, C, H, W), uint8 or float in [0, 1]; or a list of images of
+            different sizes ((H, W), (H, W, C) or (C, H, W) each; with ``tile_size`` every image is tiled at its
+            own resolution, without it they are resized to the network's input size)
         y : array (N,) or None
             1 marks a known anomaly (semi-supervised training), 0 a nominal image; None: all nominal.
-        gtmaps : array (N, H, W) or None
+        gtmaps : array (N, H, W) or None (a list of (H, W) maps for a list of images)
             Ground-truth maps of X (non-zero = anomalous pixel); maps of nominal images must be empty.
         callback : callable or None
             Called after every epoch with a dict (epoch, epochs, loss, loss_std, lr, seconds, images);
@@ -109,17 +111,24 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
             raise InvalidArgumentError(f"callback must be callable; got {callback!r}")
         handle = native.DetectorHandle.create(params.engine_settings(self.get_params()))  # the engine checks them
         try:
-            imgs = arrays.images(X)
-            n, c, h, w = imgs.shape
+            imgs = arrays.images(X, ragged=True)
+            n, c = imgs.shape[:2]
+            if isinstance(imgs, arrays.ImageList):
+                (h, w), masks = imgs.largest, arrays.list_masks(gtmaps, imgs)
+                sizes = f"{n} images of {c} x different sizes (up to {h}x{w})"
+            else:
+                h, w = imgs.shape[2:]
+                masks, sizes = arrays.masks(gtmaps, n, h, w), f"{n} images of {c}x{h}x{w}"
             labels = arrays.labels(y, n)
-            masks = arrays.masks(gtmaps, n, h, w)
             outliers = arrays.images(self.oe_data, "oe_data") if self.oe_data is not None else None
-            planned = settings.resolve("detector", params.engine_settings(self.get_params()), data_shape=(c, h, w),
+            tile = self.get_params().get("tile_size")
+            planned = settings.resolve("detector", params.engine_settings(self.get_params()),
+                                       data_shape=(c, tile, tile) if tile else (c, h, w),   # as the engine's fit
                                        has_outliers=outliers is not None or (labels is not None and (labels == 1).any()))
             anomalies = supervision.describe(planned["settings"], labels, masks, outliers)
             with self._lock:
                 progress = FitProgress(int(self.verbose), self._between_epochs(callback, handle, c),
-                                       plan=f"{n} images of {c}x{h}x{w}; anomalies: {anomalies}")
+                                       plan=f"{sizes}; anomalies: {anomalies}")
                 try:
                     pump = handle.fit(imgs, labels, masks, outliers, progress)
                 finally:
@@ -211,7 +220,8 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
         return (self.decision_function(X) > self.threshold_).astype(np.int64)
 
     def anomaly_map(self, X):
-        """Heatmaps (N, H, W) float32 at the images' resolution; higher = more anomalous."""
+        """Heatmaps (N, H, W) float32 at the images' resolution (a list of (H, W) maps for a list of images of
+        different sizes); higher = more anomalous."""
         _, maps = self._infer(X, maps=True)
         return maps
 
@@ -235,11 +245,11 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
         pixel_auroc (all pixels pooled), pixel_ap and aupro (normalised area up to FPR pro_limit); plus
         precision, recall and f1 at ``threshold_``. None where a metric is undefined (one class only)."""
         imgs = self._images(X)
-        n, _, h, w = imgs.shape
+        n = imgs.shape[0]
         labels = arrays.labels(y, n)
         if labels is None:
             raise InvalidArgumentError("evaluate needs labels y")
-        masks = arrays.masks(gtmaps, n, h, w)
+        masks = arrays.list_masks(gtmaps, imgs) if isinstance(imgs, arrays.ImageList) else arrays.masks(gtmaps, n, *imgs.shape[2:])
         if len(np.unique(labels)) < 2:
             only = "anomalous (1)" if labels[0] == 1 else "nominal (0)"
             warnings.warn(f"evaluate: y holds only {only} images, so image_auroc, ap and f1_max are undefined and "
@@ -247,7 +257,7 @@ class FCDD(params.ParamsMixin, DecisionsMixin):
         with self._lock:
             scores, maps = self._native().infer(imgs, masks is not None)
             threshold = self.__dict__.get("threshold_")   # none yet inside the first fit's callback
-        result = native.evaluate(scores, labels, maps, masks, pro_limit)
+        result = native.evaluate(scores, labels, maps, masks, pro_limit, imgs if isinstance(imgs, arrays.ImageList) else None)
         if threshold is None:
             result.update(threshold=None, precision=None, recall=None, f1=None)
             return result

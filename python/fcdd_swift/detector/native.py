@@ -9,6 +9,7 @@ import numpy as np
 from .._events import EventPump
 from .._handle import NativeHandle
 from .._lib import check, cpath, f32ptr, lib, read_json, take_bytes
+from .arrays import ImageList
 
 
 def _ptr(array):
@@ -48,17 +49,32 @@ class DetectorHandle(NativeHandle):
                                                                               data, nbytes))
 
     def fit(self, images, labels, masks, outliers, on_event):
-        """Trains in the engine (GIL released); returns the EventPump, which tells whether Ctrl-C stopped it."""
-        n, c, h, w = images.shape
+        """Trains in the engine (GIL released) on an (N, C, H, W) block or an ImageList; returns the EventPump,
+        which tells whether Ctrl-C stopped it."""
         oe_shape = outliers.shape if outliers is not None else (0, 0, 0, 0)
         pump = EventPump(on_event)
         with self._use() as ptr:
-            pump.run(lambda callback: lib.fcdd_detector_fit(
-                ptr, _ptr(images), n, c, h, w, _ptr(labels), _ptr(masks), _ptr(outliers), *oe_shape, callback, None))
+            if isinstance(images, ImageList):
+                pump.run(lambda callback: lib.fcdd_detector_fit_sizes(
+                    ptr, _ptr(images.pixels), len(images), images.channels, _ptr(images.heights), _ptr(images.widths),
+                    _ptr(labels), _ptr(masks), _ptr(outliers), *oe_shape, callback, None))
+            else:
+                n, c, h, w = images.shape
+                pump.run(lambda callback: lib.fcdd_detector_fit(
+                    ptr, _ptr(images), n, c, h, w, _ptr(labels), _ptr(masks), _ptr(outliers), *oe_shape, callback, None))
         return pump
 
     def infer(self, images, maps):
-        """Scores (float32, n) and, when `maps`, heatmaps (float32, n x H x W)."""
+        """Scores (float32, n) and, when `maps`, heatmaps: float32 (n, H, W) for a block, a list of (H, W)
+        arrays for an ImageList."""
+        if isinstance(images, ImageList):
+            scores = np.empty(len(images), np.float32)
+            heat = np.empty(int((images.heights.astype(np.int64) * images.widths).sum()), np.float32) if maps else None
+            with self._use() as ptr:
+                check(lib.fcdd_detector_infer_sizes(ptr, _ptr(images.pixels), len(images), images.channels,
+                                                    _ptr(images.heights), _ptr(images.widths), f32ptr(scores),
+                                                    f32ptr(heat)))
+            return scores, images.split(heat) if maps else None
         n, c, h, w = images.shape
         scores = np.empty(n, np.float32)
         heat = np.empty((n, h, w), np.float32) if maps else None
@@ -94,7 +110,12 @@ def choose_threshold(scores, labels, request):
 
 
 def decide(scores, maps, thresholds, min_area, want_masks):
-    """The engine's decisions (fcdd_decide): a record per image and, when asked, the (n, H, W) uint8 masks."""
+    """The engine's decisions (fcdd_decide): a record per image and, when asked, the (n, H, W) uint8 masks.
+    With maps as a list of (H, W) arrays (images of different sizes), each image is decided on its own and
+    the masks come back as a list."""
+    if isinstance(maps, list):
+        decided = [decide(scores[k:k + 1], m[None], thresholds, min_area, want_masks) for k, m in enumerate(maps)]
+        return [d[0][0] for d in decided], ([d[1][0] for d in decided] if want_masks else None)
     scores = np.ascontiguousarray(scores, dtype=np.float32)
     n = len(scores)
     h, w = (maps.shape[1], maps.shape[2]) if maps is not None else (0, 0)
@@ -104,10 +125,16 @@ def decide(scores, maps, thresholds, min_area, want_masks):
     return records, masks
 
 
-def evaluate(scores, labels, maps, masks, pro_limit):
-    """The engine's metrics (see fcdd_evaluate) as a dict."""
+def evaluate(scores, labels, maps, masks, pro_limit, image_list=None):
+    """The engine's metrics (see fcdd_evaluate) as a dict. For an ImageList `image_list`, maps is the list of
+    its (H, W) maps and masks its masks' buffer (arrays.list_masks)."""
     scores = np.ascontiguousarray(scores, dtype=np.float32)
     labels = np.ascontiguousarray(labels, dtype=np.int32)
+    if image_list is not None:
+        flat = np.ascontiguousarray(np.concatenate([m.reshape(-1) for m in maps]), np.float32) if maps is not None else None
+        result = read_json(lib.fcdd_evaluate_sizes, f32ptr(scores), _ptr(labels), len(scores), f32ptr(flat), _ptr(masks),
+                           _ptr(image_list.heights), _ptr(image_list.widths), float(pro_limit))
+        return {k: None if v is None else float(v) for k, v in result.items()}
     h, w = (maps.shape[1], maps.shape[2]) if maps is not None else (0, 0)
     result = read_json(lib.fcdd_evaluate, f32ptr(scores), _ptr(labels), len(scores), f32ptr(maps), _ptr(masks), h, w,
                        float(pro_limit))

@@ -25,8 +25,17 @@ def overlay(images, maps, quantile=None, normalize="local", alpha=0.5):
 
     Returns
     -------
-    ndarray uint8 (N, H, W, 3), or (H, W, 3) for one image
+    ndarray uint8 (N, H, W, 3), or (H, W, 3) for one image; a list of (H, W, 3) for lists of images and maps
+    of different sizes
     """
+    if isinstance(maps, (list, tuple)) and arrays._is_ragged(maps):
+        # Images of different sizes (a list, as FCDD.anomaly_map gives it for them): one overlay each.
+        if normalize == "global":
+            raise InvalidArgumentError("normalize='global' needs images of one size; use 'local' for a list of "
+                                       "images of different sizes")
+        if not isinstance(images, (list, tuple)) or len(images) != len(maps):
+            raise InvalidArgumentError(f"images must be a list of {len(maps)} images, one per map")
+        return [overlay(image, m, quantile, normalize, alpha) for image, m in zip(images, maps)]
     single = np.ndim(maps) == 2
     if single:
         images, maps = np.asarray(images)[None], np.asarray(maps)[None]
