@@ -45,11 +45,11 @@ private func infer(_ det: OpaquePointer?, _ images: () throws -> ArrayImages, _ 
                    _ maps: UnsafeMutablePointer<Float>?) throws {
     let handle = try object(det, DetectorHandle.self, "det")
     let scoresOut = try required(scores, "scores")
-    let result = try handle.detector.inspect(try images(), maps: maps != nil)
-    result.scores.withUnsafeBufferPointer { scoresOut.update(from: $0.baseAddress!, count: $0.count) }
-    if let maps, let values = result.maps {
-        values.withUnsafeBufferPointer { maps.update(from: $0.baseAddress!, count: $0.count) }
-    }
+    let block = try images()
+    // The heatmaps are written straight into the caller's buffer (one value per pixel of the images).
+    let mapsOut = maps.map { UnsafeMutableBufferPointer(start: $0, count: block.sizes.reduce(0) { $0 + $1.pixels }) }
+    let result = try handle.detector.inspect(block, mapsInto: mapsOut)
+    result.withUnsafeBufferPointer { scoresOut.update(from: $0.baseAddress!, count: $0.count) }
 }
 
 @_cdecl("fcdd_detector_create")

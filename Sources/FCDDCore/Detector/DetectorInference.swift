@@ -14,27 +14,41 @@ extension Detector {
     static let inferenceChunk = 64
 
     public func inspect(_ images: ArrayImages, maps wantMaps: Bool) throws -> DetectorOutput {
+        guard wantMaps else { return DetectorOutput(scores: try inspect(images, mapsInto: nil), maps: nil) }
+        let total = images.sizes.reduce(0) { $0 + $1.pixels }
+        try CheckedAllocation.reserve([total], elementSize: MemoryLayout<Float>.size, what: "the heatmaps")
+        var maps = [Float](repeating: 0, count: total)
+        let scores = try maps.withUnsafeMutableBufferPointer { try inspect(images, mapsInto: $0) }
+        return DetectorOutput(scores: scores, maps: maps)
+    }
+
+    /// Scores, with the heatmaps written into `maps` when given (one value per pixel of the images, each
+    /// image's map after the one before): the caller's buffer of the C ABI, so a map is written once.
+    public func inspect(_ images: ArrayImages, mapsInto maps: UnsafeMutableBufferPointer<Float>?) throws -> [Float] {
         let fitted = try requireFitted()
-        return try EngineRuntime.using(threads: threads ?? fitted.3.threads) { try inspect(images, fitted, maps: wantMaps) }
+        if let maps, maps.count != images.sizes.reduce(0, { $0 + $1.pixels }) {
+            throw EngineError.shapeMismatch("the heatmap buffer holds \(maps.count) values, not one per pixel of the images")
+        }
+        return try EngineRuntime.using(threads: threads ?? fitted.3.threads) { try inspect(images, fitted, mapsInto: maps) }
     }
 
     func inspect(_ images: ArrayImages, _ fitted: (Network, PipelineSpec, [Int], Settings),
-                         maps wantMaps: Bool) throws -> DetectorOutput {
+                 mapsInto maps: UnsafeMutableBufferPointer<Float>?) throws -> [Float] {
         let (network, spec, dataShape, settings) = fitted
         guard images.channels == dataShape[0] else {
             throw EngineError.shapeMismatch("the detector was fitted on \(dataShape[0])-channel images; got \(images.channels)-channel images")
         }
         if let size = settings.tileSize {
-            return try inspectTiles(images, fitted, layout: try TileLayout(size: size, stride: settings.tileStride), maps: wantMaps)
+            return try inspectTiles(images, fitted, layout: try TileLayout(size: size, stride: settings.tileStride), mapsInto: maps)
         }
         try network.reserveWorkingMemory(batch: min(images.count, Detector.inferenceChunk), training: false)
         let pipeline = try ItemPipeline(spec: spec, training: false)
         let source = ArrayImageSource(images, channels: spec.channels)
         let (rawH, rawW) = (spec.rawShape[1], spec.rawShape[2])
         let side = spec.shape[1]
-        var output = DetectorOutput(scores: [], maps: wantMaps ? [] : nil)
-        output.scores.reserveCapacity(images.count)
-        output.maps?.reserveCapacity(images.sizes.reduce(0) { $0 + $1.pixels })
+        var scores = [Float]()
+        scores.reserveCapacity(images.count)
+        var mapStart = 0
         var start = 0
         while start < images.count {
             let end = min(images.count, start + Detector.inferenceChunk), first = start
@@ -47,19 +61,25 @@ extension Detector {
                 return try pipeline(image, groundTruth: nil, &rng).image.data
             }
             let x = Tensor(shape: [inputs.count] + spec.shape, data: inputs.flatMap { $0 })
-            let result = try network.inspect(x, heatmaps: wantMaps, gaussStd: settings.gaussStd)
-            output.scores += result.scores
-            if wantMaps, let heat = result.heatmaps {
+            let result = try network.inspect(x, heatmaps: maps != nil, gaussStd: settings.gaussStd)
+            scores += result.scores
+            if let maps, let heat = result.heatmaps {
                 for k in 0..<inputs.count {
-                    let map = Array(heat.data[(k * side * side)..<((k + 1) * side * side)])
+                    let map = heat.data[(k * side * side)..<((k + 1) * side * side)]
                     let size = images.sizes[first + k]
-                    output.maps! += side == size.height && side == size.width ? map
-                        : MapResize.bilinear(map, height: side, width: side, toHeight: size.height, toWidth: size.width)
+                    let out = UnsafeMutableBufferPointer(rebasing: maps[mapStart..<(mapStart + size.pixels)])
+                    if side == size.height && side == size.width {
+                        _ = out.update(fromContentsOf: map)
+                    } else {
+                        _ = out.update(fromContentsOf: MapResize.bilinear(Array(map), height: side, width: side,
+                                                                           toHeight: size.height, toWidth: size.width))
+                    }
+                    mapStart += size.pixels
                 }
             }
             start = end
         }
-        return output
+        return scores
     }
 }
 

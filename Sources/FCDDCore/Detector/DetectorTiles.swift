@@ -2,11 +2,12 @@
 // resolution: every tile of the layout goes through the test transform and the network, batches of tiles
 // from one image or several fill the network's calls, the tiles' heatmaps are stitched into the image's
 // map (averaged where tiles overlap, TileStitching.swift) and the tiles' scores make the image's score.
-// Memory for one image: a batch of tiles, the image as handed over, and its map.
+// Memory for one image: a batch of tiles, the image as handed over, and its map, stitched straight into
+// the output.
 
 extension Detector {
     func inspectTiles(_ images: ArrayImages, _ fitted: (Network, PipelineSpec, [Int], Settings), layout: TileLayout,
-                      maps wantMaps: Bool) throws -> DetectorOutput {
+                      mapsInto maps: UnsafeMutableBufferPointer<Float>?) throws -> [Float] {
         let (network, spec, _, settings) = fitted
         let size = layout.size, chunk = Detector.inferenceChunk
         try network.reserveWorkingMemory(batch: chunk, training: false)
@@ -16,9 +17,14 @@ extension Detector {
         func windowsOf(_ image: Int) -> [CropWindow] { windows.count == 1 ? windows[0] : windows[image] }
         let tiles = (0..<images.count).flatMap { i in windowsOf(i).map { (image: i, window: $0) } }
 
-        var output = DetectorOutput(scores: [], maps: wantMaps ? [] : nil)
-        output.scores.reserveCapacity(images.count)
-        var tileScores = [Float](), stitcher: TileStitcher? = nil
+        var scores = [Float]()
+        scores.reserveCapacity(images.count)
+        var tileScores = [Float]()
+        var stitcher: TileStitcher? = nil
+        // An image smaller than a tile is stitched at one tile's size here, then its part is copied out.
+        var padded: UnsafeMutableBufferPointer<Float>? = nil
+        defer { padded?.deallocate() }
+        var mapStart = 0
         var start = 0
         while start < tiles.count {
             let batch = tiles[start..<min(tiles.count, start + chunk)]
@@ -30,34 +36,42 @@ extension Detector {
                 return try pipeline(raw, groundTruth: nil, &rng).image.data
             }
             let x = Tensor(shape: [inputs.count] + spec.shape, data: inputs.flatMap { $0 })
-            let result = try network.inspect(x, heatmaps: wantMaps, gaussStd: settings.gaussStd)
+            let result = try network.inspect(x, heatmaps: maps != nil, gaussStd: settings.gaussStd)
             for (k, tile) in batch.enumerated() {
                 let image = images.sizes[tile.image], covered = layout.coveredSize(image)
-                if wantMaps {
-                    if stitcher == nil { stitcher = try TileStitcher(height: covered.height, width: covered.width, layout: layout) }
+                if let maps {
+                    if stitcher == nil {
+                        let own = UnsafeMutableBufferPointer(rebasing: maps[mapStart..<(mapStart + image.pixels)])
+                        if covered == image {
+                            stitcher = TileStitcher(into: own, height: image.height, width: image.width, layout: layout)
+                        } else {
+                            try CheckedAllocation.reserve([covered.height, covered.width], elementSize: MemoryLayout<Float>.size,
+                                                          what: "the heatmap of an image smaller than a tile")
+                            padded?.deallocate()
+                            padded = .allocate(capacity: covered.pixels)
+                            stitcher = TileStitcher(into: padded!, height: covered.height, width: covered.width, layout: layout)
+                        }
+                    }
                     stitcher!.add(result.heatmaps!.data[(k * size * size)..<((k + 1) * size * size)], at: tile.window)
                 }
                 tileScores.append(result.scores[k])
                 guard tileScores.count == windowsOf(tile.image).count else { continue }
                 // The image's last tile: its score and map are complete.
-                output.scores.append(settings.tileScore.combine(tileScores[...], topK: settings.tileTopK))
+                scores.append(settings.tileScore.combine(tileScores[...], topK: settings.tileTopK))
                 tileScores.removeAll(keepingCapacity: true)
-                if var done = stitcher {
-                    stitcher = nil   // `done` now holds the map's only reference: finishing it copies nothing
-                    var map = done.finish()
+                if let done = stitcher {
+                    done.finish()
                     if covered != image {
-                        map = Detector.topLeft(map, width: covered.width, height: image.height, keepWidth: image.width)
+                        for y in 0..<image.height {
+                            for x in 0..<image.width { maps![mapStart + y * image.width + x] = padded![y * covered.width + x] }
+                        }
                     }
-                    if output.maps!.isEmpty { output.maps = map } else { output.maps! += map }   // one image: no copy
+                    stitcher = nil
+                    mapStart += image.pixels
                 }
             }
             start += batch.count
         }
-        return output
-    }
-
-    /// The top-left `height` x `keepWidth` part of a map `width` pixels wide.
-    static func topLeft(_ map: [Float], width: Int, height: Int, keepWidth: Int) -> [Float] {
-        (0..<height).flatMap { y in map[(y * width)..<(y * width + keepWidth)] }
+        return scores
     }
 }

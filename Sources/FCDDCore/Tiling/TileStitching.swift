@@ -6,44 +6,38 @@
 // context (the zero padding of its convolutions), and averaging with an overlapping tile that sees the
 // same pixels from further inside is what hides the seams.
 
-/// The heatmap of one image being assembled from its tiles, in place: the only full-size memory is the
-/// map itself (the counts of covering tiles are those of its row times those of its column).
+/// The heatmap of one image assembled from its tiles in memory it is given (the caller's output buffer,
+/// so the map is written once): the only full-size memory is the map itself (the counts of covering tiles
+/// are those of its row times those of its column).
 public struct TileStitcher {
     public let height: Int
     public let width: Int
     public let layout: TileLayout
-    public private(set) var map: [Float]
+    let map: UnsafeMutableBufferPointer<Float>
 
-    public init(height: Int, width: Int, layout: TileLayout) throws {
-        try CheckedAllocation.reserve([height, width], elementSize: MemoryLayout<Float>.size, what: "the stitched heatmap")
-        self.height = height; self.width = width; self.layout = layout
-        map = [Float](repeating: 0, count: height * width)
+    /// Stitches into `map` (height x width values, which it sets to zero first).
+    public init(into map: UnsafeMutableBufferPointer<Float>, height: Int, width: Int, layout: TileLayout) {
+        precondition(map.count == height * width)
+        self.height = height; self.width = width; self.layout = layout; self.map = map
+        map.update(repeating: 0)
     }
 
     /// Adds a tile's `size` x `size` map at `window`.
-    public mutating func add(_ tile: ArraySlice<Float>, at window: CropWindow) {
+    public func add(_ tile: ArraySlice<Float>, at window: CropWindow) {
         precondition(tile.count == layout.size * layout.size && window.height == layout.size && window.width == layout.size)
         let size = layout.size, first = tile.startIndex, w = width
-        map.withUnsafeMutableBufferPointer { out in
-            for y in 0..<size {
-                let row = (window.top + y) * w + window.left, source = first + y * size
-                for x in 0..<size { out[row + x] += tile[source + x] }
-            }
+        for y in 0..<size {
+            let row = (window.top + y) * w + window.left, source = first + y * size
+            for x in 0..<size { map[row + x] += tile[source + x] }
         }
     }
 
-    /// The map with every pixel averaged over the tiles that cover it. The stitcher gives its map away:
-    /// with no other reference to it, nothing is copied.
-    public mutating func finish() -> [Float] {
+    /// Averages every pixel over the tiles that cover it.
+    public func finish() {
         let rows = layout.coverage(along: height), columns = layout.coverage(along: width)
-        let w = width
-        map.withUnsafeMutableBufferPointer { out in
-            for y in 0..<height {
-                for x in 0..<w { out[y * w + x] /= Float(rows[y] * columns[x]) }
-            }
+        for y in 0..<height {
+            for x in 0..<width { map[y * width + x] /= Float(rows[y] * columns[x]) }
         }
-        defer { map = [] }
-        return map
     }
 }
 

@@ -26,12 +26,15 @@ final class TilingTests: XCTestCase {
         let layout = try TileLayout(size: 5, stride: 2)
         let (h, w) = (13, 11)
         func value(_ y: Int, _ x: Int) -> Float { Float(y * 100 + x) }
-        var stitcher = try TileStitcher(height: h, width: w, layout: layout)
-        for window in layout.windows(height: h, width: w) {
-            let tile = (0..<25).map { value(window.top + $0 / 5, window.left + $0 % 5) }
-            stitcher.add(tile[...], at: window)
+        var map = [Float](repeating: .nan, count: h * w)
+        map.withUnsafeMutableBufferPointer { buffer in
+            let stitcher = TileStitcher(into: buffer, height: h, width: w, layout: layout)
+            for window in layout.windows(height: h, width: w) {
+                let tile = (0..<25).map { value(window.top + $0 / 5, window.left + $0 % 5) }
+                stitcher.add(tile[...], at: window)
+            }
+            stitcher.finish()
         }
-        let map = stitcher.finish()
         XCTAssertEqual(map, (0..<(h * w)).map { value($0 / w, $0 % w) })
     }
 
