@@ -27,7 +27,7 @@ public enum ExportDescription {
         }
         // Files from before the thresholds were the engine's kept the image threshold in fs.FCDD's fields.
         let threshold = info.thresholds.image?.value ?? info.extra["user"]?["threshold"]?.doubleValue
-        let tiles = try tileLayout(info)
+        let tiles = try TileScoring.stored(in: info)
         return .object([
             ("format", .string("fcdd-swift-export")), ("version", .number(1)),
             ("engine_version", .string(FCDDVersion.string)),
@@ -45,15 +45,8 @@ public enum ExportDescription {
         ])
     }
 
-    /// The tiling of a detector fitted on tiles, from its stored settings; nil for other models.
-    static func tileLayout(_ info: SnapshotInfo) throws -> (layout: TileLayout, score: TileScore, topK: Int)? {
-        guard let settings = info.extra["detector"]?["settings"], let size = settings["tile_size"]?.intValue else { return nil }
-        let score = settings["tile_score"]?.stringValue.flatMap(TileScore.init(rawValue:)) ?? .max
-        return (try TileLayout(size: size, stride: settings["tile_stride"]?.intValue), score, settings["tile_top_k"]?.intValue ?? 1)
-    }
-
     /// The steps around the graph of a model fitted on tiles (fcdd_swift.deploy.tiles does them).
-    static func tiledSteps(_ tiles: (layout: TileLayout, score: TileScore, topK: Int), _ spec: PipelineSpec) -> String {
+    static func tiledSteps(_ tiles: TileScoring, _ spec: PipelineSpec) -> String {
         let s = tiles.layout.size
         let combine = tiles.score == .max ? "the highest tile score" : "the mean of the \(tiles.topK) highest tile scores"
         return "images of any size are cut into \(s)x\(s) tiles every \(tiles.layout.stride) pixels (the last tile of a row or column flush with the edge; images smaller than a tile have their edge pixels repeated), each tile as \(spec.channels)-channel values in [0, 1] (uint8 / 255), N x \(spec.channels) x \(s) x \(s); the tiles' anomaly maps are averaged where they overlap and the image's score is \(combine) (fcdd_swift.deploy.tiles.score_tiled)"

@@ -1,6 +1,6 @@
 // Scores and heatmaps of new images: the test transform of the fitted data (images of another size are
 // first resized to it), the network in eval mode, and heatmaps brought back to the images' resolution.
-// A detector fitted on tiles scores every tile of an image instead (DetectorTiles.swift).
+// A detector fitted on tiles scores every tile of an image instead (Tiling/TileScoring.swift).
 
 /// Scores (higher = more anomalous) and, when asked for, heatmaps at the images' sizes, one after the
 /// other (N x H x W for images of one size).
@@ -38,8 +38,8 @@ extension Detector {
         guard images.channels == dataShape[0] else {
             throw EngineError.shapeMismatch("the detector was fitted on \(dataShape[0])-channel images; got \(images.channels)-channel images")
         }
-        if let size = settings.tileSize {
-            return try inspectTiles(images, fitted, layout: try TileLayout(size: size, stride: settings.tileStride), mapsInto: maps)
+        if let tiles = try TileScoring(settings: settings) {
+            return try tiles.inspect(images, network: network, spec: spec, gaussStd: settings.gaussStd, mapsInto: maps)
         }
         try network.reserveWorkingMemory(batch: min(images.count, Detector.inferenceChunk), training: false)
         let pipeline = try ItemPipeline(spec: spec, training: false)

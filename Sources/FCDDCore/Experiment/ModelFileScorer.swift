@@ -2,7 +2,8 @@
 // preprocessed exactly like the test split of the run that wrote the model (the pipeline spec stored in
 // it), and its heatmap is brought back to the image's own resolution, so that masks, regions and
 // overlays are in the image's pixels. `fcdd-swift predict` and `fcdd-swift calibrate` score through here.
-// A detector model fitted on tiles scores each image tile by tile, as `fs.FCDD` does (DetectorTiles.swift).
+// A model fitted on tiles (an `fs.FCDD` model or a training run's snapshot) scores each image tile by tile,
+// as `fs.FCDD` does (Tiling/TileScoring.swift).
 
 public struct ModelFileScorer {
     /// One scored image: as read (at the model's channel count), its score and heatmap (height x width).
@@ -18,15 +19,14 @@ public struct ModelFileScorer {
     let network: Network
     let spec: PipelineSpec
     let pipeline: ItemPipeline
-    /// The detector of a model fitted on tiles, which scores whole images itself; nil otherwise.
-    let tiledDetector: Detector?
+    /// How a model fitted on tiles scores; nil for models that resize.
+    let tiles: TileScoring?
 
     /// Images per network call.
     static let chunk = 16
 
     public init(path: String, gaussStd: Double? = nil) throws {
-        let model = try ModelBytes.file(path)   // read once: the tiled detector is made from the same bytes
-        let (info, network) = try Snapshot.loadNetwork(model)
+        let (info, network) = try Snapshot.loadNetwork(try ModelBytes.file(path))
         guard info.preprocessing != .null else {
             throw EngineError.format("\(path) stores no preprocessing; it was not written by `fcdd-swift train` or fs.FCDD.save")
         }
@@ -37,23 +37,13 @@ public struct ModelFileScorer {
         pipeline = try ItemPipeline(spec: spec, training: false)
         self.gaussStd = gaussStd ?? info.gaussStd ?? 10
         network.eval()
-        tiledDetector = try ModelFileScorer.tiledDetector(model, info: info, gaussStd: gaussStd)
-    }
-
-    static func tiledDetector(_ model: ModelBytes, info: SnapshotInfo, gaussStd: Double?) throws -> Detector? {
-        guard let tile = info.extra["detector"]?["settings"]?["tile_size"], tile != .null else { return nil }
-        let detector = try Detector.load(model).detector
-        if let gaussStd, var resolved = detector.resolved {
-            resolved.settings.gaussStd = gaussStd
-            detector.resolved = resolved
-        }
-        return detector
+        tiles = try TileScoring.stored(in: info)
     }
 
     /// Scores `paths` in chunks; `each(index, result)` receives every image in order, an unreadable one as
     /// a failure (the others are still scored). Returns false from `each` to stop.
     public func score(_ paths: [String], maps: Bool, each: (Int, Result<Scored, EngineError>) throws -> Bool) throws {
-        if let detector = tiledDetector { return try scoreTiles(paths, detector: detector, maps: maps, each: each) }
+        if let tiles { return try scoreTiles(paths, tiles: tiles, maps: maps, each: each) }
         var start = 0
         while start < paths.count {
             let end = min(paths.count, start + ModelFileScorer.chunk), first = start
@@ -97,17 +87,19 @@ public struct ModelFileScorer {
 }
 
 extension ModelFileScorer {
-    /// One image after the other through the tiled detector (its tiles fill the network's batches).
-    func scoreTiles(_ paths: [String], detector: Detector, maps: Bool, each: (Int, Result<Scored, EngineError>) throws -> Bool) throws {
-        let channels = detector.dataShape?[0] ?? spec.channels
+    /// One image after the other, tile by tile (its tiles fill the network's batches).
+    func scoreTiles(_ paths: [String], tiles: TileScoring, maps: Bool, each: (Int, Result<Scored, EngineError>) throws -> Bool) throws {
         for (k, path) in paths.enumerated() {
             let result: Result<Scored, EngineError>
             do {
                 let read = try readImageFile(path: path)
-                let image = read.channels == channels ? read : read.converted(toChannels: channels)
-                let block = try ArrayImages(pixels: image.pixels, count: 1, channels: channels, height: image.height, width: image.width)
-                let output = try detector.inspect(block, maps: maps)
-                result = .success(Scored(image: image, score: output.scores[0], map: output.maps))
+                let image = read.channels == spec.channels ? read : read.converted(toChannels: spec.channels)
+                let block = try ArrayImages(pixels: image.pixels, count: 1, channels: spec.channels, height: image.height, width: image.width)
+                var map = [Float](repeating: 0, count: maps ? image.height * image.width : 0)
+                let scores = try map.withUnsafeMutableBufferPointer { buffer in
+                    try tiles.inspect(block, network: network, spec: spec, gaussStd: gaussStd, mapsInto: maps ? buffer : nil)
+                }
+                result = .success(Scored(image: image, score: scores[0], map: maps ? map : nil))
             } catch let e as EngineError {
                 result = .failure(e)
             } catch {
