@@ -3,16 +3,23 @@
 background that varies per image) with small defects of 4-16 pixels and their masks. The same network is
 trained two ways and tested on the same images:
 
-  resized  fs.FCDD as without tiles: every image resized to the network's size (224 for large images), so
-           a 6-pixel defect on 2048 pixels becomes less than one pixel;
-  tiled    fs.FCDD(tile_size=T): trained on random T x T tiles at full resolution, every tile of a test
-           image scored and the maps stitched at full resolution.
+  resized  fs.FCDD as without tiles, at the network's size (224 for images larger than 256 pixels), so a
+           6-pixel defect on 2048 pixels becomes less than one pixel. The training images are resized
+           here, before fit, as a user of this path would (PIL's antialiased bilinear, the resize the
+           detector applies itself, written in numpy below): fit on full-resolution images would draw
+           the synthetic anomalies on every training image at its stored size and resize it, every
+           epoch, which at 2048 pixels takes longer than all the rest. The test images stay at full
+           resolution: the detector resizes them to its fitted size and returns heatmaps at their own size;
+  tiled    fs.FCDD(tile_size=T): trained on random T x T tiles of the full-resolution training images,
+           every tile of a test image scored and the maps stitched at full resolution.
 
-Both get the same training compute: the resized detector runs as many epochs as it takes to see as many
-input pixels as the tiled one (batches of 64, no accumulation, the profile's other defaults). Each mode runs in a child process, which reports image AUROC, pixel AUROC, AUPRO
-(FPR up to 0.3), training seconds, seconds per test image and its peak resident memory. Then a tiled
-detector scores one --memory-side x --memory-side image (10,000 by default) in a child of its own, and the
-peak memory is set against the image and its map.
+Both modes are tested on the same full-resolution images, pixel AUROC and AUPRO against the
+full-resolution masks. Both get the same training compute: the resized detector runs as many epochs as it
+takes to see as many input pixels as the tiled one (batches of 64, no accumulation, the profile's other
+defaults). Each mode runs in a child process, which reports image AUROC, pixel AUROC, AUPRO (FPR up to
+0.3), training seconds (fit only, not the resize before it), seconds per test image and its peak resident
+memory. Then a tiled detector scores one --memory-side x --memory-side image (10,000 by default) in a
+child of its own, and the peak memory is set against the image and its map.
 
     python3 bench/tiles.py                         # 2048 px, 6 training and 16 test images
     python3 bench/tiles.py --side 1024 --epochs 4  # quicker
@@ -64,6 +71,37 @@ def surfaces(n, side, seed, defects=False):
     return images, masks
 
 
+def input_side(side):
+    """The detector's network side for square side x side images (Detector.inputSide for FCDD's fully
+    convolutional networks): their own side up to 256 pixels, else 224."""
+    return side if side <= 256 else 224
+
+
+def resize_bilinear(images, side):
+    """(N, H, W) uint8 images resized to side x side with PIL's antialiased bilinear filter (a triangle
+    whose support grows with the downscale factor; libImaging/Resample.c, as the engine's ImageResize.swift
+    does): a horizontal pass rounded to uint8, then a vertical one. Float weights instead of PIL's 22-bit
+    fixed point, so a pixel may differ from PIL's by one gray level."""
+    def weights(n_in, n_out):
+        scale = n_in / n_out
+        support = max(scale, 1.0)
+        w = np.zeros((n_out, n_in))
+        for o in range(n_out):
+            center = (o + 0.5) * scale
+            lo, hi = max(int(center - support + 0.5), 0), min(int(center + support + 0.5), n_in)
+            t = np.abs((np.arange(lo, hi) - center + 0.5) / support)
+            k = np.where(t < 1, 1 - t, 0)
+            w[o, lo:hi] = k / k.sum()
+        return w
+    n, h, w = images.shape
+    across, down = weights(w, side), weights(h, side)
+    out = np.empty((n, side, side), np.uint8)
+    for i, image in enumerate(images):
+        rows = np.clip(np.floor(image.astype(np.float64) @ across.T + 0.5), 0, 255)   # (h, side), as uint8
+        out[i] = np.clip(np.floor(down @ rows + 0.5), 0, 255)
+    return out
+
+
 def run_mode(args):
     import fcdd_swift as fs
     train, _ = surfaces(args.train, args.side, seed=1)
@@ -74,13 +112,15 @@ def run_mode(args):
     labels = np.r_[np.zeros(len(good), int), np.ones(len(bad), int)]
     per_axis = len(range(0, args.side - args.tile, args.stride)) + 1 if args.side > args.tile else 1
     # The same training compute: the resized detector sees as many input pixels as the tiled one (its
-    # images are resized to 224 x 224).
-    resized_epochs = max(1, round(args.epochs * per_axis ** 2 * args.tile ** 2 / 224 ** 2))
+    # images are resized to the network's side, 224 x 224 for large images).
+    side = input_side(args.side)
+    resized_epochs = max(1, round(args.epochs * per_axis ** 2 * args.tile ** 2 / side ** 2))
     common = dict(net=args.net, batch_size=64, acc_batches=1, seed=0, verbose=0, preproc=args.preproc)
     if args.mode == "tiled":
         det = fs.FCDD(**common, epochs=args.epochs, tile_size=args.tile, tile_stride=args.stride)
     else:
         det = fs.FCDD(**common, epochs=resized_epochs)
+        train = resize_bilinear(train, side) if side != args.side else train   # the test images stay as they are
     started = time.perf_counter()
     det.fit(train)
     trained = time.perf_counter() - started
