@@ -24,6 +24,8 @@ struct CustomFoldersDefinition: DatasetDefinition {
                                 groundTruthMaps: settings.groundTruthMaps)
     }
 
+    var trainsOnTiles: Bool { true }
+
     func checkFiles(_ settings: Settings) throws { _ = try folders(settings) }
 
     func classNames(_ settings: Settings) throws -> [String] { try folders(settings).classNames }
@@ -36,6 +38,9 @@ struct CustomFoldersDefinition: DatasetDefinition {
         }
         let train = try settings.superviseMode == .other ? data.balancedTrainSplit(nominalClass: c, using: &rng)
                                                        : data.trainSplit(nominalClass: c)
+        if let tiles = try TileScoring(settings: settings) {
+            return try prepareTiles(settings, data: data, train: train, nominalClass: c, tiles: tiles, rng: &rng, log: log)
+        }
         let nominalTrain = try data.trainSplit(nominalClass: c)
         // Normalisation constants from the nominal training images at 224x224 (reference 7.7).
         let stats = try ChannelStatistics.meanAndStd(count: nominalTrain.count, channels: 3, resize: .exact(height: 224, width: 224)) {
@@ -65,6 +70,40 @@ struct CustomFoldersDefinition: DatasetDefinition {
                                              rawShape: spec.rawShape),
             test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: settings.nominalLabel, originalMaps: originalMaps),
             preprocessing: spec.json)
+    }
+}
+
+extension CustomFoldersDefinition {
+    /// The run on tiles: training and test images read at their own resolution (TiledRunData.swift), the
+    /// constants from the nominal images' tiles, outlier images resized to a tile.
+    private func prepareTiles(_ settings: Settings, data: CustomFolderDataset, train: FileImageSplit, nominalClass c: Int,
+                              tiles: TileScoring, rng: inout RandomSource, log: (String) -> Void) throws -> PreparedDataset {
+        let images = try TiledRunData.read(train, indices: Array(0..<train.count), channels: 3, masks: settings.groundTruthMaps)
+        let labels = (0..<train.count).map { train.isAnomalous(at: $0) ? 1 : 0 }
+        let side = tiles.layout.size
+        let outliers = settings.drawsOutlierImages
+            ? try ImageNetOutlierExposure.outliers(settings, noise: settings.noiseMode, rawShape: [3, side, side], rng: &rng, log: log) : nil
+        let (samples, spec) = try TiledRunData.training(images, labels: labels, settings: settings, scoring: tiles,
+                                                        supervisor: try DatasetCatalog.supervisor(settings, outliers: outliers))
+        let largest = images.largestSize
+        log("custom on tiles: \(train.count) training images of class \(data.classNames[c]) (up to \(largest.height) x \(largest.width)), \(samples.count) tiles of \(side) x \(side) per epoch; mean \(spec.constants.mean), std \(spec.constants.std)")
+        let test = try data.testSplit(nominalClass: c)
+        let testImages = try TiledRunData.read(test, indices: Array(0..<test.count), channels: 3, masks: false)
+        // Maps of the nominal class's test images (all of them in the normal/anomalous layout), at the
+        // images' resolution; one-vs-rest test images of other classes are left out, as without tiles.
+        let groundTruth: (() throws -> [Int: RawImage])? = settings.groundTruthMaps ? {
+            var maps = [Int: RawImage]()
+            for i in 0..<test.count where test.classLabels[i] == c {
+                if test.groundTruthFiles![i] == nil && test.anomalous[i] {
+                    throw EngineError.notFound("custom dataset: the anomalous test image \(test.files[i]) has no ground-truth map; the pixel-level AUC needs maps for all anomalous test images")
+                }
+                maps[i] = try test.item(at: i).groundTruth
+            }
+            return maps
+        } : nil
+        let set = TiledTestSet(images: testImages, labels: (0..<test.count).map { test.isAnomalous(at: $0) ? 1 : 0 },
+                               scoring: tiles, spec: spec, groundTruth: groundTruth)
+        return PreparedDataset(className: data.classNames[c], train: samples, tiledTest: set, preprocessing: spec.json)
     }
 }
 

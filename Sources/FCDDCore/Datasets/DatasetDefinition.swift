@@ -54,6 +54,8 @@ protocol DatasetDefinition {
     var exclusiveNoiseModesUse: String { get }
     /// Whether `--offline-supervision` exists for the dataset.
     var offersOfflineSupervision: Bool { get }
+    /// Whether experiments can train and test on tiles of its images at their own resolution (`tile_size`).
+    var trainsOnTiles: Bool { get }
     /// Checks of an experiment's settings that only this dataset has, after the common ones
     /// (SettingsValidation.swift); `label` gives a setting's name with its option.
     func validateExperiment(_ settings: Settings, label: (String) -> String) throws
@@ -94,6 +96,7 @@ extension DatasetDefinition {
     var exclusiveNoiseModes: [NoiseMode] { [] }
     var exclusiveNoiseModesUse: String { "" }
     var offersOfflineSupervision: Bool { false }
+    var trainsOnTiles: Bool { false }
     func validateExperiment(_ settings: Settings, label: (String) -> String) throws {}
     func refusalNote(for preprocessing: PreprocessingKind) -> String { "" }
     var groundTruthMaps: GroundTruthMapSupport { .never }

@@ -45,10 +45,9 @@ extension Detector {
         let c = images.channels, largest = images.largestSize
 
         let netC = Detector.networkChannels(net: settings.net, dataChannels: c)
-        let tiles = try settings.tileSize.map { try TileLayout(size: $0, stride: settings.tileStride) }
-        if let tiles, let required = NetworkRegistry.requirements(of: settings.net)?.side, required != tiles.size {
-            throw EngineError.invalidArgument("\(settings.net) takes \(required)x\(required) inputs only; set tile_size \(required), or choose a fully convolutional network")
-        }
+        let scoring = try TileScoring(settings: settings)
+        try scoring?.check(net: settings.net)
+        let tiles = scoring?.layout
         let side = tiles?.size ?? Detector.inputSide(net: settings.net, height: largest.height, width: largest.width)
         let constants = try tiles.map { try Detector.tileConstants(images, nominal: nominal, channels: netC, layout: $0, settings: settings) }
             ?? Detector.resizedConstants(images, nominal: nominal, channels: netC, side: side, settings: settings)

@@ -139,8 +139,10 @@ public final class ExperimentRunner {
         let session = try TrainingSession(settings: settings, samples: data.train, seed: seed, resume: resumeFrom, log: dir.log)
         let network = session.network, trainer = session.trainer
         dir.log("##### NET RECEPTION \(network.reception.map { "{n: \($0.n), j: \($0.j), r: \($0.r), s: \($0.s)}" } ?? "none") #####")
-        let extra: JSONValue = .object([("dataset", .string(settings.dataset.rawValue)), ("nominal_class", .number(Double(c))),
-                                        ("class_name", .string(className)), ("seed", .number(Double(seed)))])
+        var extraFields: [(String, JSONValue)] = [("dataset", .string(settings.dataset.rawValue)), ("nominal_class", .number(Double(c))),
+                                                  ("class_name", .string(className)), ("seed", .number(Double(seed)))]
+        if let tiles = data.tiles { extraFields.append(("tiles", tiles.json)) }   // predict and export tile the same way
+        let extra: JSONValue = .object(extraFields)
         // The snapshot and history.json always describe a whole number of epochs: a stop or a crash
         // within an epoch leaves those of the epoch before, from which training continues exactly.
         func checkpoint() throws {
@@ -173,10 +175,21 @@ public final class ExperimentRunner {
 
         _ = keepGoing(.phase("testing"))
         try RunPictures.trainingPictures(trainer.loader, network: network, settings: settings, directory: dir, seed: seed)
-        guard let outputs = try TestPass.run(network: network, test: data.test, gaussStd: settings.gaussStd,
-                                             shouldContinue: { !self.stopped }) else { return result }
-        if Set(outputs.labels).count == 2 {
-            let roc = try ROCCurve.compute(labels: outputs.labels, scores: outputs.scores.map(Double.init))
+        let tested: (labels: [Int], scores: [Float], pixels: (() throws -> PixelRanking?)?)
+        var pictures: TestOutputs? = nil
+        switch data.test {
+        case .items(let test):
+            guard let outputs = try TestPass.run(network: network, test: test, gaussStd: settings.gaussStd,
+                                                 shouldContinue: { !self.stopped }) else { return result }
+            tested = (outputs.labels, outputs.scores, test.hasGroundTruth ? { try TestPass.pixelRanking(outputs, test: test) } : nil)
+            pictures = outputs
+        case .tiles(let set):
+            guard let outputs = try TestPass.runTiles(network: network, set: set, gaussStd: settings.gaussStd,
+                                                      shouldContinue: { !self.stopped }) else { return result }
+            tested = (outputs.labels, outputs.scores, set.groundTruth == nil ? nil : { try TestPass.pixelRanking(outputs, set: set) })
+        }
+        if Set(tested.labels).count == 2 {
+            let roc = try ROCCurve.compute(labels: tested.labels, scores: tested.scores.map(Double.init))
             result.auc = roc.auc
             result.roc = roc
             try dir.writeJSON("roc.json", roc.json)
@@ -185,9 +198,9 @@ public final class ExperimentRunner {
         } else {
             dir.log("the test split has only one label; no ROC")
         }
-        if data.test.hasGroundTruth {
+        if let pixels = tested.pixels {
             let ranking: PixelRanking?
-            do { ranking = try TestPass.pixelRanking(outputs, test: data.test) } catch let e as EngineError {
+            do { ranking = try pixels() } catch let e as EngineError {
                 // The original turns failed pixel-level scoring into a warning (reference 8.3).
                 dir.log("no pixel-level ROC: \(e)")
                 ranking = nil
@@ -201,7 +214,11 @@ public final class ExperimentRunner {
                 dir.log("##### GTMAP ROC TEST SCORE \(roc.auc) #####")
             }
         }
-        try RunPictures.testPictures(outputs, network: network, settings: settings, directory: dir, seed: seed)
+        if let pictures {
+            try RunPictures.testPictures(pictures, network: network, settings: settings, directory: dir, seed: seed)
+        } else {
+            dir.log("heatmap pictures are drawn at the network's input size, so a run on tiles draws none; `fcdd-swift predict \(snapshot) IMAGES` draws each image's heatmap overlay at its resolution")
+        }
         result.seconds = now() - started
         try dir.writeJSON(ExperimentLayout.resultFile, result.json)
         return result

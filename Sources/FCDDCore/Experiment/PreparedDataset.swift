@@ -28,14 +28,32 @@ public protocol TestSampleSource {
     func originalGroundTruth(at index: Int) throws -> RawImage?
 }
 
+/// How a run is tested.
+public enum TestSplit {
+    /// Preprocessed items at the network's input size.
+    case items(TestSampleSource)
+    /// Images at their own resolution, scored tile by tile (`tile_size`).
+    case tiles(TiledTestSet)
+}
+
 public struct PreparedDataset {
     public var className: String
     public var train: TrainingSampleSource
-    public var test: TestSampleSource
+    public var test: TestSplit
     /// Stored in snapshots: what `predict` needs to preprocess new images like the test split.
     public var preprocessing: JSONValue
 
     public init(className: String, train: TrainingSampleSource, test: TestSampleSource, preprocessing: JSONValue) {
-        self.className = className; self.train = train; self.test = test; self.preprocessing = preprocessing
+        self.className = className; self.train = train; self.test = .items(test); self.preprocessing = preprocessing
+    }
+
+    public init(className: String, train: TrainingSampleSource, tiledTest: TiledTestSet, preprocessing: JSONValue) {
+        self.className = className; self.train = train; self.test = .tiles(tiledTest); self.preprocessing = preprocessing
+    }
+
+    /// How the run's network scores on tiles (stored in its snapshot); nil when it resizes.
+    public var tiles: TileScoring? {
+        if case .tiles(let set) = test { return set.scoring }
+        return nil
     }
 }

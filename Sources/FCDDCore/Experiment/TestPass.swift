@@ -69,3 +69,36 @@ public enum TestPass {
         return try PixelRanking(scoreMaps: maps, groundTruth: masks)
     }
 }
+
+/// What a test pass on tiles collects: every image's score and its heatmap at its own resolution.
+public struct TiledTestOutputs {
+    public var labels: [Int]
+    public var scores: [Float]
+    public var maps: ScorePlanes
+}
+
+extension TestPass {
+    /// The test split of a run on tiles, scored tile by tile (TileScoring); nil when stopped first.
+    public static func runTiles(network: Network, set: TiledTestSet, gaussStd: Double,
+                                shouldContinue: () -> Bool = { true }) throws -> TiledTestOutputs? {
+        guard shouldContinue() else { return nil }
+        let sizes = set.images.sizes, total = sizes.reduce(0) { $0 + $1.pixels }
+        try CheckedAllocation.reserve([total], elementSize: MemoryLayout<Float>.size, what: "the test heatmaps")
+        var maps = [Float](repeating: 0, count: total)
+        let scores = try maps.withUnsafeMutableBufferPointer {
+            try set.scoring.inspect(set.images, network: network, spec: set.spec, gaussStd: gaussStd, mapsInto: $0)
+        }
+        return TiledTestOutputs(labels: set.labels, scores: scores, maps: try ScorePlanes(values: maps, sizes: sizes))
+    }
+
+    /// The pixel-level ranking of a run on tiles: the heatmaps against the ground-truth maps, both at the
+    /// images' resolution, pooled; nil when no image has a map.
+    public static func pixelRanking(_ outputs: TiledTestOutputs, set: TiledTestSet) throws -> PixelRanking? {
+        guard let read = set.groundTruth else { return nil }
+        let maps = try read()
+        let kept = maps.keys.sorted()
+        guard !kept.isEmpty else { return nil }
+        let planes = try ScorePlanes(values: kept.flatMap { outputs.maps.values[outputs.maps.plane($0)] }, sizes: kept.map { outputs.maps.sizes[$0] })
+        return try PixelRanking(planes: planes, groundTruth: try kept.map { try GroundTruthMask(grayImage: maps[$0]!) })
+    }
+}

@@ -112,13 +112,13 @@ public enum SettingsSchema {
                           help: "resume from the snapshot.safetensors of an earlier run").with(role: .runs),
         ]),
         ("tiles of large images", [
-            .optionalInteger("tile_size", \.tileSize, detector, flags: ["--tile-size"], range: 8...4096,
+            .optionalInteger("tile_size", \.tileSize, both, flags: ["--tile-size"], range: 8...4096,
                              help: "train and score on tiles of this side cut from the images at their own resolution (the network's input), and stitch the tiles' heatmaps at full resolution; null: images are resized to the network's size"),
-            .optionalInteger("tile_stride", \.tileStride, detector, flags: ["--tile-stride"], range: 1...4096,
+            .optionalInteger("tile_stride", \.tileStride, both, flags: ["--tile-stride"], range: 1...4096,
                              help: "pixels from one tile to the next (at most tile_size; smaller: overlapping tiles, whose maps are averaged); null: tile_size"),
-            .choice("tile_score", \.tileScore, detector, flags: ["--tile-score"],
+            .choice("tile_score", \.tileScore, both, flags: ["--tile-score"],
                     help: "how the tiles' scores make the image's: max (one anomalous tile flags the image) or top_k_mean (the mean of the tile_top_k highest)"),
-            .integer("tile_top_k", \.tileTopK, detector, flags: ["--tile-top-k"], range: 1...65536,
+            .integer("tile_top_k", \.tileTopK, both, flags: ["--tile-top-k"], range: 1...65536,
                      help: "tiles averaged by tile_score top_k_mean"),
         ]),
         ("evaluation and output", [

@@ -80,6 +80,15 @@ extension Settings {
                 throw EngineError.invalidArgument("\(label("noise_mode")) '\(noiseMode.rawValue)' works with online supervision only; leave \(label("offline_supervision")) off")
             }
         }
+        if tileSize != nil {
+            guard definition.trainsOnTiles else {
+                let offering = Dataset.allCases.filter(\.definition.trainsOnTiles).map(\.rawValue)
+                throw EngineError.invalidArgument("\(label("tile_size")) cuts tiles from images at their own resolution: experiments offer it for \(offering.joined(separator: ", ")), not \(name) (whose images are stored at one size); with arrays of any images use fs.FCDD(tile_size=...)")
+            }
+            guard nominalLabel == 0 else {
+                throw EngineError.invalidArgument("\(label("nominal_label")) 1 is not offered with \(label("tile_size")); use 0")
+            }
+        }
         try definition.validateExperiment(self, label: label)
     }
 }

@@ -33,6 +33,13 @@ public struct TileScoring: Equatable {
                   topK: max(1, json["tile_top_k"]?.intValue ?? 1))
     }
 
+    /// Refuses a network that insists on another input side than the tile's (those with dense layers).
+    public func check(net: String) throws {
+        if let required = NetworkRegistry.requirements(of: net)?.side, required != layout.size {
+            throw EngineError.invalidArgument("\(net) takes \(required)x\(required) inputs only; set tile_size \(required), or choose a fully convolutional network")
+        }
+    }
+
     /// The tiling a model file stores: a training run's snapshot under "tiles", an `fs.FCDD` model in its
     /// detector's settings; nil for models that resize.
     public static func stored(in info: SnapshotInfo) throws -> TileScoring? {
