@@ -165,10 +165,16 @@ def test_fcdd_swift_train_runs_on_tiles_and_predict_tiles_its_snapshot(tmp_path,
     assert abs(auc - result["auc"]) < 1e-9
 
 
-@pytest.mark.parametrize("dataset", ["fmnist", "mvtec"])
-def test_train_offers_tiles_for_image_folders_only(dataset, capsys):
+@pytest.mark.parametrize("dataset", ["fmnist", "cifar10", "imagenet"])
+def test_train_offers_tiles_for_images_at_their_own_size_only(dataset, capsys):
     assert main(["train", "-d", dataset, "--tile-size", "16", "--print-config"]) == 1
-    assert "experiments offer it for custom" in capsys.readouterr().err
+    assert "experiments offer it for custom, mvtec" in capsys.readouterr().err
+
+
+def test_mvtec_tiles_refuse_whole_defect_images_as_anomalies(capsys):
+    assert main(["train", "-d", "mvtec", "--tile-size", "64", "--noise-mode", "mvtec", "--supervise-mode", "noise",
+                 "--print-config"]) == 1
+    assert "do not fit tiles" in capsys.readouterr().err
 
 
 def test_a_run_on_tiles_killed_and_resumed_ends_with_the_uninterrupted_weights(tmp_path):

@@ -19,7 +19,12 @@ struct MVTecADDefinition: DatasetDefinition {
     var exclusiveNoiseModesUse: String { "MVTec-AD's defects" }
     var offersOfflineSupervision: Bool { true }
 
+    var trainsOnTiles: Bool { true }
+
     func validateExperiment(_ settings: Settings, label: (String) -> String) throws {
+        if settings.tileSize != nil && settings.drawsOutlierImages {
+            throw EngineError.invalidArgument("\(label("noise_mode")) '\(settings.noiseMode.rawValue)' draws whole defect images, which do not fit tiles; with \(label("tile_size")) use a synthetic noise mode such as confetti (the default)")
+        }
         if settings.nominalLabel != 0 {
             // MVTec's labels are fixed (nominal 0); ignoring the option would give the supervisor's
             // anomalies label 0 too and train on a single label.
@@ -53,6 +58,9 @@ struct MVTecADDefinition: DatasetDefinition {
         let noise = settings.noiseMode
         let data = try MVTecADDataset(dataDirectory: settings.datadir)
         log("MVTec-AD: \(data.cachePath) (\(data.cacheStatus))")
+        if let tiles = try TileScoring(settings: settings) {
+            return try prepareTiles(settings, data: data, nominalClass: c, tiles: tiles, log: log)
+        }
         let spec = try PipelineSpec.mvtec(normalClass: c, preprocessing: settings.preprocessing, rawSide: MVTecAD.cacheSide)
         let (trainPipe, testPipe) = try DatasetCatalog.pipelines(spec)
         var outliers: OutlierProvider? = nil
@@ -76,6 +84,34 @@ struct MVTecADDefinition: DatasetDefinition {
                                                       rawShape: spec.rawShape, rng: &rng),
             test: PipelineTestSamples(raw: test, pipeline: testPipe, nominalLabel: 0, originalMaps: { try masks.mask(at: $0) }),
             preprocessing: spec.json)
+    }
+}
+
+extension MVTecADDefinition {
+    /// The run on tiles: the class's original images (not the 240 x 240 cache) read at their resolution
+    /// (TiledRunData.swift), the constants from the training images' tiles, the pixel AUC against the
+    /// original masks; confetti anomalies drawn on the tiles.
+    private func prepareTiles(_ settings: Settings, data: MVTecADDataset, nominalClass c: Int, tiles: TileScoring,
+                              log: (String) -> Void) throws -> PreparedDataset {
+        let name = MVTecAD.classNames[c], classDirectory = DirectoryListing.join(data.root, name)
+        guard DirectoryListing.kind(of: classDirectory) == .directory else {
+            throw EngineError.notFound("MVTec-AD on tiles reads the original images, which the 240x240 cache does not hold: put the class folder at \(classDirectory). \(MVTecAD.layoutDescription(root: data.root))")
+        }
+        let cls = try data.cachedClass(c)
+        let train = FileImageSplit(name: "MVTec-AD \(name) train split", files: cls.trainPaths.map { DirectoryListing.join(classDirectory, $0) },
+                                   classLabels: cls.trainPaths.map { _ in MVTecAD.goodDefectID }, anomalous: cls.trainPaths.map { _ in false })
+        let images = try TiledRunData.read(train, indices: Array(0..<train.count), channels: 3, masks: false)
+        let (samples, spec) = try TiledRunData.training(images, labels: [Int](repeating: 0, count: train.count), settings: settings,
+                                                        scoring: tiles, supervisor: try DatasetCatalog.supervisor(settings, outliers: nil))
+        let largest = images.largestSize
+        log("MVTec-AD on tiles: \(train.count) training images of \(name) (up to \(largest.height) x \(largest.width)), \(samples.count) tiles of \(tiles.layout.size) x \(tiles.layout.size) per epoch")
+        let test = FileImageSplit(name: "MVTec-AD \(name) test split", files: cls.testPaths.map { DirectoryListing.join(classDirectory, $0) },
+                                  classLabels: cls.testDefectIDs, anomalous: cls.testDefectIDs.map { $0 != MVTecAD.goodDefectID })
+        let testImages = try TiledRunData.read(test, indices: Array(0..<test.count), channels: 3, masks: false)
+        let masks = try data.originalResolutionMasks(classIndex: c)
+        let set = TiledTestSet(images: testImages, labels: cls.testDefectIDs.map { $0 == MVTecAD.goodDefectID ? 0 : 1 }, scoring: tiles,
+                               spec: spec, groundTruth: { Dictionary(uniqueKeysWithValues: try (0..<masks.count).map { ($0, try masks.mask(at: $0)) }) })
+        return PreparedDataset(className: name, train: samples, tiledTest: set, preprocessing: spec.json)
     }
 }
 

@@ -51,6 +51,12 @@ public struct PreparedDataset {
         self.className = className; self.train = train; self.test = .tiles(tiledTest); self.preprocessing = preprocessing
     }
 
+    /// The preprocessed test items of a run that resizes; nil on tiles.
+    public var testItems: TestSampleSource? {
+        if case .items(let items) = test { return items }
+        return nil
+    }
+
     /// How the run's network scores on tiles (stored in its snapshot); nil when it resizes.
     public var tiles: TileScoring? {
         if case .tiles(let set) = test { return set.scoring }

@@ -88,6 +88,9 @@ extension Settings {
             guard nominalLabel == 0 else {
                 throw EngineError.invalidArgument("\(label("nominal_label")) 1 is not offered with \(label("tile_size")); use 0")
             }
+            guard !offlineSupervision else {
+                throw EngineError.invalidArgument("\(label("offline_supervision")) generates anomalies once per training image, not per tile; leave it off with \(label("tile_size"))")
+            }
         }
         try definition.validateExperiment(self, label: label)
     }

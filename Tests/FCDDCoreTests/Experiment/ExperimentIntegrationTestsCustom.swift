@@ -67,9 +67,9 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         XCTAssertEqual(try DatasetCatalog.classNames(config), ["bolts", "nuts"])
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         XCTAssertEqual(data.train.count, 4, "the normal training images of bolts")
-        XCTAssertEqual(try (0..<data.test.count).map { try data.test.sample(at: $0).label }, [1, 1, 0, 0],
+        XCTAssertEqual(try (0..<data.testItems!.count).map { try data.testItems!.sample(at: $0).label }, [1, 1, 0, 0],
                        "test = bolts' anomalous and normal folders (sorted) only")
-        XCTAssertFalse(data.test.hasGroundTruth)
+        XCTAssertFalse(data.testItems!.hasGroundTruth)
 
         let outcome = try runExperiment(json)
         let r = try XCTUnwrap(outcome.results.first)
@@ -98,11 +98,11 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
             XCTAssertEqual(gt.count, 224 * 224)
             if i < 4 { XCTAssertFalse(gt.contains(1), "normal images have all-zero maps") }
         }
-        XCTAssertTrue(data.test.hasGroundTruth)
-        for i in 0..<data.test.count {
-            let s = try data.test.sample(at: i)
+        XCTAssertTrue(data.testItems!.hasGroundTruth)
+        for i in 0..<data.testItems!.count {
+            let s = try data.testItems!.sample(at: i)
             XCTAssertEqual(try XCTUnwrap(s.groundTruth).contains(1), s.label == 1, "test map \(i)")
-            let original = try XCTUnwrap(try data.test.originalGroundTruth(at: i))
+            let original = try XCTUnwrap(try data.testItems!.originalGroundTruth(at: i))
             XCTAssertEqual(original.pixels.contains(255), s.label == 1)
         }
 
@@ -154,10 +154,10 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         try writeCustomNormalAnomalous(tmp + "/data", maps: true)
         let config = try experimentSettings(customConfig(tmp, [("ground_truth_maps", .bool(true)), ("nominal_label", .number(1))]))
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
-        for i in 0..<data.test.count {
-            let s = try data.test.sample(at: i)
+        for i in 0..<data.testItems!.count {
+            let s = try data.testItems!.sample(at: i)
             let gt = try XCTUnwrap(s.groundTruth)
-            let original = try XCTUnwrap(try data.test.originalGroundTruth(at: i))
+            let original = try XCTUnwrap(try data.testItems!.originalGroundTruth(at: i))
             // Nominal images (label 1) are 1 everywhere in both; anomalies have 0 on the defect.
             XCTAssertEqual(!gt.contains(0), s.label == 1, "test map \(i)")
             XCTAssertEqual(original.pixels.allSatisfy { $0 == 255 }, s.label == 1, "original map \(i)")
@@ -172,7 +172,7 @@ final class ExperimentIntegrationTestsCustom: XCTestCase {
         let config = try experimentSettings(json)
         let data = try DatasetCatalog.prepare(config, nominalClass: 1, seed: 0) { _ in }
         XCTAssertEqual(data.train.count, 6, "3 images of b plus 3 drawn from the other classes")
-        XCTAssertEqual(try (0..<data.test.count).map { try data.test.sample(at: $0).label }, [1, 1, 0, 0, 1, 1],
+        XCTAssertEqual(try (0..<data.testItems!.count).map { try data.testItems!.sample(at: $0).label }, [1, 1, 0, 0, 1, 1],
                        "test = all classes; b is nominal")
 
         let outcome = try runExperiment(json)

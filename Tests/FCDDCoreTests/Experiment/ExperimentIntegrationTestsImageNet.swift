@@ -94,10 +94,10 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         let config = try experimentSettings(imagenetConfig(tmp))
         let data = try DatasetCatalog.prepare(config, nominalClass: 3, seed: 0) { _ in }
         XCTAssertEqual(data.className, "American alligator")
-        XCTAssertEqual(data.test.count, 60, "test = the val images of all 30 classes, not of the extra val folders")
-        XCTAssertEqual(data.test.itemShape, [3, 224, 224])
-        XCTAssertFalse(data.test.hasGroundTruth)
-        let labels = try (0..<data.test.count).map { try data.test.sample(at: $0).label }
+        XCTAssertEqual(data.testItems!.count, 60, "test = the val images of all 30 classes, not of the extra val folders")
+        XCTAssertEqual(data.testItems!.itemShape, [3, 224, 224])
+        XCTAssertFalse(data.testItems!.hasGroundTruth)
+        let labels = try (0..<data.testItems!.count).map { try data.testItems!.sample(at: $0).label }
         XCTAssertEqual(labels.filter { $0 == 0 }.count, 2, "only the nominal class's val images are nominal")
         XCTAssertEqual(data.train.count, 4)
         // Online supervision: about half the training samples are outlier images with label 1.
@@ -117,8 +117,8 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { lines.append($0) }
         XCTAssertTrue(lines.contains("ImageNet-30: fixed test order from \(orderFile)"), "\(lines)")
         // Class 0 (acorn, n12267677) is last in sorted-wnid order, so first in the reversed order.
-        XCTAssertEqual(try data.test.sample(at: 0).label, 0)
-        XCTAssertEqual(try (1..<30).map { try data.test.sample(at: $0).label }, Array(repeating: 1, count: 29))
+        XCTAssertEqual(try data.testItems!.sample(at: 0).label, 0)
+        XCTAssertEqual(try (1..<30).map { try data.testItems!.sample(at: $0).label }, Array(repeating: 1, count: 29))
         // An order file for another test split size is refused with its path.
         try writeNumpyInt64(Array(0..<1500), orderFile)
         assertExperimentFails(imagenetConfig(tmp), isFormat, containing: [orderFile, "not a permutation of 0..<30"])
@@ -131,7 +131,7 @@ final class ExperimentIntegrationTestsImageNet: XCTestCase {
         let config = try experimentSettings(imagenetConfig(tmp, [("nominal_label", .number(1))]))
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         // Labels swap (reference 7.1): the nominal class is label 1 and positive, the other 29 classes 0.
-        let labels = try (0..<data.test.count).map { try data.test.sample(at: $0).label }
+        let labels = try (0..<data.testItems!.count).map { try data.testItems!.sample(at: $0).label }
         XCTAssertEqual(labels.filter { $0 == 1 }.count, 1)
         XCTAssertEqual(labels.count, 30)
         // Training: nominal images 1, outlier images 0 (both labels occur).
@@ -235,9 +235,9 @@ final class ExperimentIntegrationTestsPascalVOC: XCTestCase {
         let config = try experimentSettings(json)
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         XCTAssertEqual(data.train.count, 2, "training set = the horse images of the train split")
-        XCTAssertEqual(data.test.count, 4, "test set = the whole val split")
+        XCTAssertEqual(data.testItems!.count, 4, "test set = the whole val split")
         // Nominal label 1: horse images (v1, v3) are label 1, the positive class of the ROC.
-        XCTAssertEqual(try (0..<4).map { try data.test.sample(at: $0).label }, [0, 1, 0, 1])
+        XCTAssertEqual(try (0..<4).map { try data.testItems!.sample(at: $0).label }, [0, 1, 0, 1])
         // Training: horses keep label 1, outlier images get label 0.
         var rng = RandomSource(seed: 1)
         let trainLabels = try (0..<30).map { try data.train.sample(at: $0 % 2, rng: &rng).label }

@@ -74,17 +74,17 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
         for (c, name, count) in [(0, "bottle", 6), (1, "cable", 2)] {
             let data = try DatasetCatalog.prepare(config, nominalClass: c, seed: 0) { lines.append($0) }
             XCTAssertEqual(data.className, name)
-            XCTAssertEqual(data.test.count, count, "test = good and defective images of \(name) only")
-            XCTAssertEqual(data.test.itemShape, [3, 224, 224])
-            XCTAssertTrue(data.test.hasGroundTruth)
-            let labels = try (0..<data.test.count).map { try data.test.sample(at: $0).label }
+            XCTAssertEqual(data.testItems!.count, count, "test = good and defective images of \(name) only")
+            XCTAssertEqual(data.testItems!.itemShape, [3, 224, 224])
+            XCTAssertTrue(data.testItems!.hasGroundTruth)
+            let labels = try (0..<data.testItems!.count).map { try data.testItems!.sample(at: $0).label }
             XCTAssertEqual(labels.filter { $0 == 1 }.count, defects[name]!.count, "\(name): defects are label 1")
             // Original-resolution masks: the image size (64 or 300), zero for good images.
-            for i in 0..<data.test.count {
-                let mask = try XCTUnwrap(try data.test.originalGroundTruth(at: i))
+            for i in 0..<data.testItems!.count {
+                let mask = try XCTUnwrap(try data.testItems!.originalGroundTruth(at: i))
                 XCTAssertEqual(mask.height, c == 0 ? 64 : 300)
                 XCTAssertEqual(mask.pixels.contains(255), labels[i] == 1)
-                let small = try XCTUnwrap(try data.test.sample(at: i).groundTruth)
+                let small = try XCTUnwrap(try data.testItems!.sample(at: i).groundTruth)
                 XCTAssertEqual(small.count, 224 * 224)
                 XCTAssertEqual(small.contains(1), labels[i] == 1)
             }
@@ -168,5 +168,47 @@ final class ExperimentIntegrationTestsMVTec: XCTestCase {
         // A class index beyond the 15 classes.
         assertExperimentFails(mvtecConfig(tmp, [("classes", .array([.number(15)]))]), isInvalidArgument,
                               containing: ["class 15 does not exist"])
+    }
+}
+
+/// MVTec-AD on tiles: the original images (not the 240 x 240 cache) at their resolution, tested tile by
+/// tile with the pixel AUC against the original masks; the snapshot stores the tiling.
+final class ExperimentIntegrationTestsMVTecTiles: XCTestCase {
+    func testARunOnTilesReadsTheOriginalImages() throws {
+        let tmp = try makeTemporaryDirectory(self)
+        try writeMiniMVTec(tmp + "/data", bottleSide: 96, cableSide: 150)
+        let json = tinyConfig("mvtec", datadir: tmp + "/data", logdir: tmp + "/log", net: "FCDD_CNN28",
+                              [("classes", .array([.number(1)])), ("batch_size", .number(8)), ("tile_size", .number(32)),
+                               ("tile_stride", .number(24)), ("preproc", .string("aug1"))])
+        let settings = try experimentSettings(json)
+        var lines = [String]()
+        let data = try DatasetCatalog.prepare(settings, nominalClass: 1, seed: 0) { lines.append($0) }
+        XCTAssertNil(data.testItems)
+        guard case .tiles(let set) = data.test else { return XCTFail("not a test split on tiles") }
+        XCTAssertEqual(set.images.sizes, [ImageSize](repeating: ImageSize(height: 150, width: 150), count: 2))
+        XCTAssertEqual(set.labels, [1, 0])   // test/crack before test/good
+        XCTAssertEqual(data.train.count, 2 * 36, "two 150 x 150 training images of 6 x 6 tiles each")
+        XCTAssertEqual(data.train.itemShape, [3, 32, 32])
+        XCTAssertTrue(lines.contains { $0.contains("MVTec-AD on tiles: 2 training images of cable (up to 150 x 150)") }, "\(lines)")
+        let masks = try XCTUnwrap(set.groundTruth)()
+        XCTAssertEqual(masks[0]?.height, 150)
+        XCTAssertEqual(masks[0]?.pixels.contains(255), true)
+
+        let outcome = try runExperiment(json)
+        let result = try XCTUnwrap(outcome.results.first)
+        XCTAssertNotNil(result.auc)
+        XCTAssertNotNil(result.pixelAUC)
+        let (info, _) = try Snapshot.read(path: result.directory + "/snapshot.safetensors")
+        XCTAssertEqual(try TileScoring.stored(in: info), try TileScoring(settings: settings))
+        XCTAssertEqual(info.extra["tiles"]?["tile_size"]?.intValue, 32)
+    }
+
+    func testOnlyDatasetsOfImagesAtTheirOwnSizeTrainOnTiles() throws {
+        for dataset in ["fmnist", "cifar10", "imagenet", "pascalvoc"] {
+            XCTAssertThrowsError(try experimentSettings(tinyConfig(dataset, datadir: "/nonexistent", logdir: "/tmp/x", net: "FCDD_CNN28",
+                                                                   [("tile_size", .number(32))])), dataset)
+        }
+        XCTAssertThrowsError(try experimentSettings(tinyConfig("mvtec", datadir: "/nonexistent", logdir: "/tmp/x", net: "FCDD_CNN28",
+                                                               [("tile_size", .number(32)), ("offline_supervision", .bool(true))])))
     }
 }

@@ -90,12 +90,12 @@ final class ExperimentIntegrationTestsSynthetic: XCTestCase {
                                                            [("nominal_label", .number(1))]))
         let data = try DatasetCatalog.prepare(config, nominalClass: 0, seed: 0) { _ in }
         for i in [0, 1, 99, 100, 101, 150, 199] {
-            let s = try data.test.sample(at: i)
+            let s = try data.testItems!.sample(at: i)
             XCTAssertEqual(s.label, i < 100 ? 1 : 0, "image \(i): good images are nominal = label 1")
             let gt = try XCTUnwrap(s.groundTruth)
             if i < 100 { XCTAssertFalse(gt.contains(0), "image \(i): a nominal image is label 1 everywhere") }
             else { XCTAssertTrue(gt.contains(0) && gt.contains(1), "image \(i): defect pixels 0, the rest 1") }
-            let original = try XCTUnwrap(try data.test.originalGroundTruth(at: i))
+            let original = try XCTUnwrap(try data.testItems!.originalGroundTruth(at: i))
             XCTAssertEqual(original.pixels.allSatisfy { $0 == 255 }, i < 100, "image \(i)")
         }
     }
