@@ -218,3 +218,20 @@ def test_a_run_on_tiles_killed_and_resumed_ends_with_the_uninterrupted_weights(t
     assert got.keys() == expected.keys()
     for name in expected:
         np.testing.assert_allclose(got[name], expected[name], rtol=0, atol=1e-6, err_msg=name)
+
+
+def test_a_grid_varies_the_tile_size(tmp_path):
+    """tile_size is a content setting: a grid varies it, each combination a run on tiles of its size."""
+    import io
+    from fcdd_swift.grid import run_grid
+    from grid_support import run_results
+    custom_folders(tmp_path / "data")
+    base = {"dataset": "custom", "datadir": str(tmp_path / "data"), "logdir": str(tmp_path / "grid"), "it": 1,
+            "epochs": 1, "net": "FCDD_CNN28", "batch_size": 16, "noise_mode": "confetti", "ground_truth_maps": True}
+    run_grid(base, {"tile_size": [32, 48]}, stream=io.StringIO())
+    results = run_results(tmp_path / "grid")
+    assert sorted(results) == ["00_tile_size=32/normal_0/it_0", "01_tile_size=48/normal_0/it_0"]
+    assert all(auc is not None and pixel_auc is not None for auc, pixel_auc in results.values())
+    for name, size in [("00_tile_size=32", 32), ("01_tile_size=48", 48)]:
+        log = (tmp_path / "grid" / name / "normal_0" / "it_0" / "log.txt").read_text()
+        assert f"tiles of {size} x {size} per epoch" in log
