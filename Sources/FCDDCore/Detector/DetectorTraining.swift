@@ -49,7 +49,7 @@ extension Detector {
         try scoring?.check(net: settings.net)
         let tiles = scoring?.layout
         let side = tiles?.size ?? Detector.inputSide(net: settings.net, height: largest.height, width: largest.width)
-        let constants = try tiles.map { try Detector.tileConstants(images, nominal: nominal, channels: netC, layout: $0, settings: settings) }
+        let constants = try tiles.map { try TiledRunData.constants(images, nominal: nominal, channels: netC, layout: $0, settings: settings) }
             ?? Detector.resizedConstants(images, nominal: nominal, channels: netC, side: side, settings: settings)
         // Without tiles, images of one size are augmented at that size and then resized to the network's
         // (the original's order); images of different sizes are first resized to the network's size.
@@ -129,20 +129,6 @@ extension Detector {
             return image.height == side && image.width == side ? image : try image.resized(to: .exact(height: side, width: side))
         }
     }
-
-    /// Normalisation constants from the tiles of the nominal images (the grid of the layout; at most
-    /// `maxConstantTiles`, spread evenly over them, which is plenty for per-channel statistics).
-    static func tileConstants(_ images: ArrayImages, nominal: [Int], channels: Int, layout: TileLayout, settings: Settings) throws -> ChannelConstants {
-        let tiles = nominal.flatMap { k in layout.windows(of: images.sizes[k]).map { (image: k, window: $0) } }
-        let used = min(tiles.count, maxConstantTiles)
-        return try ChannelStatistics.constants(for: settings.preprocessing, count: used, channels: channels) { i in
-            let chosen = tiles[i * tiles.count / used]
-            let tile = images.tile(at: chosen.image, chosen.window)
-            return tile.channels == channels ? tile : tile.converted(toChannels: channels)
-        }
-    }
-
-    static let maxConstantTiles = 4096
 
     /// Masks must leave nominal images unmarked and are only used by the FCDD objective.
     private func checkMasks(_ images: ArrayImages, nominal: [Int], objective: Objective) throws {

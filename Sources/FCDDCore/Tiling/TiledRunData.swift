@@ -53,13 +53,28 @@ public enum TiledRunData {
         guard !nominal.isEmpty else { throw EngineError.invalidArgument("training on tiles needs nominal training images") }
         try scoring.check(net: settings.net)
         let side = scoring.layout.size
-        let constants = try Detector.tileConstants(images, nominal: nominal, channels: images.channels, layout: scoring.layout, settings: settings)
-        let spec = try PipelineSpec.generic(preprocessing: settings.preprocessing, channels: images.channels, height: side, width: side,
-                                            constants: constants, groundTruthMaps: images.hasMasks)
-        let samples = TiledTrainingSamples(images: images, indices: Array(labels.indices), channels: images.channels,
+        let channels = Detector.networkChannels(net: settings.net, dataChannels: images.channels)
+        let normalisation = try constants(images, nominal: nominal, channels: channels, layout: scoring.layout, settings: settings)
+        let spec = try PipelineSpec.generic(preprocessing: settings.preprocessing, channels: channels, height: side, width: side,
+                                            constants: normalisation, groundTruthMaps: images.hasMasks)
+        let samples = TiledTrainingSamples(images: images, indices: Array(labels.indices), channels: channels,
                                            layout: scoring.layout, supervisor: supervisor,
                                            pipeline: try ItemPipeline(spec: spec, training: true), labels: labels,
                                            wholeImageAnomalies: Set(labels.indices.filter { labels[$0] == 1 }))
         return (samples, spec)
     }
+
+    /// Normalisation constants from the tiles of the nominal images (the grid of the layout; at most
+    /// `maxConstantTiles`, spread evenly over them, which is plenty for per-channel statistics).
+    static func constants(_ images: ArrayImages, nominal: [Int], channels: Int, layout: TileLayout, settings: Settings) throws -> ChannelConstants {
+        let tiles = nominal.flatMap { k in layout.windows(of: images.sizes[k]).map { (image: k, window: $0) } }
+        let used = min(tiles.count, maxConstantTiles)
+        return try ChannelStatistics.constants(for: settings.preprocessing, count: used, channels: channels) { i in
+            let chosen = tiles[i * tiles.count / used]
+            let tile = images.tile(at: chosen.image, chosen.window)
+            return tile.channels == channels ? tile : tile.converted(toChannels: channels)
+        }
+    }
+
+    static let maxConstantTiles = 4096
 }
