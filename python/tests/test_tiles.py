@@ -235,3 +235,28 @@ def test_a_grid_varies_the_tile_size(tmp_path):
     for name, size in [("00_tile_size=32", 32), ("01_tile_size=48", 48)]:
         log = (tmp_path / "grid" / name / "normal_0" / "it_0" / "log.txt").read_text()
         assert f"tiles of {size} x {size} per epoch" in log
+
+
+def test_serve_scores_a_tiled_model_tile_by_tile(tiled, tmp_path):
+    """`fcdd-swift serve` with a model fitted on tiles: a large image's record equals FCDD.inspect of the
+    same detector, its heatmap at the image's size (a loopback server, three requests, stopped)."""
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+    pytest.importorskip("multipart")
+    import base64
+    from serve_support import Server, multipart, request
+    det = fs.FCDD.from_bytes(tiled.to_bytes())
+    det.calibrate_pixel_threshold(surfaces(6, 128, seed=31))
+    model = tmp_path / "tiled.fcdd"
+    det.save(str(model))
+    image = np.ascontiguousarray(surfaces(1, 200, seed=32, defect=7)[0][:, :170])
+    with Server([f"surface={model}"], str(tmp_path / "server.log")) as server:
+        body, kind = multipart([("big.png", fs.encode_png(image), "image/png")])
+        status, answer, _ = request(f"{server.url}/v1/models/surface/predict?heatmap=png", data=body,
+                                    headers={"Content-Type": kind})
+        assert status == 200, answer
+        record = answer["images"][0]
+        assert (record["width"], record["height"]) == (170, 200)
+        assert {k: record[k] for k in ("score", "label", "regions")} == det.inspect(image[None])[0]
+        assert fs.decode_image(base64.b64decode(record["heatmap"])).shape[:2] == (200, 170)
+        assert request(f"{server.url}/healthz")[0] == 200
