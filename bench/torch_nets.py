@@ -8,6 +8,10 @@ def torch_network(name, channels):
         return nn.Sequential(
             nn.Conv2d(c, 8, 5, padding=2), nn.BatchNorm2d(8, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
             nn.Conv2d(8, 16, 5, padding=2), nn.MaxPool2d(2, 2), nn.Conv2d(16, 1, 1))
+    if name == "FCDD_CNN28_W":
+        return nn.Sequential(
+            nn.Conv2d(c, 128, 5, padding=2), nn.BatchNorm2d(128, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
+            nn.Conv2d(128, 128, 5, padding=2), nn.MaxPool2d(2, 2), nn.Conv2d(128, 1, 1))
     if name == "FCDD_CNN32_LW3K":
         return nn.Sequential(
             nn.Conv2d(c, 128, 3, padding=1), nn.BatchNorm2d(128, eps=1e-4), nn.LeakyReLU(), nn.MaxPool2d(2, 2),
