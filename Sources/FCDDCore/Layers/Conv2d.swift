@@ -18,6 +18,10 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
     private var columnStorage = ReusableArray<Float>()   // the shared column matrix of single images
     private let workers = ConvolutionWorkers()
     private var derivedWeights: [Float] = []            // Winograd-transformed or flipped weights of the current pass
+    /// What `derivedWeights` holds and the weight version it came from: inference with fixed weights
+    /// transforms them once, not on every call (training changes them every step anyway).
+    private var derivedFrom: (form: DerivedForm, version: Int)?
+    private enum DerivedForm: Equatable { case winograd(transposedFlipped: Bool), flipped }
 
     /// PyTorch default initialisation: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     /// fan_in = C*K*K (kaiming_uniform with a = sqrt(5)).
@@ -274,6 +278,9 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
     }
 
     private func prepareWinogradWeights(_ w: Winograd3x3, transposedFlipped: Bool) {
+        let form = DerivedForm.winograd(transposedFlipped: transposedFlipped)
+        if let d = derivedFrom, d.form == form, d.version == weight.version, derivedWeights.count == w.weightCount { return }
+        derivedFrom = (form, weight.version)
         if derivedWeights.count != w.weightCount {
             derivedWeights = [Float](repeating: 0, count: w.weightCount)
         }
@@ -287,6 +294,8 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
     /// W' (C, OC*K*K) with W'[c][oc, kh, kw] = W[oc][c][K-1-kh, K-1-kw], into `derivedWeights`.
     private func prepareFlippedWeights() {
         let o = outChannels, c = inChannels, taps = kernel * kernel
+        if let d = derivedFrom, d.form == .flipped, d.version == weight.version, derivedWeights.count == o * c * taps { return }
+        derivedFrom = (.flipped, weight.version)
         if derivedWeights.count != o * c * taps { derivedWeights = [Float](repeating: 0, count: o * c * taps) }
         weight.value.data.withUnsafeBufferPointer { wp in
         derivedWeights.withUnsafeMutableBufferPointer { up in

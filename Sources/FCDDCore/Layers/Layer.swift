@@ -6,7 +6,10 @@
 public final class Parameter {
     /// Local name inside the owning layer, e.g. "weight" (PyTorch naming).
     public let name: String
-    public var value: Tensor
+    public var value: Tensor { didSet { version &+= 1 } }
+    /// Counts the changes of `value` (optimiser steps, loaded weights, in place or replaced), so that a
+    /// layer keeps what it derives from the value (Conv2d's transformed weights) until the value changes.
+    public private(set) var version = 0
     public var grad: Tensor
     public var trainable: Bool
 

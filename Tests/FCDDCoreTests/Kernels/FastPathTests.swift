@@ -68,6 +68,30 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// The Winograd-transformed weights are kept between calls while the weights stay the same, and made
+    /// again when they change in place (an optimiser step), are replaced (loaded weights), or when a
+    /// backward pass needed the flipped form in between.
+    func testTransformedWeightsFollowEveryChangeOfTheWeights() throws {
+        let conv = Conv2d(16, 16, kernel: 3, padding: 1, bias: true, rng: &rng)
+        let x = random([2, 16, 6, 6])
+        func check(_ what: String) {
+            let y = conv.forward(x, training: false)
+            let expected = directConvolution(x, conv.weight.value, conv.bias?.value.data)
+            assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, what)
+        }
+        check("first call")
+        check("second call, kept weights")
+        conv.weight.value.data.withUnsafeMutableBufferPointer { w in for k in w.indices { w[k] *= -0.5 } }
+        check("after an in-place change")
+        conv.weight.value.data[7] += 3
+        check("after one element changed")
+        conv.weight.value = random(conv.weight.value.shape)
+        check("after the weights were replaced")
+        let y = conv.forward(x, training: true)
+        _ = conv.backward(random(y.shape), needInputGrad: true)   // derives the transposed, flipped form
+        check("after a backward pass")
+    }
+
     func testStride1InputGradientByFlippedWeightsMatchesTheDirectSum() throws {
         for (k, p, h, w) in [(5, 2, 14, 14), (5, 0, 9, 7), (3, 2, 5, 6), (2, 1, 4, 5)] {
             let conv = Conv2d(3, 4, kernel: k, padding: p, rng: &rng)
