@@ -47,7 +47,7 @@ private func infer(_ det: OpaquePointer?, _ images: () throws -> ArrayImages, _ 
     let scoresOut = try required(scores, "scores")
     let block = try images()
     // The heatmaps are written straight into the caller's buffer (one value per pixel of the images).
-    let mapsOut = maps.map { UnsafeMutableBufferPointer(start: $0, count: block.sizes.reduce(0) { $0 + $1.pixels }) }
+    let mapsOut = maps.map { UnsafeMutableBufferPointer(start: $0, count: block.totalPixels) }
     let result = try handle.detector.inspect(block, mapsInto: mapsOut)
     result.withUnsafeBufferPointer { scoresOut.update(from: $0.baseAddress!, count: $0.count) }
 }

@@ -97,7 +97,7 @@ extension CustomFoldersDefinition {
                 if test.groundTruthFiles![i] == nil && test.anomalous[i] {
                     throw EngineError.notFound("custom dataset: the anomalous test image \(test.files[i]) has no ground-truth map; the pixel-level AUC needs maps for all anomalous test images")
                 }
-                maps[i] = try test.item(at: i).groundTruth
+                maps[i] = try test.groundTruth(at: i, imageSize: testImages.sizes[i])   // the image is decoded already
             }
             return maps
         } : nil

@@ -15,6 +15,8 @@ public struct ArrayImages {
     public let sizes: [ImageSize]
     /// The size every image has; nil when their sizes differ.
     public let uniformSize: ImageSize?
+    /// The pixels of all images together (one heatmap value each).
+    public let totalPixels: Int
     let pixels: [UInt8]
     /// Where image k's first pixel (`pixelStarts`) and its mask's first value (`planeStarts`) lie.
     let pixelStarts: [Int]
@@ -40,6 +42,7 @@ public struct ArrayImages {
         self.pixels = pixels; self.count = sizes.count; self.channels = channels
         self.sizes = sizes; self.masks = masks
         planeStarts = planes.starts
+        totalPixels = planes.total
         pixelStarts = planes.starts.map { $0 * channels }
         uniformSize = sizes.allSatisfy({ $0 == sizes[0] }) ? sizes[0] : nil
     }

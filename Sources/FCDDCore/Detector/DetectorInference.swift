@@ -15,9 +15,8 @@ extension Detector {
 
     public func inspect(_ images: ArrayImages, maps wantMaps: Bool) throws -> DetectorOutput {
         guard wantMaps else { return DetectorOutput(scores: try inspect(images, mapsInto: nil), maps: nil) }
-        let total = images.sizes.reduce(0) { $0 + $1.pixels }
-        try CheckedAllocation.reserve([total], elementSize: MemoryLayout<Float>.size, what: "the heatmaps")
-        var maps = [Float](repeating: 0, count: total)
+        try CheckedAllocation.reserve([images.totalPixels], elementSize: MemoryLayout<Float>.size, what: "the heatmaps")
+        var maps = [Float](repeating: 0, count: images.totalPixels)
         let scores = try maps.withUnsafeMutableBufferPointer { try inspect(images, mapsInto: $0) }
         return DetectorOutput(scores: scores, maps: maps)
     }
@@ -26,7 +25,7 @@ extension Detector {
     /// image's map after the one before): the caller's buffer of the C ABI, so a map is written once.
     public func inspect(_ images: ArrayImages, mapsInto maps: UnsafeMutableBufferPointer<Float>?) throws -> [Float] {
         let fitted = try requireFitted()
-        if let maps, maps.count != images.sizes.reduce(0, { $0 + $1.pixels }) {
+        if let maps, maps.count != images.totalPixels {
             throw EngineError.shapeMismatch("the heatmap buffer holds \(maps.count) values, not one per pixel of the images")
         }
         return try EngineRuntime.using(threads: threads ?? fitted.3.threads) { try inspect(images, fitted, mapsInto: maps) }

@@ -82,13 +82,12 @@ extension TestPass {
     public static func runTiles(network: Network, set: TiledTestSet, gaussStd: Double,
                                 shouldContinue: () -> Bool = { true }) throws -> TiledTestOutputs? {
         guard shouldContinue() else { return nil }
-        let sizes = set.images.sizes, total = sizes.reduce(0) { $0 + $1.pixels }
-        try CheckedAllocation.reserve([total], elementSize: MemoryLayout<Float>.size, what: "the test heatmaps")
-        var maps = [Float](repeating: 0, count: total)
+        try CheckedAllocation.reserve([set.images.totalPixels], elementSize: MemoryLayout<Float>.size, what: "the test heatmaps")
+        var maps = [Float](repeating: 0, count: set.images.totalPixels)
         let scores = try maps.withUnsafeMutableBufferPointer {
             try set.scoring.inspect(set.images, network: network, spec: set.spec, gaussStd: gaussStd, mapsInto: $0)
         }
-        return TiledTestOutputs(labels: set.labels, scores: scores, maps: try ScorePlanes(values: maps, sizes: sizes))
+        return TiledTestOutputs(labels: set.labels, scores: scores, maps: try ScorePlanes(values: maps, sizes: set.images.sizes))
     }
 
     /// The pixel-level ranking of a run on tiles: the heatmaps against the ground-truth maps, both at the

@@ -3,7 +3,6 @@
 // the MVTec / custom-GT pipelines can apply the same choice to the image and its ground-truth map
 // (the original's `MultiCompose`, reference 7.4).
 
-/// A crop window in pixel coordinates of the (padded) image.
 /// The height and width of one image or map.
 public struct ImageSize: Equatable {
     public var height: Int
@@ -12,6 +11,7 @@ public struct ImageSize: Equatable {
     public var pixels: Int { height * width }
 }
 
+/// A crop window in pixel coordinates of the (padded) image.
 public struct CropWindow: Equatable {
     public var top: Int, left: Int, height: Int, width: Int
     public init(top: Int, left: Int, height: Int, width: Int) {

@@ -19,18 +19,14 @@ public struct TiledTestSet {
 }
 
 public enum TiledRunData {
-    /// The images at `indices` of `source` (at its channel count, or converted to `channels`) with their
-    /// ground-truth maps when `masks`, decoded in parallel into one block.
-    public static func read(_ source: ImageSource, indices: [Int], channels: Int, masks: Bool) throws -> ArrayImages {
+    /// The images at `indices` of `split` (converted to `channels`) with their ground-truth maps when
+    /// `masks`, each file decoded once, in parallel, into one block.
+    public static func read(_ split: FileImageSplit, indices: [Int], channels: Int, masks: Bool) throws -> ArrayImages {
         guard !indices.isEmpty else { throw EngineError.invalidArgument("no images to read") }
         let items = try Parallel.map(indices.count) { k -> (RawImage, RawImage?) in
-            var image = try source.image(at: indices[k])
+            var (image, map) = masks ? try split.item(at: indices[k]) : (try split.image(at: indices[k]), nil)
             if image.channels != channels { image = image.converted(toChannels: channels) }
-            guard masks, let map = try source.groundTruth(at: indices[k]) else { return (image, nil) }
-            guard map.height == image.height && map.width == image.width else {
-                throw EngineError.shapeMismatch("ground-truth map \(map.height) x \(map.width) of an image of \(image.height) x \(image.width)")
-            }
-            return (image, map.channels == 1 ? map : map.firstChannel)
+            return (image, map)
         }
         let sizes = items.map { ImageSize(height: $0.0.height, width: $0.0.width) }
         let total = sizes.reduce(0) { $0 + $1.pixels }

@@ -71,19 +71,18 @@ class ImageList:
     def largest(self):
         return int(self.heights.max()), int(self.widths.max())
 
+    @property
+    def pixel_count(self):
+        """The pixels of all images together (one heatmap value each)."""
+        return int((self.heights.astype(np.int64) * self.widths).sum())
+
     def split(self, flat):
         """Per-image arrays (H, W) of one value per pixel, from the values of all images one after the other."""
         ends = np.cumsum(self.heights.astype(np.int64) * self.widths)
         return [part.reshape(h, w) for part, (h, w) in zip(np.split(flat, ends[:-1]), self.sizes)]
 
-    def image(self, k):
-        """Image k as a (1, C, H, W) block."""
-        start = int((self.heights[:k].astype(np.int64) * self.widths[:k]).sum()) * self.channels
-        h, w = int(self.heights[k]), int(self.widths[k])
-        return self.pixels[start:start + self.channels * h * w].reshape(1, self.channels, h, w)
 
-
-def _is_ragged(x):
+def is_ragged(x):
     """A list or tuple of images whose sizes differ (numpy cannot make one array of them)."""
     if not isinstance(x, (list, tuple)) or len(x) < 2:
         return False
@@ -94,7 +93,7 @@ def _is_ragged(x):
 def images(x, what="X", ragged=False):
     """A C-contiguous uint8 array (N, C, H, W) from any accepted image array; with `ragged`, also a list of
     images of different sizes ((H, W), (H, W, C) or (C, H, W) each) as an ImageList."""
-    if ragged and _is_ragged(x):
+    if ragged and is_ragged(x):
         planar = [images(np.asarray(item)[None], f"{what}[{k}]")[0] for k, item in enumerate(x)]
         channels = {a.shape[0] for a in planar}
         if len(channels) > 1:

@@ -69,7 +69,7 @@ class DetectorHandle(NativeHandle):
         arrays for an ImageList."""
         if isinstance(images, ImageList):
             scores = np.empty(len(images), np.float32)
-            heat = np.empty(int((images.heights.astype(np.int64) * images.widths).sum()), np.float32) if maps else None
+            heat = np.empty(images.pixel_count, np.float32) if maps else None
             with self._use() as ptr:
                 check(lib.fcdd_detector_infer_sizes(ptr, _ptr(images.pixels), len(images), images.channels,
                                                     _ptr(images.heights), _ptr(images.widths), f32ptr(scores),

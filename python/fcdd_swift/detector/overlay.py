@@ -28,7 +28,7 @@ def overlay(images, maps, quantile=None, normalize="local", alpha=0.5):
     ndarray uint8 (N, H, W, 3), or (H, W, 3) for one image; a list of (H, W, 3) for lists of images and maps
     of different sizes
     """
-    if isinstance(maps, (list, tuple)) and arrays._is_ragged(maps):
+    if isinstance(maps, (list, tuple)) and arrays.is_ragged(maps):
         # Images of different sizes (a list, as FCDD.anomaly_map gives it for them): one overlay each.
         if normalize == "global":
             raise InvalidArgumentError("normalize='global' needs images of one size; use 'local' for a list of "

@@ -63,16 +63,22 @@ public struct FileImageSplit: AnomalyLabeledSource {
     /// must have the image's height and width.
     public func item(at index: Int) throws -> (image: RawImage, groundTruth: RawImage?) {
         let image = try self.image(at: index)
-        guard let maps = groundTruthFiles else { return (image, nil) }
+        return (image, try groundTruth(at: index, imageSize: ImageSize(height: image.height, width: image.width)))
+    }
+
+    /// The map of image `index` when the image's size is already known, without decoding the image: the
+    /// stored map (first channel; it must have that size) or the constant map.
+    public func groundTruth(at index: Int, imageSize: ImageSize) throws -> RawImage? {
+        guard let maps = groundTruthFiles else { return nil }
+        try checkIndex(index, count, name)
         guard let mapPath = maps[index] else {
-            let value: UInt8 = anomalous[index] ? 255 : 0
-            return (image, RawImage(channels: 1, height: image.height, width: image.width, value: value))
+            return RawImage(channels: 1, height: imageSize.height, width: imageSize.width, value: anomalous[index] ? 255 : 0)
         }
         let map = try readImageFile(path: mapPath).firstChannel
-        guard map.height == image.height && map.width == image.width else {
-            throw EngineError.shapeMismatch("\(mapPath): ground-truth map is \(map.height) x \(map.width) but its image \(files[index]) is \(image.height) x \(image.width)")
+        guard map.height == imageSize.height && map.width == imageSize.width else {
+            throw EngineError.shapeMismatch("\(mapPath): ground-truth map is \(map.height) x \(map.width) but its image \(files[index]) is \(imageSize.height) x \(imageSize.width)")
         }
-        return (image, map)
+        return map
     }
 
     /// The items at `indices` (in that order, repeats allowed), e.g. a limited or balanced pool.
