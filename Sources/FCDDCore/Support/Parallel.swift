@@ -105,17 +105,48 @@ private final class WorkBox {
     init(_ work: @escaping () -> Void) { self.work = work }
 }
 
-/// Persistent helper threads. The caller publishes a job and then bumps the ticket of each helper it
-/// needs; helpers spin briefly on their ticket (layers of a step follow each other within microseconds)
-/// and then sleep on a condition variable. Only ticketed helpers touch the job, and the caller waits for
-/// all of them before it lets go of the job, so a job is never read after it is gone.
+/// Persistent helper threads. The caller publishes a job, runs its first chunk itself and then claims
+/// any chunk no helper has started yet, so a helper that is slow to wake costs its share of the work at
+/// most, never a wait. Helpers poll for a new job for a while (a network's layers follow each other
+/// within microseconds, and so do the calls of a server scoring one image at a time) before they sleep
+/// on a condition variable. A job is an object that helpers hold while they run its chunks; the caller
+/// returns once every chunk has finished, so the scratch and the memory a chunk writes are never used
+/// after the call.
 private final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
     private final class Helper {
-        let ticket = Atomic<Int>(0)
-        /// Set before a last ticket: the helper ends its thread instead of running a job.
+        /// Set before a last wake-up: the helper ends its thread instead of looking for work.
         let retired = Atomic<Bool>(false)
+    }
+
+    private final class Job: @unchecked Sendable {
+        let chunks: [Range<Int>]
+        let scratch: [UnsafeMutablePointer<Float>]
+        let body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+        /// The next chunk to claim; chunk 0 is the caller's.
+        let next = Atomic<Int>(1)
+        let unfinished: Atomic<Int>
+        /// Set by a caller that gave up polling and sleeps until the last chunk finishes.
+        let callerSleeps = Atomic<Bool>(false)
+
+        init(_ chunks: [Range<Int>], _ scratch: [UnsafeMutablePointer<Float>],
+             _ body: @escaping (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+            self.chunks = chunks; self.scratch = scratch; self.body = body
+            unfinished = Atomic(chunks.count)
+        }
+
+        /// Runs chunk `c` (claimed by this thread); true when it was the last to finish.
+        func run(_ c: Int) -> Bool {
+            body(c, chunks[c], scratch[c])
+            return unfinished.subtract(1, ordering: .sequentiallyConsistent).newValue == 0
+        }
+
+        /// Claims the next unstarted chunk, or nil when every chunk is taken.
+        func claim() -> Int? {
+            let c = next.add(1, ordering: .relaxed).oldValue
+            return c < chunks.count ? c : nil
+        }
     }
 
     /// Scratch memory of one worker (index 0 is the caller's), kept for the next call.
@@ -135,20 +166,25 @@ private final class WorkerPool: @unchecked Sendable {
 
     /// Held by the one caller that currently owns the pool.
     private var ownership = pthread_mutex_t()
-    /// Guards the sleep and wake-up of helpers and of the waiting caller.
+    /// Guards `job`, and the sleep and wake-up of helpers and of the waiting caller.
     private var lock = pthread_mutex_t()
     private var wake = pthread_cond_t()
     private var done = pthread_cond_t()
-    private let remaining = Atomic<Int>(0)
-    private var job: (chunks: [Range<Int>], scratch: [UnsafeMutablePointer<Float>], body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void)?
-    private var helpers: [Helper] = []   // helper h runs chunk h + 1
+    private var job: Job?
+    /// Counts published jobs (and retirements): a helper polls it for a change.
+    private let generation = Atomic<Int>(0)
+    /// Helpers asleep or about to sleep on `wake`: a job is announced on the condition only when one is.
+    private let sleepers = Atomic<Int>(0)
+    private var helpers: [Helper] = []
     /// Once a helper could not be started, the number of workers there are (helpers + the caller): calls
     /// use no more, instead of trying (and failing) to start threads again at every call.
     private let startable = Atomic<Int>(Int.max)
     var startableWorkers: Int { startable.load(ordering: .relaxed) }
 
-    /// Polls of an atomic before a thread goes to sleep; short enough not to steal a busy machine's cores.
-    private static let spinPolls = 20_000
+    /// How long a helper polls for the next job, and the caller for the helpers' last chunks, before
+    /// sleeping. Waking a sleeping thread takes tens of microseconds on a virtual machine, longer than a
+    /// small network's layer; polling longer would take a busy machine's cores from other work.
+    private static let pollNanoseconds: UInt64 = 300_000
 
     private init() {
         pthread_mutex_init(&ownership, nil)
@@ -157,8 +193,8 @@ private final class WorkerPool: @unchecked Sendable {
         pthread_cond_init(&done, nil)
     }
 
-    /// Runs chunk 0 on the caller and the others on helpers; false (nothing run) if the pool is busy
-    /// or helpers cannot be started.
+    /// Runs the chunks (the first on the caller); false (nothing run) if the pool is busy or helpers
+    /// cannot be started.
     func tryRun(_ chunks: [Range<Int>], scratchCount: Int,
                 _ body: @escaping (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Bool {
         guard pthread_mutex_trylock(&ownership) == 0 else { return false }
@@ -168,24 +204,42 @@ private final class WorkerPool: @unchecked Sendable {
         while scratch.count < chunks.count { scratch.append(Scratch()) }
         let pointers = (0..<chunks.count).map { scratch[$0].reserve(scratchCount) }
         if needed == 0 { body(0, chunks[0], pointers[0]); return true }
-        job = (chunks, pointers, body)
-        remaining.store(needed, ordering: .releasing)
+        let job = Job(chunks, pointers, body)
         pthread_mutex_lock(&lock)
-        for h in 0..<needed { helpers[h].ticket.add(1, ordering: .releasing) }
-        pthread_cond_broadcast(&wake)
+        self.job = job
         pthread_mutex_unlock(&lock)
-
-        body(0, chunks[0], pointers[0])
-
-        var polls = 0
-        while remaining.load(ordering: .acquiring) != 0 && polls < Self.spinPolls { polls += 1 }
-        if remaining.load(ordering: .acquiring) != 0 {
+        generation.add(1, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(&lock)
-            while remaining.load(ordering: .acquiring) != 0 { pthread_cond_wait(&done, &lock) }
+            pthread_cond_broadcast(&wake)
             pthread_mutex_unlock(&lock)
         }
-        job = nil  // release the closure's captures now rather than at the next call
+
+        _ = job.run(0)
+        while let c = job.claim() { _ = job.run(c) }
+
+        if job.unfinished.load(ordering: .sequentiallyConsistent) != 0 {
+            let deadline = Self.now() + Self.pollNanoseconds
+            var polls = 0
+            while job.unfinished.load(ordering: .acquiring) != 0 {
+                polls += 1
+                if polls & 255 == 0 && Self.now() > deadline { break }
+            }
+            job.callerSleeps.store(true, ordering: .sequentiallyConsistent)
+            pthread_mutex_lock(&lock)
+            while job.unfinished.load(ordering: .sequentiallyConsistent) != 0 { pthread_cond_wait(&done, &lock) }
+            pthread_mutex_unlock(&lock)
+        }
+        pthread_mutex_lock(&lock)
+        self.job = nil  // release the closure's captures now rather than at the next call
+        pthread_mutex_unlock(&lock)
         return true
+    }
+
+    private static func now() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
     /// Starts helpers until there are `count`; false when a thread cannot be started (remembered).
@@ -193,7 +247,7 @@ private final class WorkerPool: @unchecked Sendable {
     private func startHelpers(_ count: Int) -> Bool {
         while helpers.count < count {
             let helper = Helper()
-            guard start(helper, index: helpers.count) else {
+            guard start(helper) else {
                 startable.store(helpers.count + 1, ordering: .relaxed)
                 return false
             }
@@ -217,18 +271,16 @@ private final class WorkerPool: @unchecked Sendable {
     /// Ends the helper threads beyond the first `count`. The caller holds `ownership`.
     private func retire(keeping count: Int) {
         guard helpers.count > count else { return }
+        for h in count..<helpers.count { helpers[h].retired.store(true, ordering: .sequentiallyConsistent) }
         pthread_mutex_lock(&lock)
-        for h in count..<helpers.count {
-            helpers[h].retired.store(true, ordering: .releasing)
-            helpers[h].ticket.add(1, ordering: .releasing)
-        }
+        generation.add(1, ordering: .sequentiallyConsistent)
         pthread_cond_broadcast(&wake)
         pthread_mutex_unlock(&lock)
         helpers.removeLast(helpers.count - count)
     }
 
-    private func start(_ helper: Helper, index: Int) -> Bool {
-        let box = Unmanaged.passRetained(WorkBox { [unowned self] in self.helperLoop(helper, index: index) })
+    private func start(_ helper: Helper) -> Bool {
+        let box = Unmanaged.passRetained(WorkBox { [unowned self] in self.helperLoop(helper) })
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
             let box = Unmanaged<WorkBox>.fromOpaque(arg!).takeRetainedValue()
@@ -240,25 +292,39 @@ private final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    private func helperLoop(_ helper: Helper, index: Int) {
-        var seen = 0
+    private func helperLoop(_ helper: Helper) {
+        var seen = generation.load(ordering: .sequentiallyConsistent)
         while true {
-            var polls = 0
-            while helper.ticket.load(ordering: .acquiring) == seen && polls < Self.spinPolls { polls += 1 }
-            if helper.ticket.load(ordering: .acquiring) == seen {
-                pthread_mutex_lock(&lock)
-                while helper.ticket.load(ordering: .acquiring) == seen { pthread_cond_wait(&wake, &lock) }
-                pthread_mutex_unlock(&lock)
-            }
-            seen += 1
-            if helper.retired.load(ordering: .acquiring) { return }
-            let job = self.job!
-            job.body(index + 1, job.chunks[index + 1], job.scratch[index + 1])
-            if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                pthread_mutex_lock(&lock)
-                pthread_cond_broadcast(&done)
-                pthread_mutex_unlock(&lock)
+            waitForNewGeneration(after: seen)
+            if helper.retired.load(ordering: .sequentiallyConsistent) { return }
+            pthread_mutex_lock(&lock)
+            seen = generation.load(ordering: .sequentiallyConsistent)
+            let job = self.job
+            pthread_mutex_unlock(&lock)
+            guard let job else { continue }
+            while let c = job.claim() {
+                if job.run(c) && job.callerSleeps.load(ordering: .sequentiallyConsistent) {
+                    pthread_mutex_lock(&lock)
+                    pthread_cond_broadcast(&done)
+                    pthread_mutex_unlock(&lock)
+                }
             }
         }
+    }
+
+    /// Polls `generation` for a while, then sleeps on `wake` until it is no longer `seen`.
+    private func waitForNewGeneration(after seen: Int) {
+        let deadline = Self.now() + Self.pollNanoseconds
+        var polls = 0
+        while generation.load(ordering: .acquiring) == seen {
+            polls += 1
+            if polls & 255 == 0 && Self.now() > deadline { break }
+        }
+        guard generation.load(ordering: .sequentiallyConsistent) == seen else { return }
+        sleepers.add(1, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(&lock)
+        while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(&wake, &lock) }
+        pthread_mutex_unlock(&lock)
+        sleepers.subtract(1, ordering: .sequentiallyConsistent)
     }
 }
