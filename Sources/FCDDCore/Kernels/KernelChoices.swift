@@ -16,7 +16,7 @@ extension ThinConvolution {
     }
 }
 
-extension Winograd3x3 {
+extension Winograd {
     /// One image shared by the engine's workers (one image from a notebook): each phase of a block is
     /// split over channels, so `scratch` is shared by all of them.
     func convolveSharingWorkers(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,

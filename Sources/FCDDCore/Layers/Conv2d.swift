@@ -1,8 +1,8 @@
 // 2-D convolution (PyTorch nn.Conv2d semantics, square kernels, groups = 1) by im2col + sgemm, one
 // matrix product per image; images are split over the engine's workers (ConvolutionWorkers.swift).
-// 3x3 convolutions with stride 1, padding 1 and at least 16 channels on both sides run their forward
-// pass and input gradient by Winograd F(2x2, 3x3) instead (Winograd.swift); the weight gradient stays
-// im2col + sgemm. Convolutions with 1-3 input channels (the first layer) run their forward pass and
+// 3x3 and 5x5 convolutions with stride 1, padding 1 or 2 and at least 16 channels on both sides run their
+// forward pass and input gradient by Winograd F(2x2, 3x3) or F(2x2, 5x5) instead (Winograd.swift); the
+// weight gradient stays im2col + sgemm. Convolutions with 1-3 input channels (the first layer) run their forward pass and
 // weight gradient as direct kernels where the build has FMA (ThinConvolution*.swift).
 import FCDDKernels
 
@@ -174,7 +174,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
         if weightGrad == nil && biasGrad == nil && !needInputGrad { return Tensor(zeros: [0]) }
         // The input gradient by Winograd: a 3x3 convolution of dY with the flipped, transposed weights.
         let winograd = needInputGrad && usesWinograd
-            ? Winograd3x3(inChannels: outChannels, outChannels: inChannels, height: g.inH, width: g.inW) : nil
+            ? Winograd(kernel: kernel, inChannels: outChannels, outChannels: inChannels, height: g.inH, width: g.inW) : nil
         if let winograd { prepareWinogradWeights(winograd, transposedFlipped: true) }
         // Other stride-1 input gradients as a correlation of dY with the flipped, transposed weights too:
         // dY unfolded with padding k-1-p and one product, instead of a product and a scattered col2im.
@@ -271,13 +271,13 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
 
     public func clearCache() { input = nil }
 
-    /// 3x3 convolutions with stride 1 and padding 1 and enough channels run by Winograd (Winograd.swift).
+    /// 3x3 and 5x5 convolutions with stride 1, 'same' padding and enough channels run by Winograd (Winograd.swift).
     private var usesWinograd: Bool {
-        Winograd3x3.applies(kernel: kernel, stride: stride, padding: padding,
-                            inChannels: inChannels, outChannels: outChannels)
+        Winograd.applies(kernel: kernel, stride: stride, padding: padding,
+                         inChannels: inChannels, outChannels: outChannels)
     }
 
-    private func prepareWinogradWeights(_ w: Winograd3x3, transposedFlipped: Bool) {
+    private func prepareWinogradWeights(_ w: Winograd, transposedFlipped: Bool) {
         let form = DerivedForm.winograd(transposedFlipped: transposedFlipped)
         if let d = derivedFrom, d.form == form, d.version == weight.version, derivedWeights.count == w.weightCount { return }
         derivedFrom = (form, weight.version)
@@ -286,8 +286,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
         }
         weight.value.data.withUnsafeBufferPointer { wp in
         derivedWeights.withUnsafeMutableBufferPointer { up in
-            Winograd3x3.transformWeights(wp.baseAddress!, outChannels: w.outChannels, inChannels: w.inChannels,
-                                         transposedFlipped: transposedFlipped, into: up.baseAddress!)
+            w.transformWeights(wp.baseAddress!, transposedFlipped: transposedFlipped, into: up.baseAddress!)
         }}
     }
 
@@ -310,7 +309,7 @@ public final class Conv2d: Layer, KeepsOutput, CachesInput, PooledInputGradient 
     /// The forward pass by Winograd, images split over the workers (or the workers sharing each image).
     private func forwardWinograd(_ x: Tensor, sharingWorkers: Bool = false) -> Tensor {
         let h = x.shape[2], w = x.shape[3], n = x.batch
-        let winograd = Winograd3x3(inChannels: inChannels, outChannels: outChannels, height: h, width: w)
+        let winograd = Winograd(kernel: kernel, inChannels: inChannels, outChannels: outChannels, height: h, width: w)
         prepareWinogradWeights(winograd, transposedFlipped: false)
         let inItem = x.itemCount, outItem = outChannels * h * w
         let y = x.data.withUnsafeBufferPointer { xp in

@@ -2,7 +2,7 @@ import XCTest
 @testable import FCDDCore
 @testable import FCDDKernels
 
-/// The speed paths against plain definitions: Winograd 3x3 convolutions against a direct sum (sizes
+/// The speed paths against plain definitions: Winograd 3x3 and 5x5 convolutions against a direct sum (sizes
 /// with odd edges, tails of the eight-tile groups, single pixels), BatchNorm fused with its
 /// activation against the two layers run separately (bit for bit), and the vectorised 2x2 max pool
 /// against the scan-order rule.
@@ -15,16 +15,18 @@ final class FastPathTests: XCTestCase {
         return t
     }
 
-    /// y[n, o, r, c] = b[o] + sum over i, kh, kw of w[o, i, kh, kw] x[n, i, r + kh - 1, c + kw - 1].
+    /// y[n, o, r, c] = b[o] + sum over i, kh, kw of w[o, i, kh, kw] x[n, i, r + kh - p, c + kw - p]
+    /// ('same' padding p = (k - 1) / 2 of a k x k kernel).
     func directConvolution(_ x: Tensor, _ w: Tensor, _ b: [Float]?) -> Tensor {
         let n = x.shape[0], ci = x.shape[1], h = x.shape[2], wd = x.shape[3], co = w.shape[0]
+        let k = w.shape[2], p = (k - 1) / 2
         var y = Tensor(zeros: [n, co, h, wd])
         for s in 0..<n { for o in 0..<co { for r in 0..<h { for c in 0..<wd {
             var acc = Double(b?[o] ?? 0)
-            for i in 0..<ci { for kh in 0..<3 { for kw in 0..<3 {
-                let rr = r + kh - 1, cc = c + kw - 1
+            for i in 0..<ci { for kh in 0..<k { for kw in 0..<k {
+                let rr = r + kh - p, cc = c + kw - p
                 guard rr >= 0, rr < h, cc >= 0, cc < wd else { continue }
-                acc += Double(w.data[((o * ci + i) * 3 + kh) * 3 + kw]) * Double(x.data[((s * ci + i) * h + rr) * wd + cc])
+                acc += Double(w.data[((o * ci + i) * k + kh) * k + kw]) * Double(x.data[((s * ci + i) * h + rr) * wd + cc])
             }}}
             y.data[((s * co + o) * h + r) * wd + c] = Float(acc)
         }}}}
@@ -49,21 +51,29 @@ final class FastPathTests: XCTestCase {
     }
 
     func testWinogradConvolutionMatchesTheDirectSum() throws {
-        for (h, w, bias) in [(7, 9, true), (1, 1, false), (2, 2, true), (6, 34, false), (17, 3, true)] {
-            let conv = Conv2d(16, 18, kernel: 3, padding: 1, bias: bias, rng: &rng)
-            XCTAssertTrue(Winograd3x3.applies(kernel: 3, stride: 1, padding: 1, inChannels: 16, outChannels: 18))
+        for k in [3, 5] {
+            try checkWinogradConvolution(kernel: k)
+        }
+    }
+
+    func checkWinogradConvolution(kernel k: Int) throws {
+        let cases = [(7, 9, true), (1, 1, false), (2, 2, true), (6, 34, false), (17, 3, true)] + (k == 5 ? [(14, 14, true)] : [])
+        for (h, w, bias) in cases {
+            let conv = Conv2d(16, 18, kernel: k, padding: (k - 1) / 2, bias: bias, rng: &rng)
+            XCTAssertTrue(Winograd.applies(kernel: k, stride: 1, padding: (k - 1) / 2, inChannels: 16, outChannels: 18))
             let x = random([3, 16, h, w])
             let y = conv.forward(x, training: true)
             let expected = directConvolution(x, conv.weight.value, conv.bias?.value.data)
-            assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, "forward \(h)x\(w)")
+            assertClose(y.data, expected.data, rtol: 1e-4, atol: 1e-5, "forward \(k)x\(k), \(h)x\(w)")
             let dy = random(y.shape)
             let dx = conv.backward(dy, needInputGrad: true)
-            let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16, inH: h, inW: w)
-            assertClose(dx.data, expectedDx.data, rtol: 1e-4, atol: 1e-5, "input gradient \(h)x\(w)")
+            let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16, inH: h, inW: w,
+                                                 kernel: k, padding: (k - 1) / 2)
+            assertClose(dx.data, expectedDx.data, rtol: 1e-4, atol: 1e-5, "input gradient \(k)x\(k), \(h)x\(w)")
             // One image with several workers: they share each phase of its convolution.
             EngineRuntime.with({ $0.threads = 2 }) {
                 let single = conv.forward(x.items(0..<1), training: false)
-                assertClose(single.data, expected.items(0..<1).data, rtol: 1e-4, atol: 1e-5, "one image \(h)x\(w)")
+                assertClose(single.data, expected.items(0..<1).data, rtol: 1e-4, atol: 1e-5, "one image \(k)x\(k), \(h)x\(w)")
             }
         }
     }
