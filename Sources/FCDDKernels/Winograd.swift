@@ -55,7 +55,10 @@ public struct Winograd {
     var paddedCount: Int { inChannels * paddedH * paddedW }
     var blockTiles: Int { tileRowsPerBlock * tilesW }
     /// Floats of worker scratch one image needs.
-    public var scratchCount: Int { paddedCount + tilePoints * (inChannels + outChannels) * blockTiles }
+    public var scratchCount: Int { paddedCount + tilePoints * (inChannels + outChannels) * blockTiles + Self.readSlack }
+    /// Floats after the products that the output transforms may read (never use): they load whole
+    /// vectors of eight tiles also where a row has fewer left.
+    static let readSlack = 8
     /// Floats of transformed weights.
     public var weightCount: Int { tilePoints * inChannels * outChannels }
 
@@ -129,4 +132,17 @@ public struct Winograd {
     }
 
     typealias Row = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+    /// Stores left[0], right[0], left[1], right[1], ...: the first `values` of them (an output row's
+    /// left and right columns of eight tiles).
+    @inline(__always)
+    static func storeInterleaved(_ left: SIMD8<Float>, _ right: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, values: Int) {
+        let both = SIMD16<Float>(left[0], right[0], left[1], right[1], left[2], right[2], left[3], right[3],
+                                 left[4], right[4], left[5], right[5], left[6], right[6], left[7], right[7])
+        if values >= 16 {
+            UnsafeMutableRawPointer(dst).storeBytes(of: both, as: SIMD16<Float>.self)
+        } else {
+            withUnsafeBytes(of: both) { UnsafeMutableRawPointer(dst).copyMemory(from: $0.baseAddress!, byteCount: values * 4) }
+        }
+    }
 }

@@ -85,11 +85,12 @@ extension Winograd {
         (t.1 - t.3).store(to: dst + 3 * stride, count: count)
     }
 
-    /// Row `xi / 4` of the transformed tile m of eight tiles: its four values xi = 4 row + 0...3.
+    /// Row `xi / 4` of the transformed tile m of eight tiles: its four values xi = 4 row + 0...3 (whole
+    /// vectors also for the last tiles of a row, whose extra lanes are never stored; see `readSlack`).
     @inline(__always)
-    private static func loadRow(_ src: UnsafePointer<Float>, stride: Int, count: Int) -> Row {
-        (SIMD8(loadingFrom: src, count: count), SIMD8(loadingFrom: src + stride, count: count),
-         SIMD8(loadingFrom: src + 2 * stride, count: count), SIMD8(loadingFrom: src + 3 * stride, count: count))
+    private static func loadRow(_ src: UnsafePointer<Float>, stride: Int) -> Row {
+        (SIMD8(loadingFrom: src), SIMD8(loadingFrom: src + stride),
+         SIMD8(loadingFrom: src + 2 * stride), SIMD8(loadingFrom: src + 3 * stride))
     }
 
     /// One output row of eight tiles: A applied on the right to one row of A^T m, interleaved.
@@ -97,8 +98,7 @@ extension Winograd {
     private static func storeOutputRow(_ t: Row, _ shift: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>,
                                        count: Int, pairs: Int) {
         let left = t.0 + t.1 + t.2 + shift, right = t.1 - t.2 - t.3 + shift
-        for l in 0..<pairs { dst[2 * l] = left[l]; dst[2 * l + 1] = right[l] }
-        if pairs < count { dst[2 * pairs] = left[pairs] }
+        storeInterleaved(left, right, dst, values: 2 * pairs + (pairs < count ? 1 : 0))
     }
 
     /// y = A^T m A for every tile of the block, cropped at odd edges; eight tiles at a time.
@@ -114,10 +114,10 @@ extension Winograd {
                 while tc < tilesW {
                     let count = min(8, tilesW - tc)
                     let src = m + o * tiles + tr * tilesW + tc
-                    let m0 = Self.loadRow(src, stride: stride, count: count)
-                    let m1 = Self.loadRow(src + 4 * stride, stride: stride, count: count)
-                    let m2 = Self.loadRow(src + 8 * stride, stride: stride, count: count)
-                    let m3 = Self.loadRow(src + 12 * stride, stride: stride, count: count)
+                    let m0 = Self.loadRow(src, stride: stride)
+                    let m1 = Self.loadRow(src + 4 * stride, stride: stride)
+                    let m2 = Self.loadRow(src + 8 * stride, stride: stride)
+                    let m3 = Self.loadRow(src + 12 * stride, stride: stride)
                     // A^T m: rows (m0 + m1 + m2, m1 - m2 - m3); then the same on columns.
                     let top = Self.plus(Self.plus(m0, m1), m2), bottom = Self.minus(Self.minus(m1, m2), m3)
                     let dst = plane + outRow * width + 2 * tc

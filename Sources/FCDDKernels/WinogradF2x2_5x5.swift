@@ -112,11 +112,12 @@ extension Winograd {
         t.5.store(to: dst + 5 * stride, count: count)
     }
 
+    /// Eight tiles' values at `src` and five strides on: whole vectors even for the last tiles of a row,
+    /// whose extra lanes are never stored (the scratch has `readSlack` floats after the products).
     @inline(__always)
-    private static func load6(_ src: UnsafePointer<Float>, stride: Int, count: Int) -> Six {
-        (SIMD8(loadingFrom: src, count: count), SIMD8(loadingFrom: src + stride, count: count),
-         SIMD8(loadingFrom: src + 2 * stride, count: count), SIMD8(loadingFrom: src + 3 * stride, count: count),
-         SIMD8(loadingFrom: src + 4 * stride, count: count), SIMD8(loadingFrom: src + 5 * stride, count: count))
+    private static func load6(_ src: UnsafePointer<Float>, stride: Int) -> Six {
+        (SIMD8(loadingFrom: src), SIMD8(loadingFrom: src + stride), SIMD8(loadingFrom: src + 2 * stride),
+         SIMD8(loadingFrom: src + 3 * stride), SIMD8(loadingFrom: src + 4 * stride), SIMD8(loadingFrom: src + 5 * stride))
     }
 
     /// A^T applied to six values: the two outputs.
@@ -141,12 +142,12 @@ extension Winograd {
                     let count = min(8, tilesW - tc)
                     let src = m + o * tiles + tr * tilesW + tc
                     // A^T m column by column: (top_j, bottom_j) from column j of m.
-                    let c0 = Self.outputTransform(Self.load6(src, stride: 6 * stride, count: count))
-                    let c1 = Self.outputTransform(Self.load6(src + stride, stride: 6 * stride, count: count))
-                    let c2 = Self.outputTransform(Self.load6(src + 2 * stride, stride: 6 * stride, count: count))
-                    let c3 = Self.outputTransform(Self.load6(src + 3 * stride, stride: 6 * stride, count: count))
-                    let c4 = Self.outputTransform(Self.load6(src + 4 * stride, stride: 6 * stride, count: count))
-                    let c5 = Self.outputTransform(Self.load6(src + 5 * stride, stride: 6 * stride, count: count))
+                    let c0 = Self.outputTransform(Self.load6(src, stride: 6 * stride))
+                    let c1 = Self.outputTransform(Self.load6(src + stride, stride: 6 * stride))
+                    let c2 = Self.outputTransform(Self.load6(src + 2 * stride, stride: 6 * stride))
+                    let c3 = Self.outputTransform(Self.load6(src + 3 * stride, stride: 6 * stride))
+                    let c4 = Self.outputTransform(Self.load6(src + 4 * stride, stride: 6 * stride))
+                    let c5 = Self.outputTransform(Self.load6(src + 5 * stride, stride: 6 * stride))
                     let (y00, y01) = Self.outputTransform((c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
                     let (y10, y11) = Self.outputTransform((c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
                     let dst = plane + outRow * width + 2 * tc
@@ -163,7 +164,6 @@ extension Winograd {
     @inline(__always)
     private static func storePairs(_ left: SIMD8<Float>, _ right: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>,
                                    count: Int, pairs: Int) {
-        for l in 0..<pairs { dst[2 * l] = left[l]; dst[2 * l + 1] = right[l] }
-        if pairs < count { dst[2 * pairs] = left[pairs] }
+        storeInterleaved(left, right, dst, values: 2 * pairs + (pairs < count ? 1 : 0))
     }
 }
