@@ -53,7 +53,7 @@ public struct Winograd {
     }
 
     var paddedCount: Int { inChannels * paddedH * paddedW }
-    var blockTiles: Int { tileRowsPerBlock * tilesW }
+    public var blockTiles: Int { tileRowsPerBlock * tilesW }
     /// Floats of worker scratch one image needs.
     public var scratchCount: Int { paddedCount + tilePoints * (inChannels + outChannels) * blockTiles + Self.readSlack }
     /// Floats after the products that the output transforms may read (never use): they load whole

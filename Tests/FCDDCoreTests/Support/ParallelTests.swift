@@ -1,0 +1,60 @@
+import XCTest
+import Foundation
+import Synchronization
+@testable import FCDDCore
+
+/// The worker pool: every chunk runs once, on whichever worker claims it, with its own scratch; parts
+/// taken as workers become free cover every item once; nested calls (the pool busy) still finish.
+final class ParallelTests: XCTestCase {
+    func testEveryChunkRunsOnceWithItsOwnIndexAndScratch() {
+        for threads in [2, 3] {
+            EngineRuntime.with({ $0.threads = threads }) {
+                for round in 0..<300 {
+                    let count = 1 + round % 17
+                    let seen = Mutex<[Int: Range<Int>]>([:])
+                    let items = Mutex<[Int]>(Array(repeating: 0, count: count))
+                    Parallel.forEachChunk(count, scratchCount: 4) { w, range, scratch in
+                        // The scratch is this chunk's alone while it runs: write, yield, read back.
+                        for k in 0..<4 { scratch[k] = Float(w * 10 + k) }
+                        if round % 3 == 0 { sched_yield() }
+                        for k in 0..<4 { XCTAssertEqual(scratch[k], Float(w * 10 + k)) }
+                        seen.withLock { XCTAssertNil($0.updateValue(range, forKey: w), "chunk \(w) ran twice") }
+                        items.withLock { for i in range { $0[i] += 1 } }
+                    }
+                    XCTAssertEqual(items.withLock { $0 }, Array(repeating: 1, count: count))
+                    XCTAssertEqual(seen.withLock { $0.keys.sorted() }, Array(0..<min(count, threads)))
+                }
+            }
+        }
+    }
+
+    func testPartsTakenAsWorkersBecomeFreeCoverEveryItemOnce() {
+        for threads in [1, 2, 3] {
+            EngineRuntime.with({ $0.threads = threads }) {
+                for (count, perWorker, minimum) in [(256, 4, 32), (128, 4, 32), (40, 4, 32), (7, 4, 1), (1, 4, 32), (100, 1, 1)] {
+                    let items = Mutex<[Int]>(Array(repeating: 0, count: count))
+                    let parts = Mutex(0)
+                    Parallel.forEachPart(count, partsPerWorker: perWorker, minimumPart: minimum) { range in
+                        XCTAssertFalse(range.isEmpty)
+                        parts.withLock { $0 += 1 }
+                        items.withLock { for i in range { $0[i] += 1 } }
+                    }
+                    XCTAssertEqual(items.withLock { $0 }, Array(repeating: 1, count: count), "\(count) items, \(threads) threads")
+                    let workers = min(count, threads)
+                    let expected = workers <= 1 ? 1 : max(workers, min(count / minimum, workers * perWorker))
+                    XCTAssertEqual(parts.withLock { $0 }, expected, "\(count) items, \(threads) threads")
+                }
+            }
+        }
+    }
+
+    func testNestedCallsFinishOnTheirOwnThreads() {
+        EngineRuntime.with({ $0.threads = 2 }) {
+            let total = Mutex(0)
+            Parallel.forEachChunk(2) { _, _ in
+                Parallel.forEachPart(64, partsPerWorker: 4, minimumPart: 8) { range in total.withLock { $0 += range.count } }
+            }
+            XCTAssertEqual(total.withLock { $0 }, 128)
+        }
+    }
+}
