@@ -45,6 +45,10 @@ NETWORKS = {"FCDD_CNN28_W": ((1, 28, 28), 64), "FCDD_CNN32_LW3K": ((3, 32, 32), 
 
 def per_call_seconds(call, rounds, min_seconds):
     """Median over rounds of the seconds per call; a round repeats the call for at least `min_seconds`."""
+    # The runtimes measured before this one may still have threads polling for work (onnxruntime's pool
+    # and PyTorch's OpenMP threads spin after a call, and so do the engine's helpers for 0.3 ms): on a
+    # 2-core machine one such thread takes half of it from the next measurement. Let them go to sleep.
+    time.sleep(0.5)
     call()   # warm-up: first-call allocations, thread start-up
     samples = []
     for _ in range(rounds):
@@ -155,7 +159,9 @@ def measure_network(net, thread_counts, rounds, min_seconds, folder, with_torch)
     onnx_path = det.export_onnx(os.path.join(folder, f"{net}.onnx"))
     model_path = os.path.join(folder, f"{net}.fcdd")
     det.save(model_path)
-    run_torch = torch_detector(det, net, model_path) if with_torch else None
+    # PyTorch runs in a child process of its own: its OpenMP threads, loaded into this process, slowed
+    # the engine's next measurements (VGG at batch 1 with 2 threads: 38 img/s alone, 34 beside PyTorch).
+    torch_ips = torch_in_child(net, model_path, thread_counts, rounds, min_seconds) if with_torch else None
     rows = []
     for threads in thread_counts:
         det.set_params(threads=threads)
@@ -163,19 +169,43 @@ def measure_network(net, thread_counts, rounds, min_seconds, folder, with_torch)
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
-        if with_torch:
-            import torch
-            torch.set_num_threads(threads)
         cells = {}
         for batch in (1, batch_n):
             x8 = X[:batch]
             xf = as_float_nchw(x8)
             engine = per_call_seconds(lambda: det.score_and_map(x8), rounds, min_seconds)
             runtime = per_call_seconds(lambda: session.run(None, {"images": xf}), rounds, min_seconds)
-            torch_s = per_call_seconds(lambda: run_torch(xf), rounds, min_seconds) if with_torch else None
-            cells[batch] = (batch / engine, batch / runtime, batch / torch_s if torch_s else None)
+            cells[batch] = (batch / engine, batch / runtime, torch_ips[str(threads)][str(batch)] if with_torch else None)
         rows.append((threads, cells))
     return batch_n, rows, model_path
+
+
+def torch_in_child(net, model_path, thread_counts, rounds, min_seconds):
+    """PyTorch's images/s per thread count and batch ({"1": {"1": ips, "64": ips}, ...}), measured in a
+    child process on the model file's weights."""
+    request = json.dumps({"net": net, "model": model_path, "threads": thread_counts, "rounds": rounds,
+                          "min_seconds": min_seconds})
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-child", request],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def torch_child(request):
+    import torch
+    r = json.loads(request)
+    net, (_, batch_n) = r["net"], NETWORKS[r["net"]]
+    run_torch = torch_detector(fs.FCDD.load(r["model"]), net, r["model"])
+    X = images(net, batch_n)
+    result = {}
+    for threads in r["threads"]:
+        torch.set_num_threads(threads)
+        result[str(threads)] = {}
+        for batch in (1, batch_n):
+            xf = as_float_nchw(X[:batch])
+            result[str(threads)][str(batch)] = batch / per_call_seconds(lambda: run_torch(xf), r["rounds"], r["min_seconds"])
+    print(json.dumps(result))
 
 
 def load_costs(model_path, net):
@@ -214,7 +244,10 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--nets", nargs="+", default=list(NETWORKS), choices=list(NETWORKS))
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even where it is installed")
+    p.add_argument("--torch-child", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.torch_child:
+        return torch_child(args.torch_child)
     with_torch = torch_available() and not args.no_torch
     results, loads = [], []
     with tempfile.TemporaryDirectory() as folder:
@@ -240,7 +273,10 @@ def main():
             one, one_ratio = cell(cells[1])
             many, many_ratio = cell(cells[batch_n])
             print(f"| {net} | {threads} | {one} | {one_ratio} | {many} (N = {batch_n}) | {many_ratio} |")
-    print(f"\nmedians of {args.rounds} rounds of at least {args.min_seconds} s; 'engine vs' is engine images/s over "
+    info = fs.info()
+    source = {"user": "set by OPENBLAS_CORETYPE", "auto": "chosen from the CPU flags"}.get(info["blas_coretype_source"], "OpenBLAS's own choice")
+    print(f"\nOpenBLAS kernel {info['blas_core']} ({source}); onnxruntime picks its own kernels for the CPU")
+    print(f"medians of {args.rounds} rounds of at least {args.min_seconds} s; 'engine vs' is engine images/s over "
           f"onnxruntime's{' (and over PyTorch' + chr(39) + 's)' if with_torch else ''}; "
           f"{'PyTorch ' + __import__('torch').__version__ if with_torch else 'PyTorch not installed'}")
     print("\n| network | model file MB | load ms | first call ms (1 image) | resident MB per loaded model |")
