@@ -145,4 +145,74 @@ public struct Winograd {
             withUnsafeBytes(of: both) { UnsafeMutableRawPointer(dst).copyMemory(from: $0.baseAddress!, byteCount: values * 4) }
         }
     }
+
+    /// One group of eight neighbouring tiles of a tile row (fewer at the row's end), as the input
+    /// transforms see it.
+    struct InputGroup {
+        /// The first tile's top-left value in the padded copy; its rows are `paddedW` apart.
+        let source: UnsafePointer<Float>
+        /// Where the first tile's first transformed value goes; the points of a tile are `stride` apart.
+        let target: UnsafeMutablePointer<Float>
+        let stride: Int, count: Int
+    }
+
+    /// Runs `transform` on every group of eight tiles of tile rows firstRow..<firstRow+rows, channel by
+    /// channel, writing into the transformed input `v` (V[xi][c][t]).
+    @inline(__always)
+    func forEachInputGroup(_ p: UnsafePointer<Float>, channels: Range<Int>, firstRow: Int, rows: Int,
+                           into v: UnsafeMutablePointer<Float>, _ transform: (InputGroup) -> Void) {
+        let tiles = rows * tilesW, stride = inChannels * tiles
+        for c in channels {
+            let plane = p + c * paddedH * paddedW
+            for tr in 0..<rows {
+                let top = plane + 2 * (firstRow + tr) * paddedW
+                var tc = 0
+                while tc < tilesW {
+                    transform(InputGroup(source: top + 2 * tc, target: v + c * tiles + tr * tilesW + tc,
+                                         stride: stride, count: min(8, tilesW - tc)))
+                    tc += 8
+                }
+            }
+        }
+    }
+
+    /// One group of eight neighbouring tiles (fewer at a row's end), as the output transforms see it.
+    struct OutputGroup {
+        /// The first tile's first transformed value in the products M[xi][o][t]; points `stride` apart.
+        let source: UnsafePointer<Float>
+        /// The group's first output value; its second output row starts `width` further on.
+        let target: UnsafeMutablePointer<Float>
+        let stride: Int
+        /// Values per output row: both columns of every tile, but one for the last tile of an odd width.
+        let values: Int
+        /// Whether the tiles' second output row is inside the image (not for the last row of an odd height).
+        let secondRow: Bool
+        /// The output channel's bias in every lane.
+        let bias: SIMD8<Float>
+    }
+
+    /// Runs `transform` on every group of eight tiles of tile rows firstRow..<firstRow+rows, output
+    /// channel by output channel, writing into y (O, H, W).
+    @inline(__always)
+    func forEachOutputGroup(_ m: UnsafePointer<Float>, outputs: Range<Int>, firstRow: Int, rows: Int,
+                            bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+                            _ transform: (OutputGroup) -> Void) {
+        let tiles = rows * tilesW, stride = outChannels * tiles
+        for o in outputs {
+            let shift = SIMD8<Float>(repeating: bias?[o] ?? 0)
+            let plane = y + o * height * width
+            for tr in 0..<rows {
+                let outRow = 2 * (firstRow + tr)
+                var tc = 0
+                while tc < tilesW {
+                    let count = min(8, tilesW - tc)
+                    let pairs = 2 * (tc + count) <= width ? count : count - 1   // tiles with both columns
+                    transform(OutputGroup(source: m + o * tiles + tr * tilesW + tc, target: plane + outRow * width + 2 * tc,
+                                          stride: stride, values: 2 * pairs + (pairs < count ? 1 : 0),
+                                          secondRow: outRow + 1 < height, bias: shift))
+                    tc += 8
+                }
+            }
+        }
+    }
 }

@@ -36,32 +36,20 @@ extension Winograd {
         }
     }
 
-
     /// V[xi][c][t] = (B^T d B)[xi] for the tiles of tile rows firstRow..<firstRow+rows, eight tiles of a
     /// row at a time: a 16-wide load at the tiles' first column gives columns 0 and 1 of eight tiles
     /// (even and odd lanes), one two columns further on gives columns 2 and 3.
     func transformInput3x3(_ p: UnsafePointer<Float>, channels: Range<Int>, firstRow: Int, rows: Int,
-                                into v: UnsafeMutablePointer<Float>) {
-        let tiles = rows * tilesW, stride = inChannels * tiles
-        for c in channels {
-            let plane = p + c * paddedH * paddedW
-            for tr in 0..<rows {
-                let top = plane + 2 * (firstRow + tr) * paddedW
-                var tc = 0
-                while tc < tilesW {
-                    let src = top + 2 * tc
-                    let d0 = Self.tileRow(src), d1 = Self.tileRow(src + paddedW)
-                    let d2 = Self.tileRow(src + 2 * paddedW), d3 = Self.tileRow(src + 3 * paddedW)
-                    // B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3); then the same on columns.
-                    let count = min(8, tilesW - tc)
-                    let dst = v + c * tiles + tr * tilesW + tc
-                    Self.storeTransformedRow(Self.minus(d0, d2), dst, stride: stride, count: count)
-                    Self.storeTransformedRow(Self.plus(d1, d2), dst + 4 * stride, stride: stride, count: count)
-                    Self.storeTransformedRow(Self.minus(d2, d1), dst + 8 * stride, stride: stride, count: count)
-                    Self.storeTransformedRow(Self.minus(d1, d3), dst + 12 * stride, stride: stride, count: count)
-                    tc += 8
-                }
-            }
+                           into v: UnsafeMutablePointer<Float>) {
+        forEachInputGroup(p, channels: channels, firstRow: firstRow, rows: rows, into: v) { group in
+            let src = group.source, stride = group.stride, count = group.count, dst = group.target
+            let d0 = Self.tileRow(src), d1 = Self.tileRow(src + paddedW)
+            let d2 = Self.tileRow(src + 2 * paddedW), d3 = Self.tileRow(src + 3 * paddedW)
+            // B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3); then the same on columns.
+            Self.storeTransformedRow(Self.minus(d0, d2), dst, stride: stride, count: count)
+            Self.storeTransformedRow(Self.plus(d1, d2), dst + 4 * stride, stride: stride, count: count)
+            Self.storeTransformedRow(Self.minus(d2, d1), dst + 8 * stride, stride: stride, count: count)
+            Self.storeTransformedRow(Self.minus(d1, d3), dst + 12 * stride, stride: stride, count: count)
         }
     }
 
@@ -95,38 +83,23 @@ extension Winograd {
 
     /// One output row of eight tiles: A applied on the right to one row of A^T m, interleaved.
     @inline(__always)
-    private static func storeOutputRow(_ t: Row, _ shift: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>,
-                                       count: Int, pairs: Int) {
-        let left = t.0 + t.1 + t.2 + shift, right = t.1 - t.2 - t.3 + shift
-        storeInterleaved(left, right, dst, values: 2 * pairs + (pairs < count ? 1 : 0))
+    private static func storeOutputRow(_ t: Row, _ group: OutputGroup, _ dst: UnsafeMutablePointer<Float>) {
+        storeInterleaved(t.0 + t.1 + t.2 + group.bias, t.1 - t.2 - t.3 + group.bias, dst, values: group.values)
     }
 
     /// y = A^T m A for every tile of the block, cropped at odd edges; eight tiles at a time.
     func transformOutput3x3(_ m: UnsafePointer<Float>, outputs: Range<Int>, firstRow: Int, rows: Int, bias: UnsafePointer<Float>?,
-                                 into y: UnsafeMutablePointer<Float>) {
-        let tiles = rows * tilesW, stride = outChannels * tiles
-        for o in outputs {
-            let shift = SIMD8<Float>(repeating: bias?[o] ?? 0)
-            let plane = y + o * height * width
-            for tr in 0..<rows {
-                let outRow = 2 * (firstRow + tr)
-                var tc = 0
-                while tc < tilesW {
-                    let count = min(8, tilesW - tc)
-                    let src = m + o * tiles + tr * tilesW + tc
-                    let m0 = Self.loadRow(src, stride: stride)
-                    let m1 = Self.loadRow(src + 4 * stride, stride: stride)
-                    let m2 = Self.loadRow(src + 8 * stride, stride: stride)
-                    let m3 = Self.loadRow(src + 12 * stride, stride: stride)
-                    // A^T m: rows (m0 + m1 + m2, m1 - m2 - m3); then the same on columns.
-                    let top = Self.plus(Self.plus(m0, m1), m2), bottom = Self.minus(Self.minus(m1, m2), m3)
-                    let dst = plane + outRow * width + 2 * tc
-                    let pairs = 2 * (tc + count) <= width ? count : count - 1   // tiles with both columns
-                    Self.storeOutputRow(top, shift, dst, count: count, pairs: pairs)
-                    if outRow + 1 < height { Self.storeOutputRow(bottom, shift, dst + width, count: count, pairs: pairs) }
-                    tc += 8
-                }
-            }
+                            into y: UnsafeMutablePointer<Float>) {
+        forEachOutputGroup(m, outputs: outputs, firstRow: firstRow, rows: rows, bias: bias, into: y) { group in
+            let src = group.source, stride = group.stride
+            let m0 = Self.loadRow(src, stride: stride)
+            let m1 = Self.loadRow(src + 4 * stride, stride: stride)
+            let m2 = Self.loadRow(src + 8 * stride, stride: stride)
+            let m3 = Self.loadRow(src + 12 * stride, stride: stride)
+            // A^T m: rows (m0 + m1 + m2, m1 - m2 - m3); then the same on columns.
+            let top = Self.plus(Self.plus(m0, m1), m2), bottom = Self.minus(Self.minus(m1, m2), m3)
+            Self.storeOutputRow(top, group, group.target)
+            if group.secondRow { Self.storeOutputRow(bottom, group, group.target + width) }
         }
     }
 }

@@ -69,36 +69,25 @@ extension Winograd {
     /// V[xi][c][t] = (B^T d B)[xi] for the tiles of tile rows firstRow..<firstRow+rows, eight at a time.
     func transformInput5x5(_ p: UnsafePointer<Float>, channels: Range<Int>, firstRow: Int, rows: Int,
                            into v: UnsafeMutablePointer<Float>) {
-        let tiles = rows * tilesW, stride = inChannels * tiles
-        for c in channels {
-            let plane = p + c * paddedH * paddedW
-            for tr in 0..<rows {
-                let top = plane + 2 * (firstRow + tr) * paddedW
-                var tc = 0
-                while tc < tilesW {
-                    let src = top + 2 * tc
-                    let d0 = Self.tileRow6(src), d1 = Self.tileRow6(src + paddedW), d2 = Self.tileRow6(src + 2 * paddedW)
-                    let d3 = Self.tileRow6(src + 3 * paddedW), d4 = Self.tileRow6(src + 4 * paddedW)
-                    let d5 = Self.tileRow6(src + 5 * paddedW)
-                    // B^T d, column by column: t_j = B^T (column j of d); row i of B^T d is (t_0.i ... t_5.i).
-                    let t0 = Self.inputTransform((d0.0, d1.0, d2.0, d3.0, d4.0, d5.0))
-                    let t1 = Self.inputTransform((d0.1, d1.1, d2.1, d3.1, d4.1, d5.1))
-                    let t2 = Self.inputTransform((d0.2, d1.2, d2.2, d3.2, d4.2, d5.2))
-                    let t3 = Self.inputTransform((d0.3, d1.3, d2.3, d3.3, d4.3, d5.3))
-                    let t4 = Self.inputTransform((d0.4, d1.4, d2.4, d3.4, d4.4, d5.4))
-                    let t5 = Self.inputTransform((d0.5, d1.5, d2.5, d3.5, d4.5, d5.5))
-                    let count = min(8, tilesW - tc)
-                    let dst = v + c * tiles + tr * tilesW + tc
-                    // Then B on the right: row i of the result is B^T applied to row i of B^T d.
-                    Self.store6(Self.inputTransform((t0.0, t1.0, t2.0, t3.0, t4.0, t5.0)), dst, stride: stride, count: count)
-                    Self.store6(Self.inputTransform((t0.1, t1.1, t2.1, t3.1, t4.1, t5.1)), dst + 6 * stride, stride: stride, count: count)
-                    Self.store6(Self.inputTransform((t0.2, t1.2, t2.2, t3.2, t4.2, t5.2)), dst + 12 * stride, stride: stride, count: count)
-                    Self.store6(Self.inputTransform((t0.3, t1.3, t2.3, t3.3, t4.3, t5.3)), dst + 18 * stride, stride: stride, count: count)
-                    Self.store6(Self.inputTransform((t0.4, t1.4, t2.4, t3.4, t4.4, t5.4)), dst + 24 * stride, stride: stride, count: count)
-                    Self.store6(Self.inputTransform((t0.5, t1.5, t2.5, t3.5, t4.5, t5.5)), dst + 30 * stride, stride: stride, count: count)
-                    tc += 8
-                }
-            }
+        forEachInputGroup(p, channels: channels, firstRow: firstRow, rows: rows, into: v) { group in
+            let src = group.source, stride = group.stride, count = group.count, dst = group.target
+            let d0 = Self.tileRow6(src), d1 = Self.tileRow6(src + paddedW), d2 = Self.tileRow6(src + 2 * paddedW)
+            let d3 = Self.tileRow6(src + 3 * paddedW), d4 = Self.tileRow6(src + 4 * paddedW)
+            let d5 = Self.tileRow6(src + 5 * paddedW)
+            // B^T d, column by column: t_j = B^T (column j of d); row i of B^T d is (t_0.i ... t_5.i).
+            let t0 = Self.inputTransform((d0.0, d1.0, d2.0, d3.0, d4.0, d5.0))
+            let t1 = Self.inputTransform((d0.1, d1.1, d2.1, d3.1, d4.1, d5.1))
+            let t2 = Self.inputTransform((d0.2, d1.2, d2.2, d3.2, d4.2, d5.2))
+            let t3 = Self.inputTransform((d0.3, d1.3, d2.3, d3.3, d4.3, d5.3))
+            let t4 = Self.inputTransform((d0.4, d1.4, d2.4, d3.4, d4.4, d5.4))
+            let t5 = Self.inputTransform((d0.5, d1.5, d2.5, d3.5, d4.5, d5.5))
+            // Then B on the right: row i of the result is B^T applied to row i of B^T d.
+            Self.store6(Self.inputTransform((t0.0, t1.0, t2.0, t3.0, t4.0, t5.0)), dst, stride: stride, count: count)
+            Self.store6(Self.inputTransform((t0.1, t1.1, t2.1, t3.1, t4.1, t5.1)), dst + 6 * stride, stride: stride, count: count)
+            Self.store6(Self.inputTransform((t0.2, t1.2, t2.2, t3.2, t4.2, t5.2)), dst + 12 * stride, stride: stride, count: count)
+            Self.store6(Self.inputTransform((t0.3, t1.3, t2.3, t3.3, t4.3, t5.3)), dst + 18 * stride, stride: stride, count: count)
+            Self.store6(Self.inputTransform((t0.4, t1.4, t2.4, t3.4, t4.4, t5.4)), dst + 24 * stride, stride: stride, count: count)
+            Self.store6(Self.inputTransform((t0.5, t1.5, t2.5, t3.5, t4.5, t5.5)), dst + 30 * stride, stride: stride, count: count)
         }
     }
 
@@ -131,39 +120,21 @@ extension Winograd {
     /// y = A^T m A for every tile of the block, cropped at odd edges; eight tiles at a time.
     func transformOutput5x5(_ m: UnsafePointer<Float>, outputs: Range<Int>, firstRow: Int, rows: Int,
                             bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
-        let tiles = rows * tilesW, stride = outChannels * tiles
-        for o in outputs {
-            let shift = SIMD8<Float>(repeating: bias?[o] ?? 0)
-            let plane = y + o * height * width
-            for tr in 0..<rows {
-                let outRow = 2 * (firstRow + tr)
-                var tc = 0
-                while tc < tilesW {
-                    let count = min(8, tilesW - tc)
-                    let src = m + o * tiles + tr * tilesW + tc
-                    // A^T m column by column: (top_j, bottom_j) from column j of m.
-                    let c0 = Self.outputTransform(Self.load6(src, stride: 6 * stride))
-                    let c1 = Self.outputTransform(Self.load6(src + stride, stride: 6 * stride))
-                    let c2 = Self.outputTransform(Self.load6(src + 2 * stride, stride: 6 * stride))
-                    let c3 = Self.outputTransform(Self.load6(src + 3 * stride, stride: 6 * stride))
-                    let c4 = Self.outputTransform(Self.load6(src + 4 * stride, stride: 6 * stride))
-                    let c5 = Self.outputTransform(Self.load6(src + 5 * stride, stride: 6 * stride))
-                    let (y00, y01) = Self.outputTransform((c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-                    let (y10, y11) = Self.outputTransform((c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
-                    let dst = plane + outRow * width + 2 * tc
-                    let pairs = 2 * (tc + count) <= width ? count : count - 1   // tiles with both columns
-                    Self.storePairs(y00 + shift, y01 + shift, dst, count: count, pairs: pairs)
-                    if outRow + 1 < height { Self.storePairs(y10 + shift, y11 + shift, dst + width, count: count, pairs: pairs) }
-                    tc += 8
-                }
+        forEachOutputGroup(m, outputs: outputs, firstRow: firstRow, rows: rows, bias: bias, into: y) { group in
+            let src = group.source, stride = group.stride
+            // A^T m column by column: (top_j, bottom_j) from column j of m.
+            let c0 = Self.outputTransform(Self.load6(src, stride: 6 * stride))
+            let c1 = Self.outputTransform(Self.load6(src + stride, stride: 6 * stride))
+            let c2 = Self.outputTransform(Self.load6(src + 2 * stride, stride: 6 * stride))
+            let c3 = Self.outputTransform(Self.load6(src + 3 * stride, stride: 6 * stride))
+            let c4 = Self.outputTransform(Self.load6(src + 4 * stride, stride: 6 * stride))
+            let c5 = Self.outputTransform(Self.load6(src + 5 * stride, stride: 6 * stride))
+            let (y00, y01) = Self.outputTransform((c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
+            let (y10, y11) = Self.outputTransform((c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
+            Self.storeInterleaved(y00 + group.bias, y01 + group.bias, group.target, values: group.values)
+            if group.secondRow {
+                Self.storeInterleaved(y10 + group.bias, y11 + group.bias, group.target + width, values: group.values)
             }
         }
-    }
-
-    /// One output row of eight tiles: their left and right columns interleaved.
-    @inline(__always)
-    private static func storePairs(_ left: SIMD8<Float>, _ right: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>,
-                                   count: Int, pairs: Int) {
-        storeInterleaved(left, right, dst, values: 2 * pairs + (pairs < count ? 1 : 0))
     }
 }
