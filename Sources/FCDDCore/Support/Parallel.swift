@@ -150,10 +150,13 @@ private final class WorkerPool: @unchecked Sendable {
         let unfinished: Atomic<Int>
         /// Set by a caller that gave up polling and sleeps until the last chunk finishes.
         let callerSleeps = Atomic<Bool>(false)
+        /// Helpers 0..<helpers may take part: a call never runs on more threads than its workers, also
+        /// when the pool has more helpers from a call with more threads.
+        let helpers: Int
 
-        init(_ chunks: [Range<Int>], _ scratch: [UnsafeMutablePointer<Float>],
+        init(_ chunks: [Range<Int>], helpers: Int, _ scratch: [UnsafeMutablePointer<Float>],
              _ body: @escaping (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-            self.chunks = chunks; self.scratch = scratch; self.body = body
+            self.chunks = chunks; self.helpers = helpers; self.scratch = scratch; self.body = body
             unfinished = Atomic(chunks.count)
         }
 
@@ -230,7 +233,7 @@ private final class WorkerPool: @unchecked Sendable {
             for c in chunks.indices { body(c, chunks[c], pointers[c]) }
             return true
         }
-        let job = Job(chunks, pointers, body)
+        let job = Job(chunks, helpers: needed, pointers, body)
         pthread_mutex_lock(&lock)
         self.job = job
         pthread_mutex_unlock(&lock)
@@ -273,7 +276,7 @@ private final class WorkerPool: @unchecked Sendable {
     private func startHelpers(_ count: Int) -> Bool {
         while helpers.count < count {
             let helper = Helper()
-            guard start(helper) else {
+            guard start(helper, index: helpers.count) else {
                 startable.store(helpers.count + 1, ordering: .relaxed)
                 return false
             }
@@ -305,8 +308,8 @@ private final class WorkerPool: @unchecked Sendable {
         helpers.removeLast(helpers.count - count)
     }
 
-    private func start(_ helper: Helper) -> Bool {
-        let box = Unmanaged.passRetained(WorkBox { [unowned self] in self.helperLoop(helper) })
+    private func start(_ helper: Helper, index: Int) -> Bool {
+        let box = Unmanaged.passRetained(WorkBox { [unowned self] in self.helperLoop(helper, index: index) })
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
             let box = Unmanaged<WorkBox>.fromOpaque(arg!).takeRetainedValue()
@@ -318,7 +321,7 @@ private final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    private func helperLoop(_ helper: Helper) {
+    private func helperLoop(_ helper: Helper, index: Int) {
         var seen = generation.load(ordering: .sequentiallyConsistent)
         while true {
             waitForNewGeneration(after: seen)
@@ -327,7 +330,7 @@ private final class WorkerPool: @unchecked Sendable {
             seen = generation.load(ordering: .sequentiallyConsistent)
             let job = self.job
             pthread_mutex_unlock(&lock)
-            guard let job else { continue }
+            guard let job, index < job.helpers else { continue }
             while let c = job.claim() {
                 if job.run(c) && job.callerSleeps.load(ordering: .sequentiallyConsistent) {
                     pthread_mutex_lock(&lock)

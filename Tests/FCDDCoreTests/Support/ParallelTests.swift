@@ -48,6 +48,21 @@ final class ParallelTests: XCTestCase {
         }
     }
 
+    /// A call with 2 workers runs on at most 2 threads, also after a call with 4 started more helpers.
+    func testACallNeverRunsOnMoreThreadsThanItsWorkers() {
+        EngineRuntime.with({ $0.threads = 4 }) { Parallel.forEachChunk(4) { _, _ in } }
+        EngineRuntime.with({ $0.threads = 2 }) {
+            for _ in 0..<200 {
+                let threads = Mutex<Set<UInt>>([])
+                Parallel.forEachPart(256, partsPerWorker: 4, minimumPart: 8) { _ in
+                    threads.withLock { _ = $0.insert(UInt(bitPattern: Int(bitPattern: pthread_self()))) }
+                    usleep(50)
+                }
+                XCTAssertLessThanOrEqual(threads.withLock { $0.count }, 2)
+            }
+        }
+    }
+
     func testNestedCallsFinishOnTheirOwnThreads() {
         EngineRuntime.with({ $0.threads = 2 }) {
             let total = Mutex(0)
