@@ -81,9 +81,10 @@ public struct Winograd {
         convolve(x, u, bias: bias, y, scratch: scratch) { count, body in body(0..<count) }
     }
 
-    /// The same with each phase of a block split over channels by `split(count, body)`, which runs
-    /// `body` over parts of 0..<count, in parallel or not: for one image shared by the engine's workers
-    /// (one image from a notebook), whose `scratch` all of them share.
+    /// The same with each phase of a block split by `split(count, body)`, which runs `body` over parts
+    /// of 0..<count, in parallel or not: the transforms over channels, the products over the points of
+    /// the transformed tile. For one image shared by the engine's workers (one image from a notebook),
+    /// whose `scratch` all of them share.
     public func convolve(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                           split: (Int, @escaping (Range<Int>) -> Void) -> Void) {
@@ -104,13 +105,17 @@ public struct Winograd {
                 }
             }
             let o = outChannels, c = inChannels
-            split(outChannels) { outputs in
-                for xi in 0..<points {
-                    sgemm(transA: false, transB: false, m: outputs.count, n: tiles, k: c,
-                          a: u + (xi * o + outputs.lowerBound) * c, lda: c,
-                          b: v + xi * c * tiles, ldb: tiles, beta: 0,
-                          c: m + (xi * o + outputs.lowerBound) * tiles, ldc: tiles)
+            // The products split over the transformed tile's points, each one whole: the same matrix
+            // products as for an image computed alone, so an image's result does not depend on how
+            // many workers shared it (a matrix product split by rows can round differently, where
+            // OpenBLAS picks another kernel for the smaller shape).
+            split(points) { xis in
+                for xi in xis {
+                    sgemm(transA: false, transB: false, m: o, n: tiles, k: c, a: u + xi * o * c, lda: c,
+                          b: v + xi * c * tiles, ldb: tiles, beta: 0, c: m + xi * o * tiles, ldc: tiles)
                 }
+            }
+            split(outChannels) { outputs in
                 if self.kernel == 3 {
                     self.transformOutput3x3(m, outputs: outputs, firstRow: firstRow, rows: rows, bias: bias, into: y)
                 } else {

@@ -18,18 +18,14 @@ extension ThinConvolution {
 
 extension Winograd {
     /// One image shared by the engine's workers (one image from a notebook): each phase of a block is
-    /// split over channels, so `scratch` is shared by all of them.
+    /// split, the transforms over channels and the products over the transformed tile's points, so
+    /// `scratch` is shared by all of them.
     func convolveSharingWorkers(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                 _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        // Small images (blocks under 256 tiles, FCDD_CNN32_LW3K's and FCDD_CNN28_W's layers) have phases
-        // of tens of microseconds, where a helper that starts late keeps the caller waiting: their
-        // channels go in up to four parts per worker, which the workers take as they become free (LW3K
-        // at batch 1 with 2 threads, 1,024 to 1,185 img/s). Large blocks (VGG) keep one part per worker:
-        // their phases are long enough, and thinner products were slower (37-39 to 32-36 img/s).
-        let partsPerWorker = blockTiles < 256 ? 4 : 1
+        // One part per worker: four parts per worker, taken as workers become free, measured no faster
+        // (FCDD_CNN28_W at batch 1 with 2 threads 3,247-3,380 against 3,459-3,596 img/s).
         convolve(x, u, bias: bias, y, scratch: scratch) { count, body in
-            // Parts of 32 channels or more: thinner products lose more than the balance gains.
-            Parallel.forEachPart(count, partsPerWorker: partsPerWorker, minimumPart: 32) { range in body(range) }
+            Parallel.forEachChunk(count) { _, range in body(range) }
         }
     }
 }

@@ -38,27 +38,6 @@ public enum Parallel {
         runOnNewThreads(chunks, body)
     }
 
-    /// Runs `body(range)` over `count` items split into up to `partsPerWorker` contiguous parts per
-    /// worker of at least `minimumPart` items (at least one part per worker), which the workers take as
-    /// they become free: for phases of one image shared by the workers, where a worker that starts late
-    /// or runs slower would otherwise keep the others waiting at the join.
-    static func forEachPart(_ count: Int, partsPerWorker: Int, minimumPart: Int,
-                            _ body: @escaping (_ range: Range<Int>) -> Void) {
-        let workers = min(count, threads, WorkerPool.shared.startableWorkers)
-        if workers <= 1 {
-            if count > 0 { body(0..<count) }
-            return
-        }
-        singleThreadedBLAS
-        let parts = max(workers, min(count / max(minimumPart, 1), workers * max(partsPerWorker, 1)))
-        let chunks = (0..<parts).map { p -> Range<Int> in (p * count / parts)..<((p + 1) * count / parts) }
-        let inScope = callersConfiguration()
-        if WorkerPool.shared.tryRun(chunks, workers: workers, scratchCount: 0, { w, r, _ in inScope(w) { body(r) } }) { return }
-        // The pool is busy: one new thread per worker, each with its share of the parts.
-        let shares = (0..<workers).map { w in (w * parts / workers)..<((w + 1) * parts / workers) }
-        runOnNewThreads(shares) { _, share in for p in share { body(chunks[p]) } }
-    }
-
     /// Like `forEachChunk`, and hands each worker `scratchCount` floats of scratch memory that only it
     /// uses during the call (contents unspecified). The pool's workers keep their scratch from call to
     /// call, so layers that run one after the other share it instead of each allocating its own.
@@ -219,20 +198,15 @@ private final class WorkerPool: @unchecked Sendable {
 
     /// Runs the chunks (the first on the caller); false (nothing run) if the pool is busy or helpers
     /// cannot be started.
-    /// With `workers` (default: one per chunk) below the number of chunks, the caller and `workers - 1`
-    /// helpers share the chunks; each chunk still has its own scratch.
-    func tryRun(_ chunks: [Range<Int>], workers: Int? = nil, scratchCount: Int,
+    func tryRun(_ chunks: [Range<Int>], scratchCount: Int,
                 _ body: @escaping (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Bool {
         guard pthread_mutex_trylock(&ownership) == 0 else { return false }
         defer { pthread_mutex_unlock(&ownership) }
-        let needed = min(workers ?? chunks.count, chunks.count) - 1
+        let needed = chunks.count - 1
         guard startHelpers(needed) else { return false }
         while scratch.count < chunks.count { scratch.append(Scratch()) }
         let pointers = (0..<chunks.count).map { scratch[$0].reserve(scratchCount) }
-        if needed == 0 {
-            for c in chunks.indices { body(c, chunks[c], pointers[c]) }
-            return true
-        }
+        if needed == 0 { body(0, chunks[0], pointers[0]); return true }
         let job = Job(chunks, helpers: needed, pointers, body)
         pthread_mutex_lock(&lock)
         self.job = job

@@ -70,10 +70,13 @@ final class FastPathTests: XCTestCase {
             let expectedDx = directInputGradient(dy, conv.weight.value, inChannels: 16, inH: h, inW: w,
                                                  kernel: k, padding: (k - 1) / 2)
             assertClose(dx.data, expectedDx.data, rtol: 1e-4, atol: 1e-5, "input gradient \(k)x\(k), \(h)x\(w)")
-            // One image with several workers: they share each phase of its convolution.
+            // One image with several workers: they share each phase of its convolution, and the image
+            // comes out bit for bit as it does in a batch (a server's answer equals the detector's).
             EngineRuntime.with({ $0.threads = 2 }) {
+                let batch = conv.forward(x, training: false).items(0..<1).data
                 let single = conv.forward(x.items(0..<1), training: false)
                 assertClose(single.data, expected.items(0..<1).data, rtol: 1e-4, atol: 1e-5, "one image \(k)x\(k), \(h)x\(w)")
+                XCTAssertEqual(single.data, batch, "one image alone and in a batch, \(k)x\(k), \(h)x\(w)")
             }
         }
     }

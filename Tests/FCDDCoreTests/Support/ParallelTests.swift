@@ -3,8 +3,8 @@ import Foundation
 import Synchronization
 @testable import FCDDCore
 
-/// The worker pool: every chunk runs once, on whichever worker claims it, with its own scratch; parts
-/// taken as workers become free cover every item once; nested calls (the pool busy) still finish.
+/// The worker pool: every chunk runs once, on whichever worker claims it, with its own scratch; a call
+/// never runs on more threads than its workers; nested calls (the pool busy) still finish.
 final class ParallelTests: XCTestCase {
     func testEveryChunkRunsOnceWithItsOwnIndexAndScratch() {
         for threads in [2, 3] {
@@ -28,33 +28,13 @@ final class ParallelTests: XCTestCase {
         }
     }
 
-    func testPartsTakenAsWorkersBecomeFreeCoverEveryItemOnce() {
-        for threads in [1, 2, 3] {
-            EngineRuntime.with({ $0.threads = threads }) {
-                for (count, perWorker, minimum) in [(256, 4, 32), (128, 4, 32), (40, 4, 32), (7, 4, 1), (1, 4, 32), (100, 1, 1)] {
-                    let items = Mutex<[Int]>(Array(repeating: 0, count: count))
-                    let parts = Mutex(0)
-                    Parallel.forEachPart(count, partsPerWorker: perWorker, minimumPart: minimum) { range in
-                        XCTAssertFalse(range.isEmpty)
-                        parts.withLock { $0 += 1 }
-                        items.withLock { for i in range { $0[i] += 1 } }
-                    }
-                    XCTAssertEqual(items.withLock { $0 }, Array(repeating: 1, count: count), "\(count) items, \(threads) threads")
-                    let workers = min(count, threads)
-                    let expected = workers <= 1 ? 1 : max(workers, min(count / minimum, workers * perWorker))
-                    XCTAssertEqual(parts.withLock { $0 }, expected, "\(count) items, \(threads) threads")
-                }
-            }
-        }
-    }
-
     /// A call with 2 workers runs on at most 2 threads, also after a call with 4 started more helpers.
     func testACallNeverRunsOnMoreThreadsThanItsWorkers() {
         EngineRuntime.with({ $0.threads = 4 }) { Parallel.forEachChunk(4) { _, _ in } }
         EngineRuntime.with({ $0.threads = 2 }) {
             for _ in 0..<200 {
                 let threads = Mutex<Set<UInt>>([])
-                Parallel.forEachPart(256, partsPerWorker: 4, minimumPart: 8) { _ in
+                Parallel.forEachChunk(256) { _, _ in
                     threads.withLock { _ = $0.insert(UInt(bitPattern: Int(bitPattern: pthread_self()))) }
                     usleep(50)
                 }
@@ -67,7 +47,7 @@ final class ParallelTests: XCTestCase {
         EngineRuntime.with({ $0.threads = 2 }) {
             let total = Mutex(0)
             Parallel.forEachChunk(2) { _, _ in
-                Parallel.forEachPart(64, partsPerWorker: 4, minimumPart: 8) { range in total.withLock { $0 += range.count } }
+                Parallel.forEachChunk(64) { _, range in total.withLock { $0 += range.count } }
             }
             XCTAssertEqual(total.withLock { $0 }, 128)
         }
