@@ -12,8 +12,10 @@ as the caller's wait at the joins.
 
     python3 bench/inference_profile.py                       # every network, batch 1 and N, 1 thread
     python3 bench/inference_profile.py --threads 2 --nets FCDD_CNN32_LW3K
+    python3 bench/inference_profile.py --rate-only --threads 2     # the loop's images/s, no profiler
 
-Prints a Markdown table: per case the share of samples per part, in percent.
+Prints a Markdown table: per case the share of samples per part, in percent (with --rate-only the
+images/s of the same loop, the quick before-and-after check of one change).
 """
 import argparse
 import collections
@@ -53,9 +55,11 @@ det.set_params(threads=threads)
 x = X[:batch]
 for _ in range(10):
     det.score_and_map(x)
-start = time.perf_counter()
+start, calls = time.perf_counter(), 0
 while time.perf_counter() - start < seconds:
     det.score_and_map(x)
+    calls += 1
+print(calls * batch / (time.perf_counter() - start))
 """
 
 
@@ -70,13 +74,27 @@ def part_of(frames):
     return None
 
 
-def profile(net, batch, threads, seconds, folder):
-    """Share of samples per part (percent) of the scoring calls of one case."""
+def child_script(net, batch, threads, seconds, folder):
     shape, _ = NETWORKS[net]
     script = os.path.join(folder, "child.py")
     with open(script, "w") as f:
         f.write(CHILD.format(python=os.path.join(HERE, "..", "python"), shape=shape, batch=batch,
                              threads=threads, seconds=seconds, net=net))
+    return script
+
+
+def rate(net, batch, threads, seconds, folder):
+    """Images/s of the scoring loop of one case, without the profiler."""
+    done = subprocess.run([sys.executable, child_script(net, batch, threads, seconds, folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def profile(net, batch, threads, seconds, folder):
+    """Share of samples per part (percent) of the scoring calls of one case."""
+    script = child_script(net, batch, threads, seconds, folder)
     raw = os.path.join(folder, "samples.txt")
     done = subprocess.run(["py-spy", "record", "--native", "-r", "250", "-f", "raw", "-o", raw, "--",
                            sys.executable, script], capture_output=True, text=True)
@@ -100,7 +118,16 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1])
     p.add_argument("--nets", nargs="+", default=list(NETWORKS), choices=list(NETWORKS))
     p.add_argument("--seconds", type=float, default=6.0, help="length of the profiled loop per case")
+    p.add_argument("--rate-only", action="store_true", help="the loop's images/s per case, without py-spy")
     args = p.parse_args()
+    if args.rate_only:
+        print("| network | threads | batch | images/s |\n|---|---|---|---|")
+        with tempfile.TemporaryDirectory() as folder:
+            for net in args.nets:
+                for threads in args.threads:
+                    for batch in (1, NETWORKS[net][1]):
+                        print(f"| {net} | {threads} | {batch} | {rate(net, batch, threads, args.seconds, folder):,.1f} |")
+        return
     if shutil.which("py-spy") is None:
         raise SystemExit("py-spy is not installed: pip install py-spy")
     names = [part for part, _ in PARTS] + ["Python and ctypes"]
