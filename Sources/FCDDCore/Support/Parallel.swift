@@ -118,6 +118,8 @@ private final class WorkerPool: @unchecked Sendable {
     private final class Helper {
         /// Set before a last wake-up: the helper ends its thread instead of looking for work.
         let retired = Atomic<Bool>(false)
+        /// The helper's thread, joined when it is retired.
+        var thread = pthread_t()
     }
 
     private final class Job: @unchecked Sendable {
@@ -279,6 +281,10 @@ private final class WorkerPool: @unchecked Sendable {
         generation.add(1, ordering: .sequentiallyConsistent)
         pthread_cond_broadcast(&wake)
         pthread_mutex_unlock(&lock)
+        // Wait until they have ended: their stacks go back to the process before the caller goes on, so
+        // the address space that could not hold them is free again for what comes next (an import, a
+        // large array), also while helpers started a moment ago are still polling for their first job.
+        for h in count..<helpers.count { pthread_join(helpers[h].thread, nil) }
         helpers.removeLast(helpers.count - count)
     }
 
@@ -291,14 +297,14 @@ private final class WorkerPool: @unchecked Sendable {
             return nil
         }, box.toOpaque())
         if rc != 0 { box.release(); return false }
-        pthread_detach(tid)
+        helper.thread = tid   // joinable: `retire` joins it; helpers that are never retired live as long as the process
         return true
     }
 
     private func helperLoop(_ helper: Helper, index: Int) {
         var seen = generation.load(ordering: .sequentiallyConsistent)
         while true {
-            waitForNewGeneration(after: seen)
+            waitForNewGeneration(after: seen, or: helper)
             if helper.retired.load(ordering: .sequentiallyConsistent) { return }
             pthread_mutex_lock(&lock)
             seen = generation.load(ordering: .sequentiallyConsistent)
@@ -315,18 +321,21 @@ private final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Polls `generation` for a while, then sleeps on `wake` until it is no longer `seen`.
-    private func waitForNewGeneration(after seen: Int) {
+    /// Polls `generation` for a while, then sleeps on `wake` until it is no longer `seen` or `helper` is
+    /// retired (a helper that starts after its retirement was announced saw the new generation already).
+    private func waitForNewGeneration(after seen: Int, or helper: Helper) {
         let deadline = Self.now() + Self.pollNanoseconds
         var polls = 0
-        while generation.load(ordering: .acquiring) == seen {
+        while generation.load(ordering: .acquiring) == seen && !helper.retired.load(ordering: .relaxed) {
             polls += 1
             if polls & 255 == 0 && Self.now() > deadline { break }
         }
-        guard generation.load(ordering: .sequentiallyConsistent) == seen else { return }
+        guard generation.load(ordering: .sequentiallyConsistent) == seen,
+              !helper.retired.load(ordering: .sequentiallyConsistent) else { return }
         sleepers.add(1, ordering: .sequentiallyConsistent)
         pthread_mutex_lock(&lock)
-        while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(&wake, &lock) }
+        while generation.load(ordering: .sequentiallyConsistent) == seen
+                && !helper.retired.load(ordering: .sequentiallyConsistent) { pthread_cond_wait(&wake, &lock) }
         pthread_mutex_unlock(&lock)
         sleepers.subtract(1, ordering: .sequentiallyConsistent)
     }
